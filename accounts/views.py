@@ -1,0 +1,30 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import HelperProfileForm
+from accounts.models import HelperProfile, Skill
+from accounts.services import helper_profile_update
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    profile = HelperProfile.objects.filter(user=request.user).first() or HelperProfile(
+        user=request.user, display_name=request.user.get_short_name()
+    )
+    form = HelperProfileForm(request.POST or None, request.FILES or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        helper_profile_update(profile=profile, data=form.cleaned_data)
+        messages.success(request, _("プロフィールを保存しました。"))
+        return redirect("mypage")
+    return render(request, "accounts/profile_edit.html", {"form": form, "profile": profile})
+
+
+@login_required
+def mypage(request):
+    profile = HelperProfile.objects.filter(user=request.user).first()
+    skills = [Skill(code).label for code in profile.skills if code in Skill.values] if profile else []
+    return render(request, "accounts/mypage.html", {"profile": profile, "profile_skills": skills})

@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from notifications.models import OutboxMessage
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["kind", "recipient", "subject", "due_at", "sent_at", "attempts"]
+    list_filter = ["kind", "channel"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__email", "subject", "object_key"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser

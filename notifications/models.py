@@ -1,0 +1,54 @@
+"""The outbox: every notification is a row written in the same transaction as the change that caused it.
+
+A row is delivered at most once per (recipient, kind, object_key) — the unique constraint makes a second
+write of the same notification a no-op — and eventually: a beat sweep re-claims rows whose send did not
+finish (worker or Redis restart), see notifications.services.deliver_due.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxMessage(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("メール")
+        LINE = "line", _("LINE")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_messages"
+    )
+    kind = models.CharField(max_length=50)
+    # What the message is about, e.g. "need:12" or "application:345:accepted".
+    object_key = models.CharField(max_length=100)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    ics = models.TextField(blank=True, help_text="iCalendar attachment, if any")
+    due_at = models.DateTimeField()
+    # Set when a worker claims the row; a claim older than the lease is taken again by the sweep.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at"]
+        indexes = [
+            # The sweep: unsent rows whose time has come.
+            models.Index(
+                fields=["due_at"], condition=Q(sent_at__isnull=True), name="notif_outbox_due"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "object_key"], name="notifications_outbox_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"

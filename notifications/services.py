@@ -1,0 +1,112 @@
+"""Writing to and delivering from the outbox.
+
+`notify()` is called inside the transaction of the change that causes the message; it enqueues the send
+with `transaction.on_commit`, so a rolled-back change sends nothing. `deliver_due()` is the beat sweep that
+picks up anything the on-commit task did not finish (worker lost, Redis restarted, a failing provider).
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from notifications.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+# A claim older than this is considered abandoned (the worker died mid-send) and is taken again.
+CLAIM_LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+def notify(
+    *,
+    recipient_id: int,
+    kind: str,
+    object_key: str,
+    subject: str,
+    body: str,
+    due_at: datetime | None = None,
+    ics: str = "",
+) -> OutboxMessage | None:
+    """Write one outbox row unless this (recipient, kind, object) was already written. Returns the row,
+    or None when it existed. Must be called inside the caller's transaction."""
+    try:
+        with transaction.atomic():  # savepoint: a duplicate must not break the caller's transaction
+            message = OutboxMessage.objects.create(
+                recipient_id=recipient_id,
+                kind=kind,
+                object_key=object_key,
+                subject=subject,
+                body=body,
+                ics=ics,
+                due_at=due_at or timezone.now(),
+            )
+    except IntegrityError:
+        return None
+    if message.due_at <= timezone.now():
+        from notifications.tasks import deliver  # tasks import services: import here, not at the top
+
+        transaction.on_commit(lambda: deliver.delay(message.pk))
+    return message
+
+
+def _claim(message_id: int) -> bool:
+    """Compare-and-set: only one worker may send a row. True when this caller won the claim."""
+    now = timezone.now()
+    return (
+        OutboxMessage.objects.filter(pk=message_id, sent_at=None, due_at__lte=now)
+        .filter(Q(claimed_at=None) | Q(claimed_at__lt=now - CLAIM_LEASE))
+        .update(claimed_at=now)
+        == 1
+    )
+
+
+def deliver(*, message_id: int) -> bool:
+    """Send one outbox row if it is still unsent and nobody else holds it. True when sent now."""
+    if not _claim(message_id):
+        return False
+    message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
+    try:
+        _send(message)
+    except Exception as exc:
+        # Push the next try forward (exponential) so one bad row cannot crash-loop the sweep.
+        attempts = message.attempts + 1
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=attempts,
+            last_error=repr(exc)[:2000],
+            claimed_at=None,
+            due_at=timezone.now() + timedelta(minutes=2**attempts),
+        )
+        log.warning("outbox %s failed (attempt %s): %r", message.pk, attempts, exc)
+        return False
+    OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now())
+    return True
+
+
+def _send(message: OutboxMessage) -> None:
+    email = EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.recipient.email],
+    )
+    if message.ics:
+        email.attach("event.ics", message.ics, "text/calendar")
+    email.send()
+
+
+def deliver_due(*, limit: int = 500) -> int:
+    """The beat sweep: send every due, unsent, unclaimed row; returns how many were sent."""
+    now = timezone.now()
+    ids = list(
+        OutboxMessage.objects.filter(sent_at=None, due_at__lte=now, attempts__lt=MAX_ATTEMPTS)
+        .filter(Q(claimed_at=None) | Q(claimed_at__lt=now - CLAIM_LEASE))
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(deliver(message_id=pk) for pk in ids)

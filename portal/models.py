@@ -1,0 +1,414 @@
+"""The marketplace: needs, programs, sessions, applications, attendance, activity reports.
+
+Invariants that the database can hold are constraints here (names `portal_<model>_<rule>`); the ones it
+cannot (capacity under concurrency, no overlapping accepted sessions per helper) are held by the service
+functions in portal/services, under row locks, and tested on PostgreSQL.
+"""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import District, Municipality, Organization
+
+
+class Category(models.TextChoices):
+    FARMING = "farming", _("援農・農作業")
+    CRAFT = "craft", _("伝統工芸・ものづくり")
+    FESTIVAL = "festival", _("祭り・伝統行事")
+    NATURE = "nature", _("森・里山・環境保全")
+    COMMUNITY = "community", _("地域行事・交流")
+    CARE = "care", _("暮らし・見守り・福祉")
+    SNOW = "snow", _("雪かき・冬の暮らし")
+    REMOTE = "remote", _("オンライン・遠隔")
+
+
+class RelationshipType(models.TextChoices):
+    """Relationship types from the national related-population survey (seed 002), used as report cuts."""
+
+    DIRECT = "direct", _("直接寄与型")
+    WORK = "work", _("就労型")
+    EXCHANGE = "exchange", _("参加・交流型")
+    HOBBY = "hobby", _("趣味・消費型")
+    REMOTE = "remote", _("非訪問系")
+
+
+class Need(models.Model):
+    """A nushi's 困りごと in their own words. Never public; staff curate it into a Program."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("受付")
+        IN_DESIGN = "in_design", _("プログラム作成中")
+        PUBLISHED = "published", _("公開済み")
+        REJECTED = "rejected", _("見送り")
+        WITHDRAWN = "withdrawn", _("取り下げ")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("ウェブ")
+        PHONE = "phone", _("電話")
+        PAPER = "paper", _("紙・窓口")
+        VISIT = "visit", _("訪問")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="needs")
+    district = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, blank=True, related_name="needs"
+    )
+    nushi = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="needs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="needs_created"
+    )
+    channel = models.CharField(
+        _("受付方法"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    title = models.CharField(_("困りごと"), max_length=100)
+    description = models.TextField(_("くわしい内容"), max_length=4000)
+    meeting_place = models.CharField(_("場所"), max_length=100, blank=True)
+    postal_code = models.CharField(_("郵便番号"), max_length=8, blank=True)
+    address = models.CharField(_("住所"), max_length=200, blank=True)
+    preferred_dates = models.CharField(_("希望の日にち"), max_length=200, blank=True)
+    dates_flexible = models.BooleanField(_("日にちはいつでもよい"), default=False)
+    helpers_wanted = models.PositiveSmallIntegerField(_("来てほしい人数"), default=1)
+    okaeshi = models.CharField(_("お礼にできること（オカエシ）"), max_length=200, blank=True)
+    photo = models.ImageField(_("写真"), upload_to="needs/%Y/%m/", blank=True)
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    rejection_reason = models.TextField(_("見送りの理由"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("困りごと")
+        verbose_name_plural = _("困りごと")
+        ordering = ["-created_at"]
+        indexes = [
+            # Staff review queue: needs of one municipality in a given state, newest first.
+            models.Index(fields=["municipality", "status", "-created_at"], name="portal_need_queue"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(helpers_wanted__gte=1), name="portal_need_helpers_wanted_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Program(models.Model):
+    """The curated, public listing built from a need."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("下書き")
+        PENDING_NUSHI = "pending_nushi", _("ヌシ確認待ち")
+        CHANGES_REQUESTED = "changes_requested", _("修正依頼あり")
+        CONFIRMED = "confirmed", _("ヌシ確認済み")
+        PUBLISHED = "published", _("公開中")
+        CLOSED = "closed", _("募集終了")
+        CANCELLED = "cancelled", _("中止")
+        REJECTED = "rejected", _("見送り")
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="programs"
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.SET_NULL, null=True, blank=True, related_name="programs"
+    )
+    nushi = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="programs")
+    need = models.ForeignKey(
+        Need, on_delete=models.SET_NULL, null=True, blank=True, related_name="programs"
+    )
+    title = models.CharField(_("タイトル"), max_length=100)
+    summary = models.CharField(_("ひとこと紹介"), max_length=200, blank=True)
+    story = models.TextField(_("どんなお手伝い？"), blank=True)
+    background = models.TextField(_("背景"), blank=True)
+    about_nushi = models.TextField(_("ヌシの紹介"), blank=True)
+    category = models.CharField(_("カテゴリ"), max_length=20, choices=Category.choices)
+    relationship_type = models.CharField(
+        _("関わり方の型"),
+        max_length=20,
+        choices=RelationshipType.choices,
+        default=RelationshipType.DIRECT,
+    )
+    tags = models.JSONField(_("タグ"), default=list, blank=True)
+    min_age = models.PositiveSmallIntegerField(_("参加できる年齢（以上）"), null=True, blank=True)
+    residents_only = models.BooleanField(_("市内在住の方限定"), default=False)
+    required_skills = models.JSONField(_("必要なスキル"), default=list, blank=True)
+    what_to_bring = models.TextField(_("持ち物・服装"), blank=True)
+    points_per_participant = models.PositiveIntegerField(_("付与ポイント（1人あたり）"), default=0)
+    okaeshi = models.CharField(_("ヌシからのオカエシ"), max_length=200, blank=True)
+    is_online = models.BooleanField(_("オンライン"), default=False)
+    meeting_place = models.CharField(_("集合場所"), max_length=100, blank=True)
+    meeting_postal_code = models.CharField(_("集合場所の郵便番号"), max_length=8, blank=True)
+    meeting_address = models.CharField(_("集合場所の住所"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("緯度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("経度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    cover_image = models.ImageField(_("メイン写真"), upload_to="programs/%Y/%m/", blank=True)
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    status_note = models.TextField(_("修正依頼・見送りの理由"), blank=True)
+    # Secret for the nushi's preview link; rotated when a draft is sent again.
+    preview_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="programs_created",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("プログラム")
+        verbose_name_plural = _("プログラム")
+        ordering = ["-published_at", "-created_at"]
+        indexes = [
+            # Public listing: published programs of all municipalities, newest first.
+            models.Index(fields=["status", "-published_at"], name="portal_program_listing"),
+            # Staff pages: one municipality's programs by state.
+            models.Index(fields=["municipality", "status"], name="portal_program_staff"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProgramPhoto(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("写真"), upload_to="programs/%Y/%m/")
+    caption = models.CharField(_("説明（代替テキスト）"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("プログラム写真")
+        verbose_name_plural = _("プログラム写真")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
+
+
+class Session(models.Model):
+    """One dated occurrence of a program. `places_taken` mirrors the number of accepted (and attended)
+    applications and is kept in step in the same transaction as the application rows; the CHECK below
+    makes overbooking impossible even if a service forgot its lock."""
+
+    class AcceptanceMode(models.TextChoices):
+        FIRST_COME = "first_come", _("先着順")
+        SELECTION = "selection", _("選考")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("予定")
+        CANCELLED = "cancelled", _("中止")
+        CLOSED = "closed", _("終了（出欠確定）")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField(_("開始"))
+    ends_at = models.DateTimeField(_("終了"))
+    capacity = models.PositiveIntegerField(_("募集人数"))
+    places_taken = models.PositiveIntegerField(_("確定人数"), default=0)
+    apply_deadline = models.DateTimeField(_("申込締切"))
+    rain_starts_at = models.DateTimeField(_("予備日の開始"), null=True, blank=True)
+    rain_ends_at = models.DateTimeField(_("予備日の終了"), null=True, blank=True)
+    moved_to_rain_date = models.BooleanField(_("予備日に変更済み"), default=False)
+    acceptance_mode = models.CharField(
+        _("受付方法"),
+        max_length=20,
+        choices=AcceptanceMode.choices,
+        default=AcceptanceMode.FIRST_COME,
+    )
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.SCHEDULED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("開催日")
+        verbose_name_plural = _("開催日")
+        ordering = ["starts_at"]
+        indexes = [
+            # Listing filters by date range over upcoming sessions.
+            models.Index(fields=["starts_at"], name="portal_session_starts"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1), name="portal_session_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")), name="portal_session_starts_before_ends"
+            ),
+            models.CheckConstraint(
+                condition=Q(apply_deadline__lte=F("starts_at")),
+                name="portal_session_deadline_before_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(places_taken__lte=F("capacity")),
+                name="portal_session_places_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(rain_starts_at__isnull=True)
+                | Q(rain_ends_at__isnull=False, rain_starts_at__lt=F("rain_ends_at")),
+                name="portal_session_rain_date_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.places_taken, 0)
+
+
+def new_checkin_code() -> str:
+    # 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L): easy to read out and type.
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Application(models.Model):
+    """A helper's request to join a session.
+
+    applied → accepted / waitlisted / declined → attended / no_show; or cancelled.
+    Only `accepted` and `attended` hold a place (count in Session.places_taken).
+    """
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("選考中")
+        ACCEPTED = "accepted", _("参加確定")
+        WAITLISTED = "waitlisted", _("キャンセル待ち")
+        DECLINED = "declined", _("お見送り")
+        CANCELLED = "cancelled", _("キャンセル")
+        ATTENDED = "attended", _("参加済み")
+        NO_SHOW = "no_show", _("欠席")
+
+    HOLDS_PLACE = (Status.ACCEPTED, Status.ATTENDED)
+    ACTIVE = (Status.APPLIED, Status.ACCEPTED, Status.WAITLISTED, Status.ATTENDED)
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="applications")
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+    )
+    message = models.TextField(_("備考"), blank=True, max_length=1000)
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.APPLIED
+    )
+    checkin_code = models.CharField(
+        _("受付コード"), max_length=8, unique=True, default=new_checkin_code
+    )
+    late_cancellation = models.BooleanField(_("直前キャンセル"), default=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("応募")
+        verbose_name_plural = _("応募")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # Roster and waitlist of one session, in order of application.
+            models.Index(fields=["session", "status", "created_at"], name="portal_app_roster"),
+            # A helper's my page and the overlap check: their applications by state.
+            models.Index(fields=["helper", "status"], name="portal_app_helper"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "helper"],
+                condition=Q(status__in=["applied", "accepted", "waitlisted", "attended"]),
+                name="portal_application_one_active_per_helper",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.helper} → {self.session}"
+
+
+class Attendance(models.Model):
+    """The record that a helper came. Points are credited from it (idempotency key attendance:<id>)."""
+
+    class Method(models.TextChoices):
+        QR = "qr", _("QRコード")
+        CODE = "code", _("受付コード入力")
+        BULK = "bulk", _("一括登録")
+
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="attendance"
+    )
+    checked_in_at = models.DateTimeField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("出席")
+        verbose_name_plural = _("出席")
+
+    def __str__(self) -> str:
+        return f"{self.application} ✓"
+
+
+class ActivityReport(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("下書き")
+        PUBLISHED = "published", _("公開中")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="reports")
+    session = models.ForeignKey(
+        Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    title = models.CharField(_("タイトル"), max_length=100)
+    body = models.TextField(_("本文"))
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("活動レポート")
+        verbose_name_plural = _("活動レポート")
+        ordering = ["-published_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActivityReportPhoto(models.Model):
+    report = models.ForeignKey(ActivityReport, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("写真"), upload_to="reports/%Y/%m/")
+    caption = models.CharField(_("説明（代替テキスト）"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name

@@ -1,0 +1,32 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from accounts.models import Municipality
+
+
+def home(request):
+    municipalities = Municipality.objects.order_by("prefecture", "name")[:20]
+    return render(request, "portal/home.html", {"municipalities": municipalities})
+
+
+@never_cache
+def healthz(request):
+    """For load balancers and uptime checks: 200 when the database and the cache answer, else 503."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        from django.core.cache import cache
+
+        cache.set("healthz", "ok", 5)
+        checks["cache"] = "ok" if cache.get("healthz") == "ok" else "error: read back failed"
+    except Exception as exc:
+        checks["cache"] = f"error: {exc.__class__.__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)

@@ -1,0 +1,45 @@
+import pytest
+from django.urls import reverse
+
+from tests.accounts.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_by_email_lands_on_mypage(client, helper):
+    response = client.post(reverse("account_login"), {"login": helper.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mypage")
+
+
+def test_unverified_email_cannot_log_in(client):
+    user = UserFactory(email="unverified@example.jp", verified_email=False)
+    user.emailaddress_set.update(verified=False)
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD}, follow=True)
+    assert "_auth_user_id" not in client.session
+    assert "確認" in response.content.decode()
+
+
+def test_failed_logins_are_rate_limited(client, helper, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "3/m/key"}
+    for _ in range(3):
+        client.post(reverse("account_login"), {"login": helper.email, "password": "wrong-password-x"})
+    response = client.post(reverse("account_login"), {"login": helper.email, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert "ログイン失敗が多すぎます" in response.content.decode() or response.status_code == 429
+
+
+def test_admin_login_is_locked_after_repeated_failures(client, staff, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    url = reverse("admin:login")
+    for _ in range(3):
+        client.post(url, {"username": staff.email, "password": "wrong-password-x"})
+    response = client.post(url, {"username": staff.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_sends_a_link(client, helper, mailoutbox):
+    client.post(reverse("account_reset_password"), {"email": helper.email})
+    assert len(mailoutbox) == 1
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body

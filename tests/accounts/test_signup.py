@@ -1,0 +1,85 @@
+"""Signup by email: the happy path makes a helper with a home area, and every bad input says why in
+Japanese and saves nothing."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import HelperProfile, User
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {
+    "email": "new.helper@example.jp",
+    "password1": "kozo-no-kawa-hagi-2026",
+    "password2": "kozo-no-kawa-hagi-2026",
+    "display_name": "はると",
+    "postal_code": "５３０－０００１",  # full-width, as an IME types it
+}
+
+
+def signup(client, **changes):
+    return client.post(reverse("account_signup"), {**GOOD, **changes}, HTTP_ACCEPT_LANGUAGE="ja")
+
+
+def test_signup_creates_helper_with_home_area_and_sends_confirmation(client):
+    response = signup(client)
+    assert response.status_code == 302
+    user = User.objects.get(email="new.helper@example.jp")
+    profile = HelperProfile.objects.get(user=user)
+    assert (profile.postal_code, profile.home_prefecture, profile.home_municipality) == (
+        "530-0001", "大阪府", "大阪市北区",
+    )
+    assert len(mail.outbox) == 1
+    assert re.search(r"/accounts/confirm-email/[^/\s]+/", mail.outbox[0].body)
+
+
+def test_email_is_stored_lower_case(client):
+    signup(client, email="New.Helper@Example.JP")
+    assert User.objects.filter(email="new.helper@example.jp").exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"password1": "short", "password2": "short"}, "このパスワードは短すぎます"),
+        ({"password1": "password1234", "password2": "password1234"}, "よく使われるパスワード"),
+        ({"password2": "something-else-entirely"}, "同じパスワード"),
+        ({"postal_code": "12345"}, "7桁の数字"),
+        ({"postal_code": "000-0000"}, "見つかりませんでした"),
+        ({"display_name": ""}, "このフィールドは必須です"),
+        ({"email": "not-an-email"}, "有効なメールアドレス"),
+    ],
+)
+def test_bad_signup_input_explains_in_japanese_and_saves_nothing(client, changes, message):
+    response = signup(client, **changes)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not User.objects.filter(email=GOOD["email"]).exists()
+    assert not HelperProfile.objects.exists()
+    assert mail.outbox == []
+
+
+def test_duplicate_email_is_refused_with_a_message(client, helper):
+    response = signup(client, email=helper.email.upper())
+    assert response.status_code == 200
+    assert "既に登録されています" in response.content.decode()
+    assert User.objects.filter(email__iexact=helper.email).count() == 1
+
+
+def test_password_similar_to_email_is_refused(client):
+    response = signup(
+        client, email="kozonokawahagi@example.jp", password1="kozonokawahagi1", password2="kozonokawahagi1"
+    )
+    assert "似すぎています" in response.content.decode()
+
+
+def test_signup_is_rate_limited_per_ip(client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "2/m/ip"}
+    for n in range(2):
+        signup(client, email=f"a{n}@example.jp")
+    response = signup(client, email="a9@example.jp")
+    assert response.status_code == 429
+    assert not User.objects.filter(email="a9@example.jp").exists()
