@@ -78,3 +78,11 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
+    """The login name Axes counts failures against. Django's admin form posts `username` but
+    authenticates with `email=` (our USERNAME_FIELD), so read whichever is present."""
+    credentials = credentials or {}
+    value = credentials.get("email") or credentials.get("username") or request.POST.get("username")
+    return value.strip().lower() if value else None

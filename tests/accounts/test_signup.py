@@ -65,7 +65,7 @@ def test_bad_signup_input_explains_in_japanese_and_saves_nothing(client, changes
 def test_duplicate_email_is_refused_with_a_message(client, helper):
     response = signup(client, email=helper.email.upper())
     assert response.status_code == 200
-    assert "既に登録されています" in response.content.decode()
+    assert "このメールアドレスでアカウント登録済みです" in response.content.decode()
     assert User.objects.filter(email__iexact=helper.email).count() == 1
 
 
