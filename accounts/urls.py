@@ -3,6 +3,5 @@ from django.urls import path
 from accounts import views
 
 urlpatterns = [
-    path("mypage/", views.mypage, name="mypage"),
     path("mypage/profile/", views.profile_edit, name="profile_edit"),
 ]

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import HelperProfileForm
-from accounts.models import HelperProfile, Skill
+from accounts.models import HelperProfile
 from accounts.services import helper_profile_update
 
 
@@ -21,10 +21,3 @@ def profile_edit(request):
         messages.success(request, _("プロフィールを保存しました。"))
         return redirect("mypage")
     return render(request, "accounts/profile_edit.html", {"form": form, "profile": profile})
-
-
-@login_required
-def mypage(request):
-    profile = HelperProfile.objects.filter(user=request.user).first()
-    skills = [Skill(code).label for code in profile.skills if code in Skill.values] if profile else []
-    return render(request, "accounts/mypage.html", {"profile": profile, "profile_skills": skills})

@@ -211,7 +211,8 @@ AXES_RESET_ON_SUCCESS = True
 
 # --- I18N -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
+# Each language is named in itself, so a reader of either can find theirs.
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True

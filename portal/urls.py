@@ -3,14 +3,15 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import views
+from portal.views import mypage, public
 
 admin.site.site_header = "お互いさま 事務局"
 admin.site.site_title = "お互いさま 事務局"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", public.home, name="home"),
+    path("healthz", public.healthz, name="healthz"),
+    path("mypage/", mypage.mypage, name="mypage"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -1,0 +1,44 @@
+"""python -m bench [NAME ...]: migrate and seed the large demo data (idempotent), then run benchmarks.
+
+Runs against DATABASE_URL (PostgreSQL, `make bench` points it at the otagaisama_bench database), with
+DEBUG off so that templates are cached as in production."""
+
+import importlib
+import os
+import pkgutil
+import sys
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")  # no HTTPS redirect under the test client
+
+import django  # noqa: E402
+
+
+def main(names: list[str]) -> int:
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    settings.ROOT_URLCONF = "bench.urls"
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["*"]
+    setup_test_environment()
+    if not settings.IS_POSTGRES:
+        print("bench: DATABASE_URL must point to PostgreSQL", file=sys.stderr)
+        return 2
+    if os.environ.get("BENCH_SKIP_SEED") != "1":
+        call_command("migrate", "--noinput", verbosity=0)
+        call_command("seed_demo", "--scale", "large", stdout=sys.stderr)
+    import bench
+
+    modules = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
+    for name in modules:
+        if names and name.removeprefix("bench_") not in names:
+            continue
+        importlib.import_module(f"bench.{name}").run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,11 @@
+"""The portal's URLs plus the floors: bare views that do the same work with one raw SQL query."""
+
+from django.urls import path
+
+from bench import floors
+from portal.urls import urlpatterns as portal_urlpatterns
+
+urlpatterns = [
+    path("_bench/floor/home/", floors.home),
+    *portal_urlpatterns,
+]

@@ -1,0 +1,13 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from accounts.models import HelperProfile, Skill
+
+
+@login_required
+def mypage(request):
+    """The signed-in person's hub: their helper profile, and (as other issues add them) their
+    applications, their needs and programs as nushi, and links for staff."""
+    profile = HelperProfile.objects.filter(user=request.user).first()
+    skills = [Skill(code).label for code in profile.skills if code in Skill.values] if profile else []
+    return render(request, "portal/mypage.html", {"profile": profile, "profile_skills": skills})
