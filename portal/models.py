@@ -10,7 +10,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -170,8 +171,21 @@ class Program(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the keyword search looks in, lower-cased, kept by the database itself (bulk inserts included).
+    # PostgreSQL serves `LIKE '%みょうが%'` on it from a pg_trgm GIN index (migration 0003).
+    search_text = models.GeneratedField(
+        expression=Lower(
+            Concat(
+                "title", Value(" "), "summary", Value(" "), "story", Value(" "), "background",
+                Value(" "), "about_nushi", Value(" "), "meeting_place", Value(" "), "meeting_address",
+                Value(" "), "okaeshi",
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )  # fmt: skip
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         verbose_name = _("プログラム")
@@ -246,6 +260,8 @@ class Session(models.Model):
         indexes = [
             # Listing filters by date range over upcoming sessions.
             models.Index(fields=["starts_at"], name="portal_session_starts"),
+            # Program page and the listing's per-program aggregate: one program's sessions by date.
+            models.Index(fields=["program", "starts_at"], name="portal_session_program"),
         ]
         constraints = [
             models.CheckConstraint(
