@@ -15,8 +15,10 @@ MANAGE := $(PYTHON) manage.py
 # TEST_DB / TEST_REDIS_DB let two checkouts on one machine run their suites side by side.
 TEST_DB ?= test_otagaisama
 TEST_REDIS_DB ?= 15
+TEST_BROKER_DB ?= 11
 TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama TEST_DATABASE_NAME=$(TEST_DB) \
 	REDIS_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) CELERY_TASK_ALWAYS_EAGER=1 \
+	CELERY_WORKER_TEST_BROKER=redis://127.0.0.1:6379/$(TEST_BROKER_DB) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 BENCH_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama_bench \
 	REDIS_URL=redis://127.0.0.1:6379/12 CELERY_TASK_ALWAYS_EAGER=1

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import postal
-from accounts.images import process_upload
+from accounts.images import IMAGE_ERROR_MESSAGES, process_upload
 from accounts.models import HelperProfile, Interest, Season, Skill, Weekday
 
 
@@ -76,6 +76,7 @@ class HelperProfileForm(forms.ModelForm):
             "available_weekdays", "available_seasons", "bio", "photo",
         ]  # fmt: skip
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {"photo": IMAGE_ERROR_MESSAGES}
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")

@@ -13,12 +13,21 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 MAX_SIDE = 1600
 # Refuse decompression bombs well below Pillow's own (warning-only) default.
 MAX_PIXELS = 40_000_000
+
+
+INVALID_IMAGE_MESSAGE = _lazy(
+    "画像ファイルとして読み込めませんでした。JPEG・PNG・WebPの写真を選んでください。"
+)
+# For a form's ImageField, so Django's own first check says the same as ours:
+# error_messages={"invalid_image": INVALID_IMAGE_MESSAGE}
+IMAGE_ERROR_MESSAGES = {"invalid_image": INVALID_IMAGE_MESSAGE}
 
 
 def process_upload(upload) -> ContentFile:
@@ -52,8 +61,5 @@ def process_upload(upload) -> ContentFile:
                 img.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
                 ext = "jpg"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(
-            _("画像ファイルとして読み込めませんでした。JPEG・PNG・WebPの写真を選んでください。"),
-            code="image_invalid",
-        ) from None
+        raise ValidationError(INVALID_IMAGE_MESSAGE, code="image_invalid") from None
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{ext}")

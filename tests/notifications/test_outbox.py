@@ -1,0 +1,78 @@
+"""The outbox: written with the change, at most once per (recipient, kind, object), delivered once,
+retried later when sending fails."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from notifications import services
+from notifications.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def write(user, key="need:1", **kw):
+    return services.notify(recipient_id=user.pk, kind="need_submitted", object_key=key,
+                           subject="新しい困りごと", body="本文", **kw)  # fmt: skip
+
+
+def test_notify_writes_once_per_recipient_kind_and_object(staff):
+    assert write(staff) is not None
+    assert write(staff) is None
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_a_rolled_back_change_leaves_no_message(staff):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        write(staff)
+        raise RuntimeError("the change failed")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_deliver_sends_once_even_when_run_twice(staff, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = write(staff)
+    assert len(mail.outbox) == 1  # sent by the on-commit task (eager in tests)
+    assert services.deliver(message_id=message.pk) is False
+    assert services.deliver_due() == 0
+    assert len(mail.outbox) == 1
+    message.refresh_from_db()
+    assert message.sent_at is not None and mail.outbox[0].to == [staff.email]
+
+
+def test_failed_send_is_retried_later_not_in_a_loop(staff, monkeypatch):
+    message = write(staff, due_at=timezone.now())
+
+    def broken(_message):
+        raise ConnectionError("SMTP is down")
+
+    monkeypatch.setattr(services, "_send", broken)
+    assert services.deliver_due() == 0
+    message.refresh_from_db()
+    assert message.attempts == 1 and message.sent_at is None and "SMTP is down" in message.last_error
+    assert services.deliver_due() == 0  # not due again yet: one bad row cannot spin the sweep
+    assert message.due_at > timezone.now()
+    monkeypatch.undo()
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        assert services.deliver_due() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_abandoned_claim_is_taken_again_after_the_lease(staff):
+    message = write(staff, due_at=timezone.now())
+    OutboxMessage.objects.filter(pk=message.pk).update(claimed_at=timezone.now())  # a worker died
+    assert services.deliver_due() == 0
+    with time_machine.travel(timezone.now() + services.CLAIM_LEASE + timedelta(seconds=1)):
+        assert services.deliver_due() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_future_messages_wait_until_due(staff):
+    write(staff, due_at=timezone.now() + timedelta(days=1))
+    assert services.deliver_due() == 0
+    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
+        assert services.deliver_due() == 1
