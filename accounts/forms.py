@@ -30,7 +30,9 @@ class SignupExtraForm(forms.Form):
     """Fields allauth's signup form gains: how the helper is shown, and where they live."""
 
     display_name = forms.CharField(
-        label=_("表示名（ニックネーム可）"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "nickname"})
+        label=_("表示名（ニックネーム可）"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
     postal_code = PostalCodeField()
 
@@ -52,21 +54,37 @@ def _birth_year_choices():
 class HelperProfileForm(forms.ModelForm):
     postal_code = PostalCodeField(required=False)
     birth_year = forms.TypedChoiceField(
-        label=_("生まれた年"), choices=_birth_year_choices, coerce=int, empty_value=None, required=False,
+        label=_("生まれた年"),
+        choices=_birth_year_choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
         help_text=_("年齢条件のあるプログラムに応募するときに使います。公開されません。"),
     )
     skills = forms.MultipleChoiceField(
-        label=_("得意なこと"), choices=Skill.choices, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("得意なこと"),
+        choices=Skill.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     interests = forms.MultipleChoiceField(
-        label=_("興味のある分野"), choices=Interest.choices, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("興味のある分野"),
+        choices=Interest.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     available_weekdays = forms.TypedMultipleChoiceField(
-        label=_("参加しやすい曜日"), choices=Weekday.choices, coerce=int,
-        widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("参加しやすい曜日"),
+        choices=Weekday.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     available_seasons = forms.MultipleChoiceField(
-        label=_("参加しやすい季節"), choices=Season.choices, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("参加しやすい季節"),
+        choices=Season.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
     class Meta:

@@ -50,9 +50,13 @@ def process_upload(upload) -> ContentFile:
             raise ValidationError(_("写真の画素数が大きすぎます。"), code="image_too_many_pixels")
         upload.seek(0)
         with Image.open(upload) as img:
-            img = ImageOps.exif_transpose(img)  # keep the orientation the camera meant, then drop EXIF
+            img = ImageOps.exif_transpose(
+                img
+            )  # keep the orientation the camera meant, then drop EXIF
             img.thumbnail((MAX_SIDE, MAX_SIDE))
-            has_alpha = img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info)
+            has_alpha = img.mode in ("RGBA", "LA") or (
+                img.mode == "P" and "transparency" in img.info
+            )
             out = io.BytesIO()
             if has_alpha:
                 img.convert("RGBA").save(out, format="PNG", optimize=True)

@@ -149,7 +149,9 @@ class Municipality(models.Model):
 
 
 class District(models.Model):
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="districts")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="districts"
+    )
     name = models.CharField(_("地区名"), max_length=50)
     order = models.PositiveSmallIntegerField(_("並び順"), default=0)
 
@@ -240,7 +242,9 @@ class OrganizationMembership(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organization_memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="organization_memberships"
+    )
     role = models.CharField(_("役割"), max_length=20, choices=Role.choices, default=Role.MEMBER)
 
     class Meta:

@@ -11,7 +11,7 @@ import sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")  # no HTTPS redirect under the test client
 
-import django  # noqa: E402
+import django
 
 
 def main(names: list[str]) -> int:
@@ -32,7 +32,9 @@ def main(names: list[str]) -> int:
         call_command("seed_demo", "--scale", "large", stdout=sys.stderr)
     import bench
 
-    modules = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
+    modules = sorted(
+        m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_")
+    )
     for name in modules:
         if names and name.removeprefix("bench_") not in names:
             continue

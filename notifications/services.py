@@ -49,7 +49,9 @@ def notify(
     except IntegrityError:
         return None
     if message.due_at <= timezone.now():
-        from notifications.tasks import deliver  # tasks import services: import here, not at the top
+        from notifications.tasks import (
+            deliver,
+        )  # tasks import services: import here, not at the top
 
         transaction.on_commit(lambda: deliver.delay(message.pk))
     return message

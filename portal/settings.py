@@ -9,7 +9,6 @@ from pathlib import Path
 
 import environ
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -243,11 +242,15 @@ IMAGE_UPLOAD_MAX_BYTES = env.int("IMAGE_UPLOAD_MAX_BYTES", default=8 * 1024 * 10
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="お互いさま <noreply@otagaisama.example.jp>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="お互いさま <noreply@otagaisama.example.jp>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Maps -----------------------------------------------------------------------------------------
-MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png")
+MAP_TILE_URL = env.str(
+    "MAP_TILE_URL", default="https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+)
 MAP_ATTRIBUTION = env.str(
     "MAP_ATTRIBUTION",
     default='<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>',

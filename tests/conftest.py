@@ -49,7 +49,9 @@ def municipality(db):
 
 @pytest.fixture
 def other_municipality(db):
-    return MunicipalityFactory(slug="gujo", name="郡上市", prefecture="岐阜県", helper_brand_name="")
+    return MunicipalityFactory(
+        slug="gujo", name="郡上市", prefecture="岐阜県", helper_brand_name=""
+    )
 
 
 def _with_mfa(user):
@@ -80,7 +82,9 @@ def nushi(organization):
 
 @pytest.fixture
 def other_organization(municipality):
-    return OrganizationFactory(municipality=municipality, name="山中和紙保存会", phone="+81577730002")
+    return OrganizationFactory(
+        municipality=municipality, name="山中和紙保存会", phone="+81577730002"
+    )
 
 
 @pytest.fixture
@@ -96,7 +100,9 @@ def helper(db):
 @pytest.fixture
 def other_helper(db):
     return HelperProfileFactory(
-        display_name="さくら", postal_code="530-0001", home_prefecture="大阪府",
+        display_name="さくら",
+        postal_code="530-0001",
+        home_prefecture="大阪府",
         home_municipality="大阪市北区",
     ).user
 

@@ -151,7 +151,9 @@ def seed_people() -> Cast:
     for i in range(40):
         postal, pref, city = HOME_AREAS[i % len(HOME_AREAS)]
         user = _user(f"helper{i:03d}@example.jp", f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}")
-        HelperProfile.objects.get_or_create(user=user, defaults=_random_profile(rng, user.name, postal, pref, city))
+        HelperProfile.objects.get_or_create(
+            user=user, defaults=_random_profile(rng, user.name, postal, pref, city)
+        )
 
     return Cast(hida, districts, organizations, helper, nushi, staff)
 
@@ -192,14 +194,20 @@ def seed_large_helpers(total: int = 100_000, batch: int = 5_000) -> int:
         with transaction.atomic():
             users = User.objects.bulk_create(
                 [
-                    User(email=f"h{n:06d}@large.example.jp", name=f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}", password=password)
+                    User(
+                        email=f"h{n:06d}@large.example.jp",
+                        name=f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}",
+                        password=password,
+                    )
                     for n in range(start, stop)
                 ]
             )
             profiles = []
             for user in users:
                 postal, pref, city = rng.choice(HOME_AREAS)
-                profiles.append(HelperProfile(user=user, **_random_profile(rng, user.name, postal, pref, city)))
+                profiles.append(
+                    HelperProfile(user=user, **_random_profile(rng, user.name, postal, pref, city))
+                )
             HelperProfile.objects.bulk_create(profiles)
         made += stop - start
     return made

@@ -15,7 +15,9 @@ def test_login_by_email_lands_on_mypage(client, helper):
 def test_unverified_email_cannot_log_in(client):
     user = UserFactory(email="unverified@example.jp", verified_email=False)
     user.emailaddress_set.update(verified=False)
-    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD}, follow=True)
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": PASSWORD}, follow=True
+    )
     assert "_auth_user_id" not in client.session
     assert "確認" in response.content.decode()
 
@@ -23,7 +25,9 @@ def test_unverified_email_cannot_log_in(client):
 def test_failed_logins_are_rate_limited(client, helper, settings):
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "3/m/key"}
     for _ in range(3):
-        client.post(reverse("account_login"), {"login": helper.email, "password": "wrong-password-x"})
+        client.post(
+            reverse("account_login"), {"login": helper.email, "password": "wrong-password-x"}
+        )
     response = client.post(reverse("account_login"), {"login": helper.email, "password": PASSWORD})
     assert "_auth_user_id" not in client.session
     assert "ログイン失敗が連続しています" in response.content.decode()

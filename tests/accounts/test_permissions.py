@@ -69,13 +69,16 @@ def test_staff_only_see_their_municipality_in_the_admin(
     Organization.objects.create(municipality=other_municipality, name="郡上の団体")
     client.force_login(staff)
     staff.user_permissions.add(
-        *__import__("django.contrib.auth.models", fromlist=["Permission"]).Permission.objects.filter(
-            codename__in=["view_organization", "change_organization"]
-        )
+        *__import__(
+            "django.contrib.auth.models", fromlist=["Permission"]
+        ).Permission.objects.filter(codename__in=["view_organization", "change_organization"])
     )
     response = client.get(reverse("admin:accounts_organization_changelist"))
     assert response.status_code == 200
     body = response.content.decode()
     assert organization.name in body and "郡上の団体" not in body
     foreign = Organization.objects.get(name="郡上の団体")
-    assert client.get(reverse("admin:accounts_organization_change", args=[foreign.pk])).status_code == 302
+    assert (
+        client.get(reverse("admin:accounts_organization_change", args=[foreign.pk])).status_code
+        == 302
+    )

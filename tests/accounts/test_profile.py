@@ -55,14 +55,19 @@ def test_photo_is_resized_and_stripped_of_exif(client, helper):
     ("content", "message"),
     [
         (b"<?php echo 'not an image'; ?>", "画像ファイルとして読み込めませんでした"),
-        (b"\xff\xd8\xff\xe0" + b"\x00" * 100, "画像ファイルとして読み込めませんでした"),  # truncated JPEG
+        (
+            b"\xff\xd8\xff\xe0" + b"\x00" * 100,
+            "画像ファイルとして読み込めませんでした",
+        ),  # truncated JPEG
     ],
 )
 def test_fake_images_are_refused_and_nothing_changes(client, helper, content, message):
     client.force_login(helper)
     before = HelperProfile.objects.get(user=helper)
     fake = SimpleUploadedFile("me.jpg", content, content_type="image/jpeg")
-    response = client.post(reverse("profile_edit"), {**FORM, "display_name": "changed", "photo": fake})
+    response = client.post(
+        reverse("profile_edit"), {**FORM, "display_name": "changed", "photo": fake}
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     after = HelperProfile.objects.get(user=helper)

@@ -30,7 +30,9 @@ def test_signup_creates_helper_with_home_area_and_sends_confirmation(client):
     user = User.objects.get(email="new.helper@example.jp")
     profile = HelperProfile.objects.get(user=user)
     assert (profile.postal_code, profile.home_prefecture, profile.home_municipality) == (
-        "530-0001", "大阪府", "大阪市北区",
+        "530-0001",
+        "大阪府",
+        "大阪市北区",
     )
     assert len(mail.outbox) == 1
     assert re.search(r"/accounts/confirm-email/[^/\s]+/", mail.outbox[0].body)
@@ -71,7 +73,10 @@ def test_duplicate_email_is_refused_with_a_message(client, helper):
 
 def test_password_similar_to_email_is_refused(client):
     response = signup(
-        client, email="kozonokawahagi@example.jp", password1="kozonokawahagi1", password2="kozonokawahagi1"
+        client,
+        email="kozonokawahagi@example.jp",
+        password1="kozonokawahagi1",
+        password2="kozonokawahagi1",
     )
     assert "似すぎています" in response.content.decode()
 

@@ -53,7 +53,9 @@ def test_failed_send_is_retried_later_not_in_a_loop(staff, monkeypatch):
     monkeypatch.setattr(services, "_send", broken)
     assert services.deliver_due() == 0
     message.refresh_from_db()
-    assert message.attempts == 1 and message.sent_at is None and "SMTP is down" in message.last_error
+    assert (
+        message.attempts == 1 and message.sent_at is None and "SMTP is down" in message.last_error
+    )
     assert services.deliver_due() == 0  # not due again yet: one bad row cannot spin the sweep
     assert message.due_at > timezone.now()
     monkeypatch.undo()

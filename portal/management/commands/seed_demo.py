@@ -17,7 +17,9 @@ class Command(BaseCommand):
         if scale == "large":
             made = people.seed_large_helpers()
             self.stdout.write(f"large scale: {made} helpers added")
-        self.stdout.write(self.style.SUCCESS(f"demo data ready in {time.monotonic() - started:.1f}s"))
+        self.stdout.write(
+            self.style.SUCCESS(f"demo data ready in {time.monotonic() - started:.1f}s")
+        )
         self.stdout.write(
             "\nデモ用ログイン / demo logins (password for all: "
             f"{people.DEMO_PASSWORD})\n"
