@@ -178,7 +178,7 @@ class Program(models.Model):
             Concat(
                 "title", Value(" "), "summary", Value(" "), "story", Value(" "), "background",
                 Value(" "), "about_nushi", Value(" "), "meeting_place", Value(" "), "meeting_address",
-                Value(" "), "okaeshi",
+                Value(" "), "okaeshi", output_field=models.TextField(),
             )
         ),
         output_field=models.TextField(),

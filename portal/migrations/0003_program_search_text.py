@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                         "title", models.Value(" "), "summary", models.Value(" "), "story",
                         models.Value(" "), "background", models.Value(" "), "about_nushi",
                         models.Value(" "), "meeting_place", models.Value(" "), "meeting_address",
-                        models.Value(" "), "okaeshi",
+                        models.Value(" "), "okaeshi", output_field=models.TextField(),
                     )
                 ),
                 output_field=models.TextField(),

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from accounts.models import HelperProfile, Skill
+from portal.selectors import nushi_context
 
 
 @login_required
@@ -9,5 +10,9 @@ def mypage(request):
     """The signed-in person's hub: their helper profile, and (as other issues add them) their
     applications, their needs and programs as nushi, and links for staff."""
     profile = HelperProfile.objects.filter(user=request.user).first()
-    skills = [Skill(code).label for code in profile.skills if code in Skill.values] if profile else []
-    return render(request, "portal/mypage.html", {"profile": profile, "profile_skills": skills})
+    skills = (
+        [Skill(code).label for code in profile.skills if code in Skill.values] if profile else []
+    )
+    context = {"profile": profile, "profile_skills": skills}
+    context.update(nushi_context(request.user))  # issue 4: needs and drafts to confirm
+    return render(request, "portal/mypage.html", context)

@@ -1,0 +1,276 @@
+"""Read queries for the public pages, the nushi's and staff pages (no N+1: each function is a fixed
+number of queries whatever the data size)."""
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import District, Skill, User
+from accounts.permissions import is_member_of, is_staff_of, organization_ids, scope_to_staff
+from portal.models import ActivityReport, Need, Program, ProgramPhoto, Session
+
+PUBLIC_STATES = (Program.Status.PUBLISHED, Program.Status.CLOSED)
+PAGE_SIZE = 20
+# What a listing card shows; nothing else is read (the story can be long).
+LIST_FIELDS = (
+    "pk", "title", "summary", "category", "is_online", "cover_image", "meeting_place",
+    "points_per_participant", "okaeshi", "municipality__name", "municipality__prefecture",
+    "municipality__helper_brand_name", "district__name",
+)  # fmt: skip
+
+
+def _keyword_q(q: str) -> Q:
+    """Each whitespace-separated word must appear somewhere in the program's search text. Japanese has
+    no word boundaries, so this is substring matching (LIKE '%word%'), which PostgreSQL serves from the
+    pg_trgm GIN index on search_text (migration 0003); search_text is lower-cased, so is the query."""
+    condition = Q()
+    for word in q.replace("\u3000", " ").lower().split()[:5]:
+        condition &= Q(search_text__contains=word)
+    return condition
+
+
+def _local_day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _session_filter(filters: dict, now: dt.datetime) -> Q:
+    """Conditions on the sessions a listed program must have: upcoming, scheduled, in the date range,
+    on a weekend. Used inside one .filter() so they apply to the same session row."""
+    q = Q(sessions__status=Session.Status.SCHEDULED, sessions__starts_at__gt=now)
+    if filters.get("date_from"):
+        q &= Q(sessions__starts_at__gte=_local_day_start(filters["date_from"]))
+    if filters.get("date_to"):
+        q &= Q(sessions__starts_at__lt=_local_day_start(filters["date_to"] + dt.timedelta(days=1)))
+    if filters.get("weekend"):
+        # Django's week_day: 1 = Sunday, 7 = Saturday, in the current time zone (Asia/Tokyo).
+        q &= Q(sessions__starts_at__week_day__in=[1, 7])
+    return q
+
+
+def program_list(
+    filters: dict, *, page: int = 1, now: dt.datetime | None = None
+) -> tuple[list, bool]:
+    """One page of published programs with an upcoming session that matches the filters, ordered by
+    their next session; returns (programs, has_next). One query: the programs are grouped with their
+    matching sessions, giving `next_starts_at` and `places_left` (sum over matching sessions) to show.
+    No COUNT(*): "次へ" comes from fetching one row more than a page."""
+    now = now or timezone.now()
+    qs = Program.objects.filter(status=Program.Status.PUBLISHED).filter(
+        _session_filter(filters, now)
+    )
+    if filters.get("q"):
+        qs = qs.filter(_keyword_q(filters["q"]))
+    if filters.get("category"):
+        qs = qs.filter(category=filters["category"])
+    if filters.get("district"):
+        qs = qs.filter(district_id=filters["district"])
+    if filters.get("mode") == "online":
+        qs = qs.filter(is_online=True)
+    elif filters.get("mode") == "onsite":
+        qs = qs.filter(is_online=False)
+    qs = qs.annotate(
+        next_starts_at=Min("sessions__starts_at"),
+        places_left=Sum(F("sessions__capacity") - F("sessions__places_taken")),
+        session_count=Count("sessions"),
+    )
+    if filters.get("open_only"):
+        qs = qs.filter(places_left__gt=0)
+    qs = (
+        qs.select_related("municipality", "district")
+        .only(*LIST_FIELDS)
+        .order_by("next_starts_at", "pk")
+    )
+    offset = (max(page, 1) - 1) * PAGE_SIZE
+    rows = list(qs[offset : offset + PAGE_SIZE + 1])
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def listing_districts() -> list[District]:
+    """Districts for the listing's filter (one query)."""
+    return list(
+        District.objects.select_related("municipality").order_by("municipality__name", "order")
+    )
+
+
+def public_program(pk: int) -> Program:
+    """A program page for anyone: published or closed (past programs stay readable), else 404."""
+    return get_object_or_404(_detail_qs(), pk=pk, status__in=PUBLIC_STATES)
+
+
+def _detail_qs() -> QuerySet[Program]:
+    published_reports = ActivityReport.objects.filter(status=ActivityReport.Status.PUBLISHED).only(
+        "pk", "title", "published_at", "program_id"
+    )
+    return Program.objects.select_related("municipality", "district", "nushi").prefetch_related(
+        Prefetch("sessions", queryset=Session.objects.order_by("starts_at")),
+        Prefetch("photos", queryset=ProgramPhoto.objects.order_by("order", "pk")),
+        Prefetch("reports", queryset=published_reports, to_attr="published_reports"),
+    )
+
+
+def skill_labels(program: Program) -> list[str]:
+    return [str(Skill(code).label) for code in program.required_skills if code in Skill.values]
+
+
+def program_history(program: Program, limit: int = 30) -> list:
+    """The program's history, newest first, each with `changes`: the labels of the fields that changed
+    from the version before (one query)."""
+    records = list(
+        program.history.select_related("history_user").order_by("-history_date", "-pk")[: limit + 1]
+    )
+    for newer, older in zip(records, [*records[1:], None], strict=False):
+        newer.changes = []
+        if older is not None:
+            delta = newer.diff_against(older, excluded_fields=["updated_at", "preview_token"])
+            newer.changes = [
+                str(Program._meta.get_field(c.field).verbose_name) for c in delta.changes
+            ]
+    return records[:limit]
+
+
+def program_for_preview(user: User, pk: int, token) -> Program:
+    """The nushi's (or staff's) view of a draft through the preview link: only with the current token
+    and only for members of the nushi organisation or staff of the municipality; others get 404."""
+    program = get_object_or_404(_detail_qs(), pk=pk, preview_token=token)
+    if not (is_member_of(user, program.nushi_id) or is_staff_of(user, program.municipality_id)):
+        raise Http404
+    return program
+
+
+@dataclass
+class CalendarDay:
+    day: dt.date
+    in_month: bool
+    sessions: list
+
+
+def calendar_month(year: int, month: int) -> list[list[CalendarDay]]:
+    """Weeks (Monday first) of the month with the public, scheduled sessions on each day. One query."""
+    first = dt.date(year, month, 1)
+    cal = calendar.Calendar(firstweekday=6)  # Sunday first, as Japanese calendars are printed
+    weeks = cal.monthdatescalendar(year, month)
+    start, end = weeks[0][0], weeks[-1][-1] + dt.timedelta(days=1)
+    sessions = (
+        Session.objects.filter(
+            program__status=Program.Status.PUBLISHED,
+            status=Session.Status.SCHEDULED,
+            starts_at__gte=_local_day_start(start),
+            starts_at__lt=_local_day_start(end),
+        )
+        .select_related("program")
+        .only(
+            "pk",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "places_taken",
+            "program__pk",
+            "program__title",
+        )
+        .order_by("starts_at")
+    )
+    by_day: dict[dt.date, list] = {}
+    for s in sessions:
+        by_day.setdefault(timezone.localtime(s.starts_at).date(), []).append(s)
+    return [
+        [CalendarDay(d, d.month == first.month, by_day.get(d, [])) for d in week] for week in weeks
+    ]
+
+
+def public_reports() -> QuerySet[ActivityReport]:
+    return (
+        ActivityReport.objects.filter(
+            status=ActivityReport.Status.PUBLISHED, program__status__in=PUBLIC_STATES
+        )
+        .select_related("program", "program__municipality", "session")
+        .prefetch_related("photos")
+        .order_by("-published_at")
+    )
+
+
+def public_report(pk: int) -> ActivityReport:
+    return get_object_or_404(public_reports(), pk=pk)
+
+
+# --- nushi ---------------------------------------------------------------------------------------
+
+
+def nushi_needs(user: User) -> QuerySet[Need]:
+    return Need.objects.filter(nushi_id__in=organization_ids(user)).select_related("nushi")
+
+
+def nushi_programs_to_confirm(user: User) -> QuerySet[Program]:
+    return Program.objects.filter(
+        nushi_id__in=organization_ids(user), status=Program.Status.PENDING_NUSHI
+    ).select_related("nushi")
+
+
+def nushi_programs(user: User) -> QuerySet[Program]:
+    return Program.objects.filter(nushi_id__in=organization_ids(user)).exclude(
+        status=Program.Status.DRAFT
+    )
+
+
+def nushi_context(user: User) -> dict:
+    """My page's nushi section: their needs and the drafts waiting for their confirmation (2 queries,
+    none for someone who is not a nushi)."""
+    if not organization_ids(user):
+        return {"nushi_needs": [], "nushi_to_confirm": []}
+    return {
+        "nushi_needs": list(nushi_needs(user).order_by("-created_at")[:20]),
+        "nushi_to_confirm": list(nushi_programs_to_confirm(user)),
+    }
+
+
+def need_for_nushi(user: User, pk: int) -> Need:
+    """A nushi's own need, or 404 (another nushi's need does not exist for them)."""
+    return get_object_or_404(
+        Need.objects.select_related("nushi", "district"), pk=pk, nushi_id__in=organization_ids(user)
+    )
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+def staff_needs(user: User) -> QuerySet[Need]:
+    return scope_to_staff(Need.objects.select_related("nushi", "district", "municipality"), user)
+
+
+def staff_programs(user: User) -> QuerySet[Program]:
+    return scope_to_staff(
+        Program.objects.select_related("nushi", "district", "municipality").annotate(
+            session_total=Count("sessions")
+        ),
+        user,
+    )
+
+
+def need_for_staff(user: User, pk: int) -> Need:
+    return get_object_or_404(staff_needs(user), pk=pk)
+
+
+def program_for_staff(user: User, pk: int) -> Program:
+    return get_object_or_404(scope_to_staff(_detail_qs(), user), pk=pk)
+
+
+def session_for_staff(user: User, pk: int) -> Session:
+    return get_object_or_404(
+        scope_to_staff(Session.objects.select_related("program"), user, "program__municipality"),
+        pk=pk,
+    )
+
+
+def report_for_staff(user: User, pk: int) -> ActivityReport:
+    return get_object_or_404(
+        scope_to_staff(
+            ActivityReport.objects.select_related("program", "session"),
+            user,
+            "program__municipality",
+        ),
+        pk=pk,
+    )

@@ -1,0 +1,301 @@
+"""Programs: staff co-design a program from a need with the nushi, then publish, close or cancel it.
+
+    draft ─send─> pending_nushi ─confirm (nushi)─> confirmed ─publish─> published ─close─> closed
+      ^               │ request changes (nushi)                               │
+      └─ edit ─ changes_requested                                             └─cancel─> cancelled
+    any state before published ──reject (staff, with a reason)──> rejected
+
+Editing content after the nushi saw it sends the draft back to `draft`: the nushi confirms what is
+published, not an earlier version. A published program may still be corrected by staff; the history
+keeps every version (who, when, what).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization, User
+from notifications.services import notify
+from portal.models import Application, Need, Program, ProgramPhoto, Session
+from portal.services._state import InvalidTransition, transition
+from portal.services.needs import _member_ids, _staff_ids, need_mark_published, need_start_design
+
+S = Program.Status
+EDITABLE = (S.DRAFT, S.PENDING_NUSHI, S.CHANGES_REQUESTED, S.CONFIRMED, S.PUBLISHED)
+# Edits in these states invalidate the nushi's view of the draft (they must see it again).
+BACK_TO_DRAFT = (S.PENDING_NUSHI, S.CONFIRMED)
+BEFORE_PUBLISH = (S.DRAFT, S.PENDING_NUSHI, S.CHANGES_REQUESTED, S.CONFIRMED)
+PROGRAM_FIELDS = (
+    "district", "title", "summary", "story", "background", "about_nushi", "category",
+    "relationship_type", "tags", "min_age", "residents_only", "required_skills", "what_to_bring",
+    "points_per_participant", "okaeshi", "is_online", "meeting_place", "meeting_postal_code",
+    "meeting_address", "latitude",
+    "longitude", "cover_image",
+)  # fmt: skip
+MAX_PHOTOS = 8
+
+
+def _apply(program: Program, data: dict) -> None:
+    for key, value in data.items():
+        if key in PROGRAM_FIELDS:
+            setattr(program, key, value)
+
+
+def _preview_url(program: Program) -> str:
+    return settings.SITE_URL + reverse("program_preview", args=[program.pk, program.preview_token])
+
+
+def _staff_url(program: Program) -> str:
+    return settings.SITE_URL + reverse("staff_program_detail", args=[program.pk])
+
+
+@transaction.atomic
+def program_create_from_need(*, need: Need, by: User, data: dict) -> Program:
+    """Staff draft a program from a need; the need moves to in_design."""
+    need_start_design(need=need, by=by)
+    return program_create(nushi=need.nushi, by=by, data=data, need=need)
+
+
+@transaction.atomic
+def program_create(
+    *, nushi: Organization, by: User, data: dict, need: Need | None = None
+) -> Program:
+    program = Program(
+        municipality_id=nushi.municipality_id, nushi=nushi, need=need, created_by=by, status=S.DRAFT
+    )
+    if need is not None and "district" not in data:
+        program.district_id = need.district_id
+    _apply(program, data)
+    program.full_clean(exclude=["search_text"])
+    program._history_user = by
+    program.save()
+    return program
+
+
+@transaction.atomic
+def program_update(*, program: Program, by: User, data: dict) -> Program:
+    """Save staff edits. Content the nushi already saw goes back to draft, to be sent again."""
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    if locked.status not in EDITABLE:
+        raise InvalidTransition(
+            _("「%(status)s」のプログラムは編集できません。")
+            % {"status": locked.get_status_display()}
+        )
+    _apply(locked, data)
+    reason = "edit"
+    if locked.status in BACK_TO_DRAFT:
+        locked.status = S.DRAFT
+        reason = "edit: back to draft"
+    locked.full_clean(exclude=["search_text"])
+    locked._history_user = by
+    locked._change_reason = reason
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def program_send_to_nushi(*, program: Program, by: User) -> Program:
+    """Ask the nushi to look at the draft (preview link) and confirm it or ask for changes. The
+    preview token rotates, so a link to an older version stops working."""
+    if not Session.objects.filter(program_id=program.pk).exists():
+        raise InvalidTransition(_("開催日を1つ以上登録してから、ヌシに確認を依頼してください。"))
+    program = transition(
+        program,
+        from_states=[S.DRAFT, S.CHANGES_REQUESTED],
+        to_state=S.PENDING_NUSHI,
+        by=by,
+        reason="sent to nushi",
+        preview_token=uuid.uuid4(),
+        status_note="",
+    )
+    for member_id in _member_ids(program.nushi_id):
+        notify(
+            recipient_id=member_id,
+            kind="program_confirm_request",
+            object_key=f"program:{program.pk}:{program.preview_token}",
+            subject=_("プログラム案の確認のお願い: %(title)s") % {"title": program.title},
+            body=_(
+                "事務局がプログラム案を作りました。内容を確認して「この内容でよい」または「修正をお願いする」を"
+                "選んでください。\n%(url)s"
+            )
+            % {"url": _preview_url(program)},
+        )
+    return program
+
+
+def _tell_staff(program: Program, *, kind: str, subject: str, body: str) -> None:
+    for staff_id in _staff_ids(program.municipality_id):
+        notify(
+            recipient_id=staff_id,
+            kind=kind,
+            object_key=f"program:{program.pk}:{program.preview_token}",
+            subject=subject,
+            body=body + "\n" + _staff_url(program),
+        )
+
+
+@transaction.atomic
+def program_confirm(*, program: Program, by: User) -> Program:
+    """The nushi approves the draft as shown in the preview."""
+    program = transition(
+        program,
+        from_states=[S.PENDING_NUSHI],
+        to_state=S.CONFIRMED,
+        by=by,
+        reason="confirmed by nushi",
+    )
+    _tell_staff(
+        program,
+        kind="program_confirmed",
+        subject=_("ヌシが確認しました: %(title)s") % {"title": program.title},
+        body=_("公開できます。"),
+    )
+    return program
+
+
+@transaction.atomic
+def program_request_changes(*, program: Program, by: User, note: str) -> Program:
+    """The nushi asks staff to change the draft, saying what."""
+    note = note.strip()
+    if not note:
+        raise InvalidTransition(_("どこを直してほしいか、ひとこと書いてください。"))
+    program = transition(
+        program,
+        from_states=[S.PENDING_NUSHI],
+        to_state=S.CHANGES_REQUESTED,
+        by=by,
+        reason="changes requested",
+        status_note=note,
+    )
+    _tell_staff(
+        program,
+        kind="program_changes_requested",
+        subject=_("ヌシから修正の依頼: %(title)s") % {"title": program.title},
+        body=note,
+    )
+    return program
+
+
+@transaction.atomic
+def program_reject(*, program: Program, by: User, reason: str) -> Program:
+    """Staff stop a draft for good, with a reason the nushi is told."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidTransition(_("見送りの理由を入力してください。"))
+    program = transition(
+        program,
+        from_states=BEFORE_PUBLISH,
+        to_state=S.REJECTED,
+        by=by,
+        reason="rejected",
+        status_note=reason,
+    )
+    for member_id in _member_ids(program.nushi_id):
+        notify(
+            recipient_id=member_id,
+            kind="program_rejected",
+            object_key=f"program:{program.pk}",
+            subject=_("プログラム案「%(title)s」について") % {"title": program.title},
+            body=_("今回は公開を見送ります。理由: %(reason)s") % {"reason": reason},
+        )
+    return program
+
+
+@transaction.atomic
+def program_publish(*, program: Program, by: User) -> Program:
+    """Staff publish a program the nushi confirmed. It needs a session people can still apply to."""
+    now = timezone.now()
+    if not Session.objects.filter(
+        program_id=program.pk, status=Session.Status.SCHEDULED, apply_deadline__gt=now
+    ).exists():
+        raise InvalidTransition(
+            _("申込を受け付けられる開催日がありません。開催日を追加してください。")
+        )
+    program = transition(
+        program,
+        from_states=[S.CONFIRMED],
+        to_state=S.PUBLISHED,
+        by=by,
+        reason="published",
+        published_at=now,
+    )
+    if program.need_id:
+        need_mark_published(need_id=program.need_id, by=by)
+    for member_id in _member_ids(program.nushi_id):
+        notify(
+            recipient_id=member_id,
+            kind="program_published",
+            object_key=f"program:{program.pk}",
+            subject=_("プログラムを公開しました: %(title)s") % {"title": program.title},
+            body=settings.SITE_URL + reverse("program_detail", args=[program.pk]),
+        )
+    return program
+
+
+@transaction.atomic
+def program_close(*, program: Program, by: User) -> Program:
+    """Stop taking applications; the page stays public (past sessions, reports)."""
+    return transition(program, from_states=[S.PUBLISHED], to_state=S.CLOSED, by=by, reason="closed")
+
+
+@transaction.atomic
+def program_cancel(*, program: Program, by: User, reason: str) -> Program:
+    """Call the whole program off. Its future sessions are cancelled and everyone holding an active
+    application is told; the applications themselves are left to the applications service
+    (issue 5)."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidTransition(_("中止の理由を入力してください。"))
+    program = transition(
+        program,
+        from_states=[*BEFORE_PUBLISH, S.PUBLISHED, S.CLOSED],
+        to_state=S.CANCELLED,
+        by=by,
+        reason="cancelled",
+        status_note=reason,
+    )
+    upcoming = list(
+        Session.objects.filter(
+            program_id=program.pk, status=Session.Status.SCHEDULED, starts_at__gt=timezone.now()
+        ).values_list("pk", flat=True)
+    )
+    Session.objects.filter(pk__in=upcoming, status=Session.Status.SCHEDULED).update(
+        status=Session.Status.CANCELLED
+    )
+    helper_ids = set(
+        Application.objects.filter(
+            session_id__in=upcoming, status__in=Application.ACTIVE
+        ).values_list("helper_id", flat=True)
+    )
+    for helper_id in helper_ids:
+        notify(
+            recipient_id=helper_id,
+            kind="program_cancelled",
+            object_key=f"program:{program.pk}",
+            subject=_("中止のお知らせ: %(title)s") % {"title": program.title},
+            body=_("申し訳ありません。このプログラムは中止になりました。理由: %(reason)s")
+            % {"reason": reason},
+        )
+    return program
+
+
+@transaction.atomic
+def program_photo_add(*, program: Program, by: User, image, caption: str = "") -> ProgramPhoto:
+    """`image` must come from accounts.images.process_upload (checked, resized, EXIF stripped)."""
+    Program.objects.select_for_update().filter(pk=program.pk).first()
+    if ProgramPhoto.objects.filter(program=program).count() >= MAX_PHOTOS:
+        raise InvalidTransition(_("写真は%(max)d枚までです。") % {"max": MAX_PHOTOS})
+    order = ProgramPhoto.objects.filter(program=program).count()
+    return ProgramPhoto.objects.create(program=program, image=image, caption=caption, order=order)
+
+
+@transaction.atomic
+def program_photo_delete(*, photo: ProgramPhoto, by: User) -> None:
+    name, storage = photo.image.name, photo.image.storage
+    photo.delete()
+    # The file goes only once the row is surely gone (a rollback must not orphan the row).
+    transaction.on_commit(lambda: storage.delete(name))

@@ -1,0 +1,147 @@
+"""The nushi's side: post a need, see and correct it, withdraw it; look at a draft program through the
+preview link and confirm it or ask for changes. Another nushi's needs and drafts are 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.permissions import is_member_of
+from portal import selectors
+from portal.forms import NeedForm, NushiChoiceForm, ReasonForm
+from portal.services import needs as need_services
+from portal.services import programs as program_services
+from portal.services._state import InvalidTransition
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_create(request):
+    who = NushiChoiceForm(request.POST or None, user=request.user, prefix="who")
+    form = NeedForm(
+        request.POST or None, request.FILES or None, municipality_id=who.municipality_id
+    )
+    if request.method == "POST" and who.is_valid() and form.is_valid():
+        try:
+            with transaction.atomic():
+                nushi = who.cleaned_data.get(
+                    "organization"
+                ) or need_services.individual_nushi_create(
+                    user=request.user,
+                    municipality=who.cleaned_data["municipality"],
+                    name=who.cleaned_data["nushi_name"],
+                )
+                need = need_services.need_submit(
+                    created_by=request.user, nushi=nushi, data=form.cleaned_data
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("困りごとを受け付けました。事務局からご連絡します。ありがとうございました。"),
+            )
+            return redirect("need_detail", pk=need.pk)
+    return render(request, "portal/needs/form.html", {"form": form, "who": who})
+
+
+@login_required
+def need_detail(request, pk: int):
+    need = selectors.need_for_nushi(request.user, pk)
+    programs = need.programs.exclude(status="draft").order_by("-created_at")
+    return render(request, "portal/needs/detail.html", {"need": need, "programs": programs})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_edit(request, pk: int):
+    need = selectors.need_for_nushi(request.user, pk)
+    form = NeedForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=need,
+        municipality_id=need.municipality_id,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            need_services.need_update(need=need, by=request.user, data=form.cleaned_data)
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return render(request, "portal/needs/form.html", {"form": form, "need": need})
+        else:
+            messages.success(request, _("困りごとを更新しました。"))
+        return redirect("need_detail", pk=need.pk)
+    return render(request, "portal/needs/form.html", {"form": form, "need": need})
+
+
+@login_required
+@require_POST
+def need_withdraw(request, pk: int):
+    need = selectors.need_for_nushi(request.user, pk)
+    try:
+        need_services.need_withdraw(need=need, by=request.user)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("困りごとを取り下げました。"))
+    return redirect("need_detail", pk=need.pk)
+
+
+@login_required
+def program_preview(request, pk: int, token):
+    program = selectors.program_for_preview(request.user, pk, token)
+    return render(
+        request,
+        "portal/programs/detail.html",
+        {
+            "program": program,
+            "preview": True,
+            "can_confirm": is_member_of(request.user, program.nushi_id)
+            and program.status == program.Status.PENDING_NUSHI,
+            "changes_form": ReasonForm(),
+            "now": timezone.now(),
+            "skills": selectors.skill_labels(program),
+        },
+    )
+
+
+@login_required
+@require_POST
+def program_confirm(request, pk: int, token):
+    program = selectors.program_for_preview(request.user, pk, token)
+    if not is_member_of(request.user, program.nushi_id):  # staff may look, only the nushi confirms
+        return redirect("program_preview", pk=pk, token=token)
+    try:
+        program_services.program_confirm(program=program, by=request.user)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("確認ありがとうございました。事務局が公開の準備をします。"))
+    return redirect("program_preview", pk=pk, token=token)
+
+
+@login_required
+@require_POST
+def program_request_changes(request, pk: int, token):
+    program = selectors.program_for_preview(request.user, pk, token)
+    if not is_member_of(request.user, program.nushi_id):
+        return redirect("program_preview", pk=pk, token=token)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("どこを直してほしいか、ひとこと書いてください。"))
+        return redirect("program_preview", pk=pk, token=token)
+    try:
+        program_services.program_request_changes(
+            program=program, by=request.user, note=form.cleaned_data["reason"]
+        )
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("修正のお願いを事務局に送りました。"))
+    return redirect("program_preview", pk=pk, token=token)

@@ -1,0 +1,143 @@
+"""Public pages: the program list (filters, keyword search, htmx-enhanced), the calendar, program
+pages with .ics per session, and activity reports. Everything works without JavaScript."""
+
+import datetime as dt
+import math
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from portal import selectors
+from portal.forms import ProgramFilterForm
+from portal.models import Session
+
+
+def program_list(request):
+    """Queries, whatever the number of programs: districts for the filter (1) + one page (1)."""
+    districts = selectors.listing_districts()
+    form = ProgramFilterForm(request.GET or None, districts=districts)
+    filters = form.filters() if request.GET else {}
+    try:
+        page = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    programs, has_next = selectors.program_list(filters, page=page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "programs": programs,
+        "page": page,
+        "has_next": has_next,
+        "base_query": query.urlencode(),
+        "filtered": bool(filters),
+    }
+    template = "portal/programs/list.html"
+    if getattr(request, "htmx", False) and request.htmx.target == "program-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+def program_calendar(request):
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        month = int(request.GET.get("month", today.month))
+        first = dt.date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    weeks = selectors.calendar_month(first.year, first.month)
+    prev_month = (first - dt.timedelta(days=1)).replace(day=1)
+    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "portal/programs/calendar.html",
+        {"weeks": weeks, "first": first, "prev_month": prev_month, "next_month": next_month},
+    )
+
+
+def _gsi_tile(lat: float, lng: float, zoom: int = 15) -> str:
+    """The 地理院タイル containing the point (a static map that needs no JavaScript)."""
+    n = 2**zoom
+    x = int((lng + 180.0) / 360.0 * n)
+    lat_rad = math.radians(lat)
+    y = int((1.0 - math.asinh(math.tan(lat_rad)) / math.pi) / 2.0 * n)
+    return settings.MAP_TILE_URL.format(z=zoom, x=x, y=y)
+
+
+def map_context(program) -> dict:
+    if program.is_online:
+        return {}
+    if program.latitude is not None and program.longitude is not None:
+        lat, lng = float(program.latitude), float(program.longitude)
+        return {
+            "map_tile": _gsi_tile(lat, lng),
+            "map_app_url": f"https://www.google.com/maps/search/?api=1&query={lat:.6f},{lng:.6f}",
+            "gsi_url": f"https://maps.gsi.go.jp/#16/{lat:.6f}/{lng:.6f}/",
+        }
+    if program.meeting_address:
+        return {
+            "map_app_url": "https://www.google.com/maps/search/?api=1&query="
+            + quote(program.meeting_address)
+        }
+    return {}
+
+
+def program_detail(request, pk: int):
+    program = selectors.public_program(pk)
+    return render(
+        request,
+        "portal/programs/detail.html",
+        {
+            "program": program,
+            "now": timezone.now(),
+            "absolute_url": request.build_absolute_uri(),
+            "og_image": request.build_absolute_uri(program.cover_image.url)
+            if program.cover_image
+            else "",
+            "map_attribution": settings.MAP_ATTRIBUTION,
+            "skills": selectors.skill_labels(program),
+            **map_context(program),
+        },
+    )
+
+
+def session_ics(request, pk: int, session_pk: int):
+    """One session as an iCalendar file (カレンダーに追加)."""
+    program = selectors.public_program(pk)
+    session = get_object_or_404(Session, pk=session_pk, program=program)
+    cal = Calendar()
+    cal.add("prodid", "-//Otagaisama//otagaisama.jp//JA")
+    cal.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"session-{session.pk}@otagaisama")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", session.starts_at)
+    event.add("dtend", session.ends_at)
+    event.add("summary", program.title)
+    url = request.build_absolute_uri(reverse("program_detail", args=[program.pk]))
+    event.add("description", f"{program.summary}\n{url}".strip())
+    place = f"{program.meeting_place} {program.meeting_address}".strip()
+    event.add("location", _("オンライン") if program.is_online else place)
+    if session.status == Session.Status.CANCELLED:
+        event.add("status", "CANCELLED")
+    cal.add_component(event)
+    response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.ics"'
+    return response
+
+
+def report_list(request):
+    reports = selectors.public_reports()[:30]
+    return render(request, "portal/reports/list.html", {"reports": reports})
+
+
+def report_detail(request, pk: int):
+    report = selectors.public_report(pk)
+    return render(request, "portal/reports/detail.html", {"report": report})

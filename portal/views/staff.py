@@ -1,0 +1,366 @@
+"""Staff pages (事務局): the review queue, needs taken by phone or paper, co-designing a program with
+the nushi, sessions, photos, publishing and reports. Every object is fetched through a selector scoped to
+the staff member's municipalities, so another municipality's objects are 404."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.permissions import scope_to_staff, staff_municipality_ids, staff_required
+from portal import selectors
+from portal.forms import (
+    NeedForm,
+    PhotoForm,
+    ProgramForm,
+    ReasonForm,
+    ReportForm,
+    SessionForm,
+    StaffIntakeForm,
+)
+from portal.models import Need, Program, ProgramPhoto
+from portal.services import needs as need_services
+from portal.services import programs as program_services
+from portal.services import reports as report_services
+from portal.services import sessions as session_services
+from portal.services._state import InvalidTransition
+
+QUEUE_NEED_STATES = (Need.Status.SUBMITTED, Need.Status.IN_DESIGN)
+
+
+@staff_required
+def staff_home(request):
+    """The review queue. Queries: needs waiting (1), programs not yet closed (1), counts (1)."""
+    needs = list(selectors.staff_needs(request.user).filter(status__in=QUEUE_NEED_STATES)[:100])
+    programs = list(
+        selectors.staff_programs(request.user)
+        .exclude(
+            status__in=[Program.Status.CLOSED, Program.Status.CANCELLED, Program.Status.REJECTED]
+        )
+        .order_by("status", "-updated_at")[:200]
+    )
+    counts = dict(
+        scope_to_staff(Program.objects.all(), request.user)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    by_status = {status: [] for status in Program.Status.values}
+    for p in programs:
+        by_status[p.status].append(p)
+    groups = [
+        (label, value, by_status[value], counts.get(value, 0))
+        for value, label in Program.Status.choices
+    ]
+    return render(request, "portal/staff/home.html", {"needs": needs, "groups": groups})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_need_create(request):
+    """A need taken by phone, on paper or at a visit, entered by staff for the nushi."""
+    intake = StaffIntakeForm(
+        request.POST or None, municipality_ids=staff_municipality_ids(request.user), prefix="intake"
+    )
+    org = (
+        intake.fields["organization"]
+        .queryset.filter(pk=request.POST.get("intake-organization") or 0)
+        .first()
+    )
+    form = NeedForm(
+        request.POST or None,
+        request.FILES or None,
+        municipality_id=org.municipality_id if org else None,
+    )
+    if request.method == "POST" and intake.is_valid() and form.is_valid():
+        try:
+            need = need_services.need_submit(
+                created_by=request.user,
+                nushi=intake.cleaned_data["organization"],
+                data=form.cleaned_data,
+                channel=intake.cleaned_data["channel"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("困りごとを登録しました。"))
+            return redirect("staff_need_detail", pk=need.pk)
+    return render(request, "portal/staff/need_form.html", {"form": form, "intake": intake})
+
+
+@staff_required
+def staff_need_detail(request, pk: int):
+    need = selectors.need_for_staff(request.user, pk)
+    return render(
+        request,
+        "portal/staff/need_detail.html",
+        {
+            "need": need,
+            "programs": need.programs.order_by("-created_at"),
+            "reject_form": ReasonForm(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def staff_need_reject(request, pk: int):
+    need = selectors.need_for_staff(request.user, pk)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidTransition(_("見送りの理由を入力してください。"))
+        need_services.need_reject(need=need, by=request.user, reason=form.cleaned_data["reason"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("困りごとを見送りにしました。ヌシに理由をお知らせしました。"))
+    return redirect("staff_need_detail", pk=need.pk)
+
+
+def _initial_from_need(need: Need) -> dict:
+    return {
+        "title": need.title,
+        "story": need.description,
+        "about_nushi": need.nushi.description,
+        "okaeshi": need.okaeshi,
+        "district": need.district_id,
+        "meeting_place": need.meeting_place,
+        "meeting_postal_code": need.postal_code,
+        "meeting_address": need.address,
+    }
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_program_create(request, need_pk: int):
+    need = selectors.need_for_staff(request.user, need_pk)
+    form = ProgramForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=_initial_from_need(need),
+        municipality_id=need.municipality_id,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = program_services.program_create_from_need(
+                need=need, by=request.user, data=form.cleaned_data
+            )
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("プログラムの下書きを作りました。開催日を追加してください。")
+            )
+            return redirect("staff_program_detail", pk=program.pk)
+    return render(request, "portal/staff/program_form.html", {"form": form, "need": need})
+
+
+@staff_required
+def staff_program_detail(request, pk: int):
+    program = selectors.program_for_staff(request.user, pk)
+    history = selectors.program_history(program)
+    return render(
+        request,
+        "portal/staff/program_detail.html",
+        {
+            "program": program,
+            "history": history,
+            "reason_form": ReasonForm(),
+            "photo_form": PhotoForm(),
+            "reports": program.reports.order_by("-created_at"),
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_program_edit(request, pk: int):
+    program = selectors.program_for_staff(request.user, pk)
+    form = ProgramForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=program,
+        municipality_id=program.municipality_id,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            program_services.program_update(
+                program=program, by=request.user, data=form.cleaned_data
+            )
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+            return redirect("staff_program_detail", pk=program.pk)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("保存しました。"))
+            return redirect("staff_program_detail", pk=program.pk)
+    return render(request, "portal/staff/program_form.html", {"form": form, "program": program})
+
+
+ACTIONS = {
+    "send": (program_services.program_send_to_nushi, False, _("ヌシに確認を依頼しました。")),
+    "publish": (program_services.program_publish, False, _("公開しました。")),
+    "close": (program_services.program_close, False, _("募集を終了しました。")),
+    "reject": (program_services.program_reject, True, _("見送りにしました。")),
+    "cancel": (program_services.program_cancel, True, _("中止にしました。")),
+}
+
+
+@staff_required
+@require_POST
+def staff_program_action(request, pk: int, action: str):
+    program = selectors.program_for_staff(request.user, pk)
+    if action not in ACTIONS:
+        return redirect("staff_program_detail", pk=program.pk)
+    service, needs_reason, done = ACTIONS[action]
+    kwargs = {}
+    if needs_reason:
+        form = ReasonForm(request.POST)
+        kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        service(program=program, by=request.user, **kwargs)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("staff_program_detail", pk=program.pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_session_create(request, pk: int):
+    program = selectors.program_for_staff(request.user, pk)
+    form = SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_services.session_create(
+                program=program, by=request.user, data=form.cleaned_data
+            )
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+            return redirect("staff_program_detail", pk=program.pk)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("開催日を追加しました。"))
+            return redirect("staff_program_detail", pk=program.pk)
+    return render(request, "portal/staff/session_form.html", {"form": form, "program": program})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_session_edit(request, pk: int):
+    session = selectors.session_for_staff(request.user, pk)
+    form = SessionForm(request.POST or None, instance=session, places_taken=session.places_taken)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_services.session_update(
+                session=session, by=request.user, data=form.cleaned_data
+            )
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+            return redirect("staff_program_detail", pk=session.program_id)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("開催日を変更しました。"))
+            return redirect("staff_program_detail", pk=session.program_id)
+    return render(
+        request,
+        "portal/staff/session_form.html",
+        {"form": form, "program": session.program, "session": session},
+    )
+
+
+@staff_required
+@require_POST
+def staff_photo_add(request, pk: int):
+    program = selectors.program_for_staff(request.user, pk)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            program_services.program_photo_add(
+                program=program,
+                by=request.user,
+                image=form.cleaned_data["image"],
+                caption=form.cleaned_data["caption"],
+            )
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("写真を追加しました。"))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("staff_program_detail", pk=program.pk)
+
+
+@staff_required
+@require_POST
+def staff_photo_delete(request, pk: int):
+    photo = get_object_or_404(
+        scope_to_staff(
+            ProgramPhoto.objects.select_related("program"), request.user, "program__municipality"
+        ),
+        pk=pk,
+    )
+    program_services.program_photo_delete(photo=photo, by=request.user)
+    messages.success(request, _("写真を削除しました。"))
+    return redirect("staff_program_detail", pk=photo.program_id)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_report_create(request, pk: int):
+    program = selectors.program_for_staff(request.user, pk)
+    form = ReportForm(request.POST or None, request.FILES or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        caption = data.get("photo_caption") or data["title"]
+        try:
+            report = report_services.report_create(
+                program=program,
+                by=request.user,
+                title=data["title"],
+                body=data["body"],
+                session=data.get("session"),
+                photos=[(image, caption) for image in data["photos"]],
+            )
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+            return redirect("staff_program_detail", pk=program.pk)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("活動レポートの下書きを保存しました。"))
+            return redirect("staff_report_detail", pk=report.pk)
+    return render(request, "portal/staff/report_form.html", {"form": form, "program": program})
+
+
+@staff_required
+def staff_report_detail(request, pk: int):
+    report = selectors.report_for_staff(request.user, pk)
+    return render(request, "portal/staff/report_detail.html", {"report": report})
+
+
+@staff_required
+@require_POST
+def staff_report_publish(request, pk: int):
+    report = selectors.report_for_staff(request.user, pk)
+    try:
+        if request.POST.get("unpublish"):
+            report_services.report_unpublish(report=report, by=request.user)
+        else:
+            report_services.report_publish(report=report, by=request.user)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("活動レポートの公開状態を変更しました。"))
+    return redirect("staff_report_detail", pk=report.pk)
