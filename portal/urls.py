@@ -12,6 +12,7 @@ urlpatterns = [
     path("", public.home, name="home"),
     path("healthz", public.healthz, name="healthz"),
     path("mypage/", mypage.mypage, name="mypage"),
+    path("", include("portal.urls_applications")),
     path("", include("portal.urls_programs")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),

@@ -1,0 +1,208 @@
+"""Reads for the helper's journey: eligibility (with reasons people can read), who may see a nushi's
+contact details, who takes part in a session's thread, rosters and my-page lists.
+
+The contact-visibility rule lives in `can_see_nushi_contact` and nowhere else."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import HelperProfile, OrganizationMembership, StaffMembership, User
+from accounts.permissions import is_member_of, is_staff_of
+from portal.models import Application, Program, Session
+
+# The nushi's phone and address stay visible to an accepted helper until this long after the session.
+CONTACT_GRACE = timedelta(days=7)
+# A helper's cancellation this close to the start is "late" and flagged to the nushi and staff.
+LATE_CANCELLATION_WINDOW = timedelta(hours=48)
+# Check-in opens this long before the start (people arrive early) and stays open until the session closes.
+CHECKIN_OPENS_BEFORE = timedelta(hours=3)
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+
+
+def _age_in_year(birth_year: int, when: datetime) -> int:
+    # Only the birth year is known, so the rule is "turns N in the session's year" (年度内に満N歳).
+    return timezone.localtime(when).year - birth_year
+
+
+def overlapping_held(*, helper_id: int, session: Session) -> QuerySet[Application]:
+    """The helper's applications holding a place in another session that overlaps this one in time."""
+    return Application.objects.filter(
+        helper_id=helper_id,
+        status__in=Application.HOLDS_PLACE,
+        session__starts_at__lt=session.ends_at,
+        session__ends_at__gt=session.starts_at,
+    ).exclude(session_id=session.pk)
+
+
+def eligibility_problems(
+    *, helper: User, session: Session, now: datetime | None = None
+) -> list[Problem]:
+    """Every reason this helper cannot apply for this session now; empty when they can.
+    `session` should come with `program__municipality` selected."""
+    now = now or timezone.now()
+    program = session.program
+    problems: list[Problem] = []
+    if session.status != Session.Status.SCHEDULED or program.status != Program.Status.PUBLISHED:
+        problems.append(Problem("not_open", _("この日程は募集していません。")))
+    elif now > session.apply_deadline:
+        deadline = date_format(timezone.localtime(session.apply_deadline), "Y年n月j日 H:i")
+        problems.append(
+            Problem(
+                "deadline", _("申込締切（%(deadline)s）を過ぎています。") % {"deadline": deadline}
+            )
+        )
+    profile = HelperProfile.objects.filter(user_id=helper.pk).first()
+    if profile is None or not profile.is_complete:
+        problems.append(
+            Problem(
+                "profile_incomplete",
+                _(
+                    "応募するには、プロフィール（表示名・お住まい・生まれた年）を完成させてください。"
+                ),
+            )
+        )
+    if (
+        profile is not None
+        and profile.birth_year
+        and program.min_age
+        and _age_in_year(profile.birth_year, session.starts_at) < program.min_age
+    ):
+        problems.append(
+            Problem(
+                "min_age",
+                _("このプログラムは%(age)d歳以上の方が対象です。") % {"age": program.min_age},
+            )
+        )
+    if program.residents_only:
+        municipality = program.municipality
+        lives_there = (
+            profile is not None
+            and profile.home_prefecture == municipality.prefecture
+            and profile.home_municipality.startswith(municipality.name)
+        )
+        if not lives_there:
+            problems.append(
+                Problem(
+                    "residents_only",
+                    _("このプログラムは%(name)s内にお住まいの方限定です。")
+                    % {"name": municipality.name},
+                )
+            )
+    if Application.objects.filter(
+        session=session, helper_id=helper.pk, status__in=Application.ACTIVE
+    ).exists():
+        problems.append(Problem("already_applied", _("この日程にはすでに応募しています。")))
+    clash = (
+        overlapping_held(helper_id=helper.pk, session=session)
+        .select_related("session__program")
+        .first()
+    )
+    if clash is not None:
+        problems.append(
+            Problem(
+                "overlap",
+                _("同じ時間帯に参加が確定している「%(title)s」があります。")
+                % {"title": clash.session.program.title},
+            )
+        )
+    return problems
+
+
+def can_see_nushi_contact(user: User, session: Session) -> bool:
+    """The one rule for the nushi's phone and exact address: staff of the municipality and the nushi's own
+    members always; a helper only while their application for *this* session holds a place (accepted or
+    attended), up to CONTACT_GRACE after the session ends. `session.program` should be selected."""
+    if not user.is_authenticated:
+        return False
+    program = session.program
+    if is_staff_of(user, program.municipality_id) or is_member_of(user, program.nushi_id):
+        return True
+    if timezone.now() > session.ends_at + CONTACT_GRACE:
+        return False
+    return Application.objects.filter(
+        session=session, helper_id=user.pk, status__in=Application.HOLDS_PLACE
+    ).exists()
+
+
+def can_manage_session(user: User, session: Session) -> bool:
+    """Roster, decisions, check-in, attendance, thank-you: the nushi's members and the municipality's staff."""
+    program = session.program
+    return is_staff_of(user, program.municipality_id) or is_member_of(user, program.nushi_id)
+
+
+def can_use_thread(user: User, session: Session) -> bool:
+    """The session's message thread: staff, the nushi's members, helpers holding a place."""
+    if not user.is_authenticated:
+        return False
+    if can_manage_session(user, session):
+        return True
+    return Application.objects.filter(
+        session=session, helper_id=user.pk, status__in=Application.HOLDS_PLACE
+    ).exists()
+
+
+def nushi_member_ids(organization_id: int) -> list[int]:
+    return list(
+        OrganizationMembership.objects.filter(organization_id=organization_id).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def staff_ids(municipality_id: int) -> list[int]:
+    return list(
+        StaffMembership.objects.filter(municipality_id=municipality_id).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def session_for_update_page(pk: int) -> Session:
+    return Session.objects.select_related("program__municipality", "program__nushi").get(pk=pk)
+
+
+def roster(session: Session) -> QuerySet[Application]:
+    """One session's applications with the helper's profile, in application order."""
+    return (
+        Application.objects.filter(session=session)
+        .select_related("helper__helper_profile", "attendance")
+        .order_by("created_at", "pk")
+    )
+
+
+def helper_applications(user: User) -> tuple[list[Application], list[Application]]:
+    """(upcoming, past) applications of a helper, each with session and program (3 queries at most)."""
+    now = timezone.now()
+    rows = list(
+        Application.objects.filter(helper=user)
+        .select_related("session__program__municipality")
+        .prefetch_related(Prefetch("impression"))
+        .order_by("session__starts_at", "pk")
+    )
+    upcoming = [a for a in rows if a.session.ends_at >= now]
+    past = [a for a in rows if a.session.ends_at < now][::-1]
+    return upcoming, past
+
+
+def nushi_sessions(user: User) -> QuerySet[Session]:
+    """Sessions of the programs of every organisation the user acts for, recent and upcoming first."""
+    now = timezone.now()
+    return (
+        Session.objects.filter(
+            program__nushi__memberships__user=user,
+            ends_at__gte=now - timedelta(days=30),
+        )
+        .filter(~Q(status=Session.Status.CANCELLED))
+        .select_related("program")
+        .order_by("starts_at")
+    )

@@ -1,0 +1,383 @@
+"""Every change of an Application's state: submit, accept, decline, cancel, promote from the waitlist.
+
+Capacity (pretix's rules, STYLE.md):
+- `Session.places_taken` counts the session's applications in `Application.HOLDS_PLACE`. It changes only in
+  these services (and attendance / session_changes), in the same transaction as the application rows, and
+  the CHECK `portal_session_places_within_capacity` refuses any write that would overbook.
+- Taking a place is one conditional UPDATE (`... SET places_taken = places_taken + 1 WHERE places_taken <
+  capacity`). Under READ COMMITTED PostgreSQL re-evaluates the WHERE after waiting for a concurrent writer
+  of the same row, so two transactions can never both take the last place; the row lock the UPDATE takes
+  is held to commit. `make bench` (apply_race) measured it against an explicit SELECT ... FOR UPDATE;
+  `capacity_strategy` keeps both for that measurement (and "unguarded" for the concurrency pair's
+  demonstration of the race).
+- When the session looks full, the waitlist path locks the session row before writing the waitlisted row.
+  Otherwise a cancellation committing in between could free a place without seeing the new waitlisted row
+  and nobody would be promoted into it.
+- Lock order, everywhere: the session row first, then helper rows (`accounts_user`, SELECT ... FOR UPDATE),
+  which serialise the "no two overlapping accepted sessions" check per helper. A promotion can lock more
+  than one helper; the rare deadlock that allows is retried (`_retrying`).
+
+State changes are compare-and-set (`filter(pk=, status__in=FROM).update(...)`, exactly one row or
+InvalidTransition) and each writes an Application history row with the actor and a reason, because
+`QuerySet.update()` bypasses django-simple-history's save signal.
+Notifications go through notifications.services.notify() inside the same transaction.
+"""
+
+import functools
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from notifications.services import notify
+from portal.models import Application, Session
+from portal.selectors_applications import (
+    LATE_CANCELLATION_WINDOW,
+    Problem,
+    eligibility_problems,
+    nushi_member_ids,
+    overlapping_held,
+    staff_ids,
+)
+from portal.services.errors import (
+    InvalidTransition,
+    NotEligible,
+    Overlap,
+    SessionFull,
+    TooLate,
+)
+
+log = logging.getLogger(__name__)
+Status = Application.Status
+
+# "conditional" (production), "lock" (SELECT ... FOR UPDATE then count; for the benchmark) or
+# "unguarded" (read, compare in Python, write back: the race the concurrency-pair test demonstrates).
+capacity_strategy = "conditional"
+
+
+def _retrying(fn):
+    """Run a service again (at most 3 times) when PostgreSQL aborts it as a deadlock victim."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for attempt in range(3):
+            try:
+                return fn(*args, **kwargs)
+            except OperationalError as exc:
+                if "deadlock detected" not in str(exc) or attempt == 2:
+                    raise
+                log.info("deadlock in %s, retrying", fn.__name__)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+# --- places ----------------------------------------------------------------------------------------
+
+
+def take_place(session_id: int) -> bool:
+    """Take one place of the session if one is left; True when taken. Call inside a transaction."""
+    if capacity_strategy == "lock":
+        row = (
+            Session.objects.select_for_update().only("capacity", "places_taken").get(pk=session_id)
+        )
+        if row.places_taken >= row.capacity:
+            return False
+        Session.objects.filter(pk=session_id).update(places_taken=F("places_taken") + 1)
+        return True
+    if capacity_strategy == "unguarded":
+        row = Session.objects.only("capacity", "places_taken").get(pk=session_id)
+        if row.places_taken >= row.capacity:
+            return False
+        Session.objects.filter(pk=session_id).update(places_taken=row.places_taken + 1)
+        return True
+    return (
+        Session.objects.filter(pk=session_id, places_taken__lt=F("capacity")).update(
+            places_taken=F("places_taken") + 1
+        )
+        == 1
+    )
+
+
+def release_place(session_id: int) -> None:
+    Session.objects.filter(pk=session_id).update(places_taken=F("places_taken") - 1)
+
+
+def lock_session(session_id: int) -> Session:
+    return (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("program__municipality")
+        .get(pk=session_id)
+    )
+
+
+def lock_helper(helper_id: int) -> None:
+    list(User.objects.select_for_update().filter(pk=helper_id).values_list("pk", flat=True))
+
+
+def transition(
+    application_id: int,
+    *,
+    from_statuses,
+    to: str,
+    actor: User | None,
+    reason: str,
+    **fields,
+) -> Application:
+    """Compare-and-set one application's status and write its history row; InvalidTransition when the
+    row was not in one of `from_statuses` (someone else changed it first)."""
+    now = timezone.now()
+    changed = Application.objects.filter(pk=application_id, status__in=list(from_statuses)).update(
+        status=to, updated_at=now, **fields
+    )
+    if changed != 1:
+        raise InvalidTransition
+    application = Application.objects.select_related("session__program").get(pk=application_id)
+    Application.history.bulk_history_create(
+        [application], update=True, default_user=actor, default_change_reason=reason
+    )
+    return application
+
+
+# --- notifications ---------------------------------------------------------------------------------
+
+
+def _when(session: Session) -> str:
+    start = timezone.localtime(session.starts_at)
+    end = timezone.localtime(session.ends_at)
+    return f"{date_format(start, 'Y年n月j日(D) H:i')}〜{end:%H:%M}"
+
+
+def _tell_helper(application: Application, kind: str, subject: str, body: str) -> None:
+    session = application.session
+    link = reverse("application_detail", args=[application.pk])
+    notify(
+        recipient_id=application.helper_id,
+        kind=kind,
+        object_key=f"application:{application.pk}",
+        subject=subject,
+        body=f"{body}\n\n{session.program.title}\n{_when(session)}\n{link}",
+    )
+
+
+def tell_hosts(session: Session, *, kind: str, object_key: str, subject: str, body: str) -> None:
+    """The nushi's members and the municipality's staff."""
+    program = session.program
+    recipients = set(nushi_member_ids(program.nushi_id)) | set(staff_ids(program.municipality_id))
+    for user_id in sorted(recipients):
+        notify(
+            recipient_id=user_id,
+            kind=kind,
+            object_key=object_key,
+            subject=subject,
+            body=f"{body}\n\n{program.title}\n{_when(session)}",
+        )
+
+
+# --- services --------------------------------------------------------------------------------------
+
+
+def _accept_under_lock(session: Session, helper_id: int) -> None:
+    """With a place already taken in this transaction: lock the helper and refuse an overlap."""
+    lock_helper(helper_id)
+    if overlapping_held(helper_id=helper_id, session=session).exists():
+        raise Overlap
+
+
+@_retrying
+def application_submit(*, helper: User, session_id: int, message: str = "") -> Application:
+    """Apply for a session. First come: accepted while places remain, then waitlisted. Selection: applied,
+    waiting for the nushi or staff. Raises NotEligible with every reason, or Overlap."""
+    with transaction.atomic(durable=True):
+        session = Session.objects.select_related("program__municipality").get(pk=session_id)
+        problems = eligibility_problems(helper=helper, session=session)
+        if problems:
+            raise NotEligible(problems)
+        if session.acceptance_mode == Session.AcceptanceMode.SELECTION:
+            status = Status.APPLIED
+        elif take_place(session.pk):
+            _accept_under_lock(session, helper.pk)
+            status = Status.ACCEPTED
+        else:
+            if capacity_strategy != "unguarded":
+                # Serialise with cancellations (see the module docstring), then look once more.
+                lock_session(session.pk)
+            if take_place(session.pk):
+                _accept_under_lock(session, helper.pk)
+                status = Status.ACCEPTED
+            else:
+                status = Status.WAITLISTED
+        application = Application(
+            session=session,
+            helper=helper,
+            message=message,
+            status=status,
+            decided_at=timezone.now() if status != Status.APPLIED else None,
+        )
+        application._history_user = helper
+        application._change_reason = "submit"
+        try:
+            application.save()
+        except IntegrityError:
+            # portal_application_one_active_per_helper: a double submit raced the eligibility check.
+            raise NotEligible(
+                [Problem("already_applied", _("この日程にはすでに応募しています。"))]
+            ) from None
+        subjects = {
+            Status.ACCEPTED: _("参加が確定しました"),
+            Status.WAITLISTED: _("キャンセル待ちで受け付けました"),
+            Status.APPLIED: _("応募を受け付けました（選考中）"),
+        }
+        _tell_helper(application, f"application_{status}", subjects[status], subjects[status])
+    return application
+
+
+@_retrying
+def application_accept(*, application_id: int, actor: User) -> Application:
+    """The nushi or staff accept an applied (or waitlisted) helper. SessionFull / Overlap / TooLate."""
+    with transaction.atomic(durable=True):
+        application = Application.objects.select_related("session").get(pk=application_id)
+        session = application.session
+        if session.status != Session.Status.SCHEDULED or timezone.now() >= session.starts_at:
+            raise TooLate(_("開始した日程や中止になった日程では、参加を確定できません。"))
+        if application.status not in (Status.APPLIED, Status.WAITLISTED):
+            raise InvalidTransition
+        if not take_place(session.pk):
+            raise SessionFull
+        _accept_under_lock(session, application.helper_id)
+        application = transition(
+            application_id,
+            from_statuses=(Status.APPLIED, Status.WAITLISTED),
+            to=Status.ACCEPTED,
+            actor=actor,
+            reason="accept",
+            decided_at=timezone.now(),
+        )
+        _tell_helper(
+            application, "application_accepted", _("参加が確定しました"), _("参加が確定しました")
+        )
+    return application
+
+
+def application_decline(*, application_id: int, actor: User) -> Application:
+    """The nushi or staff decline an applied or waitlisted helper (no place was held)."""
+    with transaction.atomic(durable=True):
+        application = transition(
+            application_id,
+            from_statuses=(Status.APPLIED, Status.WAITLISTED),
+            to=Status.DECLINED,
+            actor=actor,
+            reason="decline",
+            decided_at=timezone.now(),
+        )
+        _tell_helper(
+            application,
+            "application_declined",
+            _("今回はお見送りとなりました"),
+            _("ご応募ありがとうございました。今回はお見送りとなりました。"),
+        )
+    return application
+
+
+@_retrying
+def application_cancel(
+    *, application_id: int, actor: User, reason: str = "cancel", now: datetime | None = None
+) -> Application:
+    """Cancel an application until the session starts. A held place is freed and the waitlist promoted
+    in the same transaction. Within LATE_CANCELLATION_WINDOW of the start the cancellation is flagged as
+    late and the nushi and staff are told (not after a move to the rain date: then releasing is expected)."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        session_id = Application.objects.values_list("session_id", flat=True).get(pk=application_id)
+        # Lock the session first (the global lock order), so this cannot deadlock with a session change.
+        session = lock_session(session_id)
+        application = Application.objects.get(pk=application_id)
+        if now >= session.starts_at:
+            raise TooLate(
+                _("開始時刻を過ぎたため、キャンセルできません。主催者に直接ご連絡ください。")
+            )
+        held = application.status in Application.HOLDS_PLACE
+        late = (
+            held
+            and not session.moved_to_rain_date
+            and now >= session.starts_at - LATE_CANCELLATION_WINDOW
+        )
+        application = transition(
+            application_id,
+            from_statuses=(Status.APPLIED, Status.ACCEPTED, Status.WAITLISTED),
+            to=Status.CANCELLED,
+            actor=actor,
+            reason=reason,
+            cancelled_at=now,
+            late_cancellation=late,
+        )
+        if held:
+            release_place(session.pk)
+            promote_waitlist(session_id=session.pk, actor=actor)
+        _tell_helper(
+            application,
+            "application_cancelled",
+            _("キャンセルを受け付けました"),
+            _("キャンセルを受け付けました。"),
+        )
+        if late:
+            name = getattr(getattr(application.helper, "helper_profile", None), "display_name", "")
+            tell_hosts(
+                session,
+                kind="late_cancellation",
+                object_key=f"application:{application.pk}",
+                subject=_("直前のキャンセルがありました"),
+                body=_("%(name)sさんが開始48時間以内にキャンセルしました。") % {"name": name},
+            )
+    return application
+
+
+def promote_waitlist(*, session_id: int, actor: User | None) -> list[Application]:
+    """Fill free places from the waitlist in application order, skipping a helper who now holds an
+    overlapping place. Call inside the transaction that freed the place, after locking the session."""
+    session = Session.objects.select_related("program").get(pk=session_id)
+    if session.status != Session.Status.SCHEDULED or timezone.now() >= session.starts_at:
+        return []
+    promoted: list[Application] = []
+    skipped: list[int] = []
+    while True:
+        candidate = (
+            Application.objects.filter(session_id=session_id, status=Status.WAITLISTED)
+            .exclude(pk__in=skipped)
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if candidate is None or not take_place(session_id):
+            break
+        lock_helper(candidate.helper_id)
+        if overlapping_held(helper_id=candidate.helper_id, session=session).exists():
+            release_place(session_id)
+            skipped.append(candidate.pk)
+            continue
+        try:
+            application = transition(
+                candidate.pk,
+                from_statuses=(Status.WAITLISTED,),
+                to=Status.ACCEPTED,
+                actor=actor,
+                reason="promote",
+                decided_at=timezone.now(),
+            )
+        except InvalidTransition:
+            release_place(session_id)
+            skipped.append(candidate.pk)
+            continue
+        _tell_helper(
+            application,
+            "application_promoted",
+            _("キャンセル待ちから参加確定になりました"),
+            _("空きが出たため、キャンセル待ちから参加確定になりました。"),
+        )
+        promoted.append(application)
+    return promoted

@@ -1,0 +1,145 @@
+"""Staff change a session everyone is booked on: cancel it, or move it to its rain date.
+
+Both lock the session row first (the lock order of portal.services.applications), change every active
+application in the same transaction, and tell everyone through the outbox."""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from notifications.services import notify
+from portal.models import Application, Session
+from portal.selectors_applications import overlapping_held
+from portal.services.applications import (
+    _when,
+    lock_helper,
+    lock_session,
+    promote_waitlist,
+    release_place,
+    tell_hosts,
+    transition,
+)
+from portal.services.errors import InvalidTransition, TooLate
+
+Status = Application.Status
+OPEN = (Status.APPLIED, Status.ACCEPTED, Status.WAITLISTED)
+
+
+def _session_history(session: Session, actor: User, reason: str) -> None:
+    session.refresh_from_db()
+    Session.history.bulk_history_create(
+        [session], update=True, default_user=actor, default_change_reason=reason
+    )
+
+
+def session_cancel(*, session_id: int, actor: User, reason: str = "") -> int:
+    """Cancel a scheduled session: every open application is cancelled (never flagged late) and its
+    helper told. Returns how many applications were cancelled."""
+    with transaction.atomic(durable=True):
+        session = lock_session(session_id)
+        if session.status != Session.Status.SCHEDULED:
+            raise InvalidTransition(_("この日程はすでに中止または終了しています。"))
+        Session.objects.filter(pk=session_id).update(
+            status=Session.Status.CANCELLED, places_taken=0
+        )
+        _session_history(session, actor, "cancel")
+        count = 0
+        for app_id in Application.objects.filter(
+            session_id=session_id, status__in=OPEN
+        ).values_list("pk", flat=True):
+            application = transition(
+                app_id,
+                from_statuses=OPEN,
+                to=Status.CANCELLED,
+                actor=actor,
+                reason="session_cancelled",
+                cancelled_at=timezone.now(),
+            )
+            notify(
+                recipient_id=application.helper_id,
+                kind="session_cancelled",
+                object_key=f"application:{app_id}",
+                subject=_("開催中止のお知らせ"),
+                body=_("申し訳ありません。次の日程は中止になりました。")
+                + f"\n{session.program.title}\n{_when(session)}\n{reason}",
+            )
+            count += 1
+        tell_hosts(
+            session,
+            kind="session_cancelled",
+            object_key=f"session:{session_id}",
+            subject=_("開催中止のお知らせ"),
+            body=_("この日程を中止しました。") + f"\n{reason}",
+        )
+    return count
+
+
+def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
+    """Move a session to its rain date (予備日): the roster moves with it. A helper whose new time would
+    overlap another place they hold is released (the invariant forbids two); the waitlist fills the gap.
+    Everyone is told; accepted helpers get a one-click link to release their place if they cannot come."""
+    with transaction.atomic(durable=True):
+        session = lock_session(session_id)
+        if session.status != Session.Status.SCHEDULED or session.moved_to_rain_date:
+            raise InvalidTransition(_("この日程は予備日に変更できません。"))
+        if session.rain_starts_at is None or session.rain_starts_at <= timezone.now():
+            raise TooLate(_("予備日が設定されていないか、すでに過ぎています。"))
+        old_when = _when(session)
+        Session.objects.filter(pk=session_id).update(
+            starts_at=session.rain_starts_at, ends_at=session.rain_ends_at, moved_to_rain_date=True
+        )
+        _session_history(session, actor, "rain_date")
+        session = Session.objects.select_related("program").get(pk=session_id)
+        accepted = list(
+            Application.objects.filter(session_id=session_id, status=Status.ACCEPTED).order_by(
+                "helper_id"
+            )
+        )
+        released = 0
+        for application in accepted:
+            lock_helper(application.helper_id)
+            if overlapping_held(helper_id=application.helper_id, session=session).exists():
+                transition(
+                    application.pk,
+                    from_statuses=(Status.ACCEPTED,),
+                    to=Status.CANCELLED,
+                    actor=actor,
+                    reason="rain_date_overlap",
+                    cancelled_at=timezone.now(),
+                )
+                release_place(session_id)
+                released += 1
+                notify(
+                    recipient_id=application.helper_id,
+                    kind="session_moved_released",
+                    object_key=f"application:{application.pk}",
+                    subject=_("予備日への変更のお知らせ（参加取消）"),
+                    body=_(
+                        "予備日が、参加確定している別の日程と重なるため、この日程の参加を取り消しました。"
+                    )
+                    + f"\n{session.program.title}\n{old_when} → {_when(session)}",
+                )
+        if released:
+            promote_waitlist(session_id=session_id, actor=actor)
+        for application in Application.objects.filter(session_id=session_id, status__in=OPEN):
+            link = reverse("application_detail", args=[application.pk])
+            notify(
+                recipient_id=application.helper_id,
+                kind="session_moved",
+                object_key=f"application:{application.pk}",
+                subject=_("予備日に変更になりました"),
+                body=_(
+                    "天候などのため、予備日に変更になりました。ご都合が合わない方は、次のページの「参加を辞退する」ボタンで辞退できます。"
+                )
+                + f"\n{session.program.title}\n{old_when} → {_when(session)}\n{link}",
+            )
+        tell_hosts(
+            session,
+            kind="session_moved",
+            object_key=f"session:{session_id}",
+            subject=_("予備日に変更しました"),
+            body=f"{old_when} → {_when(session)}",
+        )
+    return session

@@ -1,0 +1,115 @@
+"""The session thread, the nushi's thank-you to attendees, helpers' impressions, and pulling both into a
+draft activity report for staff."""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.images import process_upload
+from accounts.models import User
+from notifications.services import notify
+from portal.models import (
+    ActivityReport,
+    ActivityReportPhoto,
+    Application,
+    Impression,
+    Session,
+    SessionMessage,
+    ThankYou,
+    ThankYouPhoto,
+)
+from portal.selectors_applications import nushi_member_ids, staff_ids
+from portal.services.errors import InvalidTransition, TooLate
+
+
+def session_message_post(*, session: Session, author: User, body: str) -> SessionMessage:
+    """Post to the session's thread (the view checked can_use_thread) and tell everyone else in it."""
+    with transaction.atomic():
+        message = SessionMessage.objects.create(session=session, author=author, body=body)
+        program = session.program
+        helpers = Application.objects.filter(
+            session=session, status__in=Application.HOLDS_PLACE
+        ).values_list("helper_id", flat=True)
+        recipients = (
+            set(helpers)
+            | set(nushi_member_ids(program.nushi_id))
+            | set(staff_ids(program.municipality_id))
+        ) - {author.pk}
+        link = reverse("session_messages", args=[session.pk])
+        for user_id in sorted(recipients):
+            notify(
+                recipient_id=user_id,
+                kind="session_message",
+                object_key=f"session_message:{message.pk}",
+                subject=_("「%(title)s」に新しいメッセージ") % {"title": program.title},
+                body=f"{body[:500]}\n\n{link}",
+            )
+    return message
+
+
+def thank_you_send(*, session: Session, author: User, body: str, photos=()) -> ThankYou:
+    """The nushi thanks the helpers who attended. Photos are cleaned (process_upload) before the
+    transaction: image work is slow I/O and stays outside it."""
+    if timezone.now() < session.starts_at:
+        raise TooLate(_("お礼のメッセージは開催後に送れます。"))
+    cleaned = [process_upload(photo) for photo in photos]
+    with transaction.atomic():
+        thank_you = ThankYou.objects.create(session=session, author=author, body=body)
+        for content in cleaned:
+            ThankYouPhoto.objects.create(thank_you=thank_you, image=content)
+        for application in Application.objects.filter(
+            session=session, status=Application.Status.ATTENDED
+        ):
+            notify(
+                recipient_id=application.helper_id,
+                kind="thank_you",
+                object_key=f"thank_you:{thank_you.pk}",
+                subject=_("%(nushi)sからお礼が届きました") % {"nushi": session.program.nushi.name},
+                body=f"{body[:500]}\n\n{reverse('application_detail', args=[application.pk])}",
+            )
+    return thank_you
+
+
+def impression_save(*, application: Application, body: str, may_publish: bool) -> Impression:
+    """A helper's impression after attending (one per application; saving again replaces the text)."""
+    if application.status != Application.Status.ATTENDED:
+        raise InvalidTransition(_("感想は参加した日程にだけ書けます。"))
+    impression, _created = Impression.objects.update_or_create(
+        application=application, defaults={"body": body, "may_publish": may_publish}
+    )
+    return impression
+
+
+def activity_report_draft_from_session(*, session: Session, author: User) -> ActivityReport:
+    """Staff pull the thank-you messages, their photos and the publishable impressions into a draft
+    activity report, to edit and publish on the report pages."""
+    thank_yous = list(ThankYou.objects.filter(session=session).prefetch_related("photos"))
+    impressions = list(
+        Impression.objects.filter(application__session=session, may_publish=True).select_related(
+            "application__helper__helper_profile"
+        )
+    )
+    parts = [t.body for t in thank_yous]
+    if impressions:
+        parts.append(_("参加したみなさんの感想"))
+        for impression in impressions:
+            profile = getattr(impression.application.helper, "helper_profile", None)
+            name = profile.display_name if profile else ""
+            parts.append(f"「{impression.body}」（{name}さん）")
+    with transaction.atomic():
+        report = ActivityReport.objects.create(
+            program=session.program,
+            session=session,
+            title=session.program.title,
+            body="\n\n".join(parts) or _("（本文を書いてください）"),
+            author=author,
+        )
+        order = 0
+        for thank_you in thank_yous:
+            for photo in thank_you.photos.all():
+                ActivityReportPhoto.objects.create(
+                    report=report, image=photo.image.name, caption=photo.caption, order=order
+                )
+                order += 1
+    return report

@@ -1,0 +1,263 @@
+"""The nushi's and staff's side of a session: roster with decisions, check-in (camera or typed code),
+bulk attendance, closing; staff cancel or move to the rain date; the thread; the thank-you; a draft
+activity report from the thank-you loop."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import is_staff_of
+from portal.forms_applications import AttendanceForm, CheckinForm, MessageForm, ThankYouForm
+from portal.models import Application, Attendance, Session, SessionMessage, ThankYou
+from portal.selectors_applications import (
+    can_manage_session,
+    can_see_nushi_contact,
+    can_use_thread,
+    roster,
+)
+from portal.services import applications as services
+from portal.services import attendance as attendance_services
+from portal.services import session_changes
+from portal.services.errors import ServiceError
+from portal.services.thanks import (
+    activity_report_draft_from_session,
+    session_message_post,
+    thank_you_send,
+)
+
+
+def _session(pk: int) -> Session:
+    return get_object_or_404(
+        Session.objects.select_related("program__municipality", "program__nushi"), pk=pk
+    )
+
+
+def _get_session_for_host(request, pk: int) -> Session:
+    """The session if the user is one of its nushi's members or staff of its municipality, else 404."""
+    session = _session(pk)
+    if not can_manage_session(request.user, session):
+        raise Http404
+    return session
+
+
+def _get_session_for_staff(request, pk: int) -> Session:
+    session = _session(pk)
+    if not is_staff_of(request.user, session.program.municipality_id):
+        raise Http404
+    return session
+
+
+@login_required
+def session_roster(request, pk: int):
+    session = _get_session_for_host(request, pk)
+    applications = list(roster(session))
+    by_status: dict[str, list[Application]] = {}
+    for application in applications:
+        by_status.setdefault(application.status, []).append(application)
+    markable = [a for a in applications if a.status in ("accepted", "attended", "no_show")]
+    now = timezone.now()
+    return render(
+        request,
+        "portal/applications/roster.html",
+        {
+            "session": session,
+            "program": session.program,
+            "applications": applications,
+            "by_status": by_status,
+            "attendance_form": AttendanceForm(applications=markable)
+            if now >= session.starts_at
+            else None,
+            "is_staff": is_staff_of(request.user, session.program.municipality_id),
+            "is_open": session.status == Session.Status.SCHEDULED,
+            "started": now >= session.starts_at,
+            "ended": now >= session.ends_at,
+            "Status": Application.Status,
+        },
+    )
+
+
+@login_required
+@require_POST
+def application_decide(request, pk: int):
+    application = get_object_or_404(Application.objects.select_related("session__program"), pk=pk)
+    if not can_manage_session(request.user, application.session):
+        raise Http404
+    decision = request.POST.get("decision")
+    try:
+        if decision == "accept":
+            services.application_accept(application_id=pk, actor=request.user)
+            messages.success(request, _("参加確定にしました。"))
+        elif decision == "decline":
+            services.application_decline(application_id=pk, actor=request.user)
+            messages.success(request, _("お見送りにしました。"))
+        elif decision == "cancel":
+            services.application_cancel(application_id=pk, actor=request.user, reason="host_cancel")
+            messages.success(request, _("この方の参加を取り消しました。"))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("session_roster", pk=application.session_id)
+
+
+@login_required
+def session_checkin(request, pk: int):
+    """Check-in page for a phone: the camera reads the QR code (BarcodeDetector, static/portal/checkin.js)
+    and submits the code; without a camera the code is typed."""
+    session = _get_session_for_host(request, pk)
+    form = CheckinForm(request.POST or None)
+    checked = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        method = Attendance.Method.QR if request.POST.get("via") == "qr" else Attendance.Method.CODE
+        try:
+            checked, created = attendance_services.attendance_check_in(
+                session_id=session.pk,
+                code=form.cleaned_data["code"],
+                actor=request.user,
+                method=method,
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            status = 409
+        else:
+            name = getattr(getattr(checked.helper, "helper_profile", None), "display_name", "")
+            if created:
+                messages.success(request, _("%(name)sさんの受付をしました。") % {"name": name})
+            else:
+                messages.info(request, _("%(name)sさんは受付済みです。") % {"name": name})
+            return redirect("session_checkin", pk=session.pk)
+    counts = {
+        "attended": session.applications.filter(status=Application.Status.ATTENDED).count(),
+        "expected": session.applications.filter(status__in=Application.HOLDS_PLACE).count(),
+    }
+    return render(
+        request,
+        "portal/applications/checkin.html",
+        {"session": session, "program": session.program, "form": CheckinForm(), "counts": counts,
+         "checked": checked},
+        status=status,
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def session_attendance(request, pk: int):
+    session = _get_session_for_host(request, pk)
+    markable = session.applications.filter(
+        status__in=("accepted", "attended", "no_show")
+    ).select_related("helper")
+    form = AttendanceForm(request.POST, applications=markable)
+    if form.is_valid():
+        try:
+            n = attendance_services.attendance_mark(
+                session_id=session.pk, marks=form.marks(), actor=request.user
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("出欠を%(n)d件登録しました。") % {"n": n})
+    return redirect("session_roster", pk=session.pk)
+
+
+@login_required
+@require_POST
+def session_close(request, pk: int):
+    session = _get_session_for_host(request, pk)
+    try:
+        attendance_services.session_close(session_id=session.pk, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("この日程を締めました。出欠は確定です。"))
+    return redirect("session_roster", pk=session.pk)
+
+
+@login_required
+@require_POST
+def session_cancel(request, pk: int):
+    session = _get_session_for_staff(request, pk)
+    try:
+        n = session_changes.session_cancel(
+            session_id=session.pk, actor=request.user, reason=request.POST.get("reason", "")[:500]
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("中止にしました（%(n)d人に連絡しました）。") % {"n": n})
+    return redirect("session_roster", pk=session.pk)
+
+
+@login_required
+@require_POST
+def session_rain_date(request, pk: int):
+    session = _get_session_for_staff(request, pk)
+    try:
+        session_changes.session_move_to_rain_date(session_id=session.pk, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("予備日に変更し、全員に連絡しました。"))
+    return redirect("session_roster", pk=session.pk)
+
+
+@login_required
+def session_messages(request, pk: int):
+    session = _session(pk)
+    if not can_use_thread(request.user, session):
+        raise Http404
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        session_message_post(session=session, author=request.user, body=form.cleaned_data["body"])
+        return redirect("session_messages", pk=session.pk)
+    thread = SessionMessage.objects.filter(session=session).select_related("author__helper_profile")
+    return render(
+        request,
+        "portal/applications/messages.html",
+        {"session": session, "program": session.program, "thread": thread, "form": form,
+         "show_contact": can_see_nushi_contact(request.user, session)},
+    )  # fmt: skip
+
+
+@login_required
+def session_thanks(request, pk: int):
+    session = _get_session_for_host(request, pk)
+    form = ThankYouForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            thank_you_send(
+                session=session,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                photos=form.cleaned_data["photos"],
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        except Exception as exc:  # ValidationError from process_upload: show it on the form
+            from django.core.exceptions import ValidationError
+
+            if not isinstance(exc, ValidationError):
+                raise
+            form.add_error("photos", exc)
+        else:
+            messages.success(request, _("お礼のメッセージを参加者に送りました。"))
+            return redirect("session_roster", pk=session.pk)
+    sent = ThankYou.objects.filter(session=session).prefetch_related("photos")
+    return render(
+        request,
+        "portal/applications/thanks.html",
+        {"session": session, "program": session.program, "form": form, "sent": sent},
+    )
+
+
+@login_required
+@require_POST
+def session_report_draft(request, pk: int):
+    session = _get_session_for_staff(request, pk)
+    report = activity_report_draft_from_session(session=session, author=request.user)
+    messages.success(
+        request, _("活動レポートの下書き「%(title)s」を作りました。") % {"title": report.title}
+    )
+    return redirect("session_roster", pk=session.pk)
