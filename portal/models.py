@@ -428,3 +428,80 @@ class ActivityReportPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.caption or self.image.name
+
+
+# --- Issue 5: the helper's journey after applying (messages, thank-you loop) -----------------------
+
+
+class SessionMessage(models.Model):
+    """One message in a session's thread. Participants: staff of the municipality, the nushi's members
+    and helpers holding a place (portal.selectors_applications.can_use_thread decides)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="session_messages"
+    )
+    body = models.TextField(_("メッセージ"), max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("開催日のメッセージ")
+        verbose_name_plural = _("開催日のメッセージ")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The thread page: one session's messages in order.
+            models.Index(fields=["session", "created_at"], name="portal_sessionmsg_thread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class ThankYou(models.Model):
+    """The nushi's thank-you to the helpers who attended a session (photos in ThankYouPhoto)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="thank_yous")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="thank_yous"
+    )
+    body = models.TextField(_("お礼のメッセージ"), max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("お礼のメッセージ")
+        verbose_name_plural = _("お礼のメッセージ")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class ThankYouPhoto(models.Model):
+    thank_you = models.ForeignKey(ThankYou, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("写真"), upload_to="thanks/%Y/%m/")
+    caption = models.CharField(_("説明（代替テキスト）"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
+
+
+class Impression(models.Model):
+    """A helper's short impression after attending; staff may quote it in the activity report only
+    when the helper agreed (`may_publish`)."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="impression"
+    )
+    body = models.TextField(_("感想"), max_length=1000)
+    may_publish = models.BooleanField(_("活動レポートに載せてもよい"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("感想")
+        verbose_name_plural = _("感想")
+
+    def __str__(self) -> str:
+        return self.body[:40]
