@@ -206,3 +206,13 @@ def nushi_sessions(user: User) -> QuerySet[Session]:
         .select_related("program")
         .order_by("starts_at")
     )
+
+
+def mypage_context(user: User) -> dict:
+    """My page: the helper's upcoming and past applications; sessions the user hosts as nushi."""
+    upcoming, past = helper_applications(user)
+    return {
+        "my_upcoming": upcoming,
+        "my_past": past[:20],
+        "my_host_sessions": list(nushi_sessions(user)[:30]),
+    }

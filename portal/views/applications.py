@@ -54,7 +54,7 @@ def application_apply(request, session_pk: int):
     session = _open_session(session_pk)
     if session.program.status not in ("published", "closed"):
         raise Http404
-    form = ApplyForm(request.POST or None)
+    form = ApplyForm(request.POST if request.method == "POST" else None)
     status = 200
     problems = eligibility_problems(helper=request.user, session=session)
     if request.method == "POST":

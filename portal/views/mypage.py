@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from accounts.models import HelperProfile, Skill
 from portal.selectors import nushi_context
+from portal.selectors_applications import mypage_context
 
 
 @login_required
@@ -15,4 +16,5 @@ def mypage(request):
     )
     context = {"profile": profile, "profile_skills": skills}
     context.update(nushi_context(request.user))  # issue 4: needs and drafts to confirm
+    context.update(mypage_context(request.user))  # issue 5: applications, rosters, check-in
     return render(request, "portal/mypage.html", context)
