@@ -169,7 +169,6 @@ def calendar_month(year: int, month: int) -> list[list[CalendarDay]]:
             "ends_at",
             "capacity",
             "places_taken",
-            "program__pk",
             "program__title",
         )
         .order_by("starts_at")

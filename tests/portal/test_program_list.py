@@ -1,0 +1,191 @@
+"""The public listing, search, calendar, program pages, .ics and reports: what anyone may see."""
+
+import datetime as dt
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from portal.models import ActivityReport, Category, Program
+from tests.accounts.factories import DistrictFactory
+from tests.portal.factories import ProgramFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def published(municipality, title, *, days=14, hour=10, **kwargs):
+    kwargs.setdefault("summary", "")  # the factory's texts mention みょうが: keep searches honest
+    kwargs.setdefault("story", "")
+    program = ProgramFactory(
+        municipality=municipality, nushi__municipality=municipality, title=title, **kwargs
+    )
+    start = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate() + timedelta(days=days), dt.time(hour))
+    )
+    SessionFactory(program=program, starts_at=start, capacity=10)
+    return program
+
+
+def titles(response) -> list[str]:
+    return [p.title for p in response.context["programs"]]
+
+
+def test_japanese_keyword_finds_the_program(client, municipality):
+    published(municipality, "みょうが畑づくり体験")
+    published(municipality, "楮の皮はぎ", story="山中和紙の原料になる楮の皮をはぎます。")
+    published(municipality, "古川祭 屋台曳き", story="ユネスコ無形文化遺産の祭りです。")
+    assert titles(client.get(reverse("program_list"), {"q": "みょうが"})) == [
+        "みょうが畑づくり体験"
+    ]
+    assert titles(client.get(reverse("program_list"), {"q": "和紙"})) == ["楮の皮はぎ"]
+    # Several words (full-width space, as a Japanese IME types it) must all match.
+    assert titles(client.get(reverse("program_list"), {"q": "古川祭\u3000屋台"})) == [
+        "古川祭 屋台曳き"
+    ]
+    assert titles(client.get(reverse("program_list"), {"q": "みょうが 屋台"})) == []
+
+
+def test_search_is_served_by_the_trigram_index(municipality):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'portal_program_search_trgm'"
+        )
+        assert "gin_trgm_ops" in cursor.fetchone()[0]
+
+
+def test_unpublished_programs_are_invisible(client, municipality):
+    visible = published(municipality, "公開中のプログラム")
+    for status in [s for s in Program.Status.values if s not in ("published", "closed")]:
+        hidden = published(municipality, f"非公開 {status}", status=status)
+        assert client.get(reverse("program_detail", args=[hidden.pk])).status_code == 404
+        session = hidden.sessions.get()
+        assert client.get(reverse("session_ics", args=[hidden.pk, session.pk])).status_code == 404
+    assert titles(client.get(reverse("program_list"))) == [visible.title]
+    assert titles(client.get(reverse("program_list"), {"q": "非公開"})) == []
+
+
+def test_filters(client, municipality):
+    kawai = DistrictFactory(municipality=municipality, name="河合町")
+    saturday = 5 - timezone.localdate().weekday()
+    saturday = saturday if saturday > 0 else saturday + 7
+    craft = published(
+        municipality, "楮の皮はぎ", category=Category.CRAFT, district=kawai, days=saturday + 7
+    )
+    online = published(
+        municipality,
+        "オンラインでSNS発信",
+        category=Category.REMOTE,
+        is_online=True,
+        days=saturday + 8,
+    )
+    weekday = published(municipality, "平日の草刈り", days=saturday + 9)  # a Monday
+    full = published(municipality, "満員の屋台曳き", days=saturday + 14)
+    full.sessions.update(places_taken=10)
+
+    def get(**params):
+        return titles(client.get(reverse("program_list"), params))
+
+    assert get(category="craft") == [craft.title]
+    assert get(district=kawai.pk) == [craft.title]
+    assert get(mode="online") == [online.title]
+    assert weekday.title not in get(weekend="on") and craft.title in get(weekend="on")
+    assert full.title not in get(open_only="on") and full.title in get()
+    day = timezone.localdate() + timedelta(days=saturday + 9)
+    assert get(date_from=day.isoformat(), date_to=day.isoformat()) == [weekday.title]
+
+
+def test_past_only_programs_leave_the_listing(client, municipality):
+    program = ProgramFactory(municipality=municipality)
+    SessionFactory(
+        program=program,
+        starts_at=timezone.now() - timedelta(days=3),
+        apply_deadline=timezone.now() - timedelta(days=5),
+    )
+    assert titles(client.get(reverse("program_list"))) == []
+    assert client.get(reverse("program_detail", args=[program.pk])).status_code == 200
+
+
+def test_list_uses_constant_queries(client, municipality, django_assert_num_queries):
+    for i in range(3):
+        published(municipality, f"プログラム{i}")
+    # Queries: districts for the filter (1) + one page of programs grouped with their sessions (1).
+    with django_assert_num_queries(2):
+        client.get(reverse("program_list"), {"q": "プログラム"})
+    for i in range(3, 25):
+        published(municipality, f"プログラム{i}")
+    with django_assert_num_queries(2):
+        response = client.get(reverse("program_list"), {"q": "プログラム"})
+    assert len(response.context["programs"]) == 20 and response.context["has_next"]
+
+
+def test_list_pages(client, municipality):
+    for i in range(22):
+        published(municipality, f"プログラム{i:02d}", days=i + 1)
+    second = client.get(reverse("program_list"), {"page": 2})
+    assert titles(second) == ["プログラム20", "プログラム21"] and not second.context["has_next"]
+
+
+def test_htmx_request_gets_only_the_results(client, municipality):
+    published(municipality, "みょうが畑づくり体験")
+    response = client.get(
+        reverse("program_list"),
+        {"q": "みょうが"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="program-results",
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="program-results"') and "<html" not in body
+
+
+def test_program_page_shows_places_map_link_and_share_metadata(client, municipality):
+    program = published(
+        municipality, "みょうが畑づくり体験", latitude="36.238100", longitude="137.186300"
+    )
+    program.sessions.update(places_taken=7)
+    page = client.get(reverse("program_detail", args=[program.pk])).content.decode()
+    assert "残り3人" in page
+    assert "地図アプリで開く" in page and "query=36.238100,137.186300" in page
+    assert "cyberjapandata.gsi.go.jp/xyz/std/15/" in page
+    assert '<meta property="og:title" content="みょうが畑づくり体験">' in page
+    assert "カレンダーに追加" in page and "岐阜県飛騨市古川町殿町1-2" in page
+
+
+def test_session_ics(client, municipality):
+    program = published(municipality, "楮の皮はぎ")
+    session = program.sessions.get()
+    response = client.get(reverse("session_ics", args=[program.pk, session.pk]))
+    assert response["Content-Type"].startswith("text/calendar")
+    event = Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "楮の皮はぎ"
+    assert event.decoded("DTSTART") == session.starts_at
+
+
+def test_calendar_shows_the_months_sessions(client, municipality):
+    program = published(municipality, "古川祭 屋台曳き", days=3)
+    hidden = published(municipality, "下書きの行事", days=3, status=Program.Status.DRAFT)
+    day = timezone.localtime(program.sessions.get().starts_at)
+    page = client.get(
+        reverse("program_calendar"), {"year": day.year, "month": day.month}
+    ).content.decode()
+    assert "古川祭 屋台曳き" in page and hidden.title not in page
+
+
+def test_reports_are_public_only_when_published(client, municipality):
+    program = published(municipality, "楮の皮はぎ")
+    shown = ActivityReport.objects.create(
+        program=program,
+        title="皮はぎをしました",
+        body="寒い中ありがとう",
+        status="published",
+        published_at=timezone.now(),
+    )
+    draft = ActivityReport.objects.create(program=program, title="下書きレポート", body="…")
+    listing = client.get(reverse("report_list")).content.decode()
+    assert shown.title in listing and draft.title not in listing
+    assert client.get(reverse("report_detail", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("report_detail", args=[shown.pk])).status_code == 200
+    assert shown.title in client.get(reverse("program_detail", args=[program.pk])).content.decode()
