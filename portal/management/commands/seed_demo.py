@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from portal.demo import people
+from portal.demo import people, programs
 
 
 class Command(BaseCommand):
@@ -14,9 +14,12 @@ class Command(BaseCommand):
     def handle(self, *args, scale: str, **options):
         started = time.monotonic()
         cast = people.seed_people()
+        programs.seed_programs(cast)
         if scale == "large":
             made = people.seed_large_helpers()
             self.stdout.write(f"large scale: {made} helpers added")
+            made = programs.seed_large_programs(cast)
+            self.stdout.write(f"large scale: {made} programs added (3 sessions each)")
         self.stdout.write(
             self.style.SUCCESS(f"demo data ready in {time.monotonic() - started:.1f}s")
         )
