@@ -12,14 +12,33 @@ from accounts.models import (
     StaffMembership,
     User,
 )
-from accounts.permissions import scope_to_staff, staff_municipality_ids
+from accounts.permissions import is_staff_member, scope_to_staff, staff_municipality_ids
 
 
 class MunicipalityScopedAdmin(SimpleHistoryAdmin):
     """Staff see and change only rows of their own municipalities; a foreign key to Municipality in a
-    form offers only those municipalities."""
+    form offers only those municipalities.
+
+    Being staff of a municipality (a StaffMembership) is what grants view/add/change here, not Django's
+    per-model permission rows, so that there is one place deciding who is staff. Deleting stays with
+    superusers: records of residents are corrected, not removed."""
 
     municipality_field = "municipality"
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or is_staff_member(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
     def get_queryset(self, request):
         return scope_to_staff(super().get_queryset(request), request.user, self.municipality_field)

@@ -20,11 +20,13 @@ from portal.celery import app as celery_app
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
-BROKER = os.environ.get("CELERY_WORKER_TEST_BROKER", "redis://127.0.0.1:6379/11")
+# The suite's broker is a Redis database of its own (Makefile: CELERY_BROKER_URL), apart from the cache
+# database that tests flush.
+BROKER = settings.CELERY_BROKER_URL
 
 
 @pytest.fixture
-def worker(tmp_path, monkeypatch):
+def worker(tmp_path):
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     db = settings.DATABASES["default"]
@@ -37,9 +39,8 @@ def worker(tmp_path, monkeypatch):
         "EMAIL_FILE_PATH": str(mail_dir),
     }
     redis.Redis.from_url(BROKER).flushdb()
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setattr(celery_app.conf, "broker_url", BROKER)
-    celery_app.pool.force_close_all()
+    assert BROKER.startswith("redis://"), "this test needs the real broker"
+    celery_app.conf.update(task_always_eager=False)
 
     def start():
         proc = subprocess.Popen(
@@ -55,8 +56,9 @@ def worker(tmp_path, monkeypatch):
     yield start, mail_dir
     for proc in procs:
         proc.terminate()
-        proc.wait(timeout=20)
-    celery_app.pool.force_close_all()
+        output, _ = proc.communicate(timeout=20)
+        print(output)  # shown by pytest when the test fails
+    celery_app.conf.update(task_always_eager=True)
 
 
 def wait_sent(pk: int, timeout: float = 30) -> OutboxMessage:
