@@ -1,0 +1,60 @@
+"""`seed_demo` (what `make run` calls): idempotent, and the printed logins work, staff with TOTP."""
+
+import time
+
+import pytest
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.apps import apps
+from django.core.management import call_command
+from django.urls import reverse
+
+from portal.demo import people
+
+pytestmark = pytest.mark.django_db
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label in {"accounts", "portal"} and not m._meta.label.endswith("Historical")
+    }
+
+
+def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
+    call_command("seed_demo")
+    first = row_counts()
+    out = capsys.readouterr().out
+    for email in (people.HELPER_EMAIL, people.NUSHI_EMAIL, people.STAFF_EMAIL):
+        assert email in out
+    assert people.DEMO_PASSWORD in out
+    call_command("seed_demo")
+    assert row_counts() == first
+    assert first["accounts.HelperProfile"] > 10 and first["accounts.District"] == 4
+
+
+def login(client, email):
+    return client.post(
+        reverse("account_login"), {"login": email, "password": people.DEMO_PASSWORD}, follow=True
+    )
+
+
+@pytest.mark.parametrize("email", [people.HELPER_EMAIL, people.NUSHI_EMAIL])
+def test_printed_helper_and_nushi_logins_work(client, email):
+    call_command("seed_demo")
+    response = login(client, email)
+    assert response.redirect_chain[-1][0] == reverse("mypage")
+    assert response.status_code == 200
+
+
+def test_printed_staff_login_works_with_the_demo_totp_code(client):
+    call_command("seed_demo")
+    response = login(client, people.STAFF_EMAIL)
+    assert response.redirect_chain[-1][0] == reverse("mfa_authenticate")
+    code = format_hotp_value(
+        hotp_value(people.DEMO_TOTP_SECRET, int(time.time()) // mfa_settings.TOTP_PERIOD)
+    )
+    response = client.post(reverse("mfa_authenticate"), {"code": code}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("mypage")
+    assert client.get(reverse("admin:index")).status_code == 200
