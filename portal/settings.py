@@ -199,14 +199,17 @@ if LINE_LOGIN_ENABLED:
         "SCOPE": ["profile", "openid", "email"],
     }
 
-# The Django admin's login is not covered by allauth's limits: Axes locks it after repeated failures.
-AXES_ONLY_ADMIN_SITE = True
+# Every sign-in, the admin's included (it is routed through allauth, see portal/urls.py), is counted by
+# Axes: after AXES_FAILURE_LIMIT failures for one email from one address, that pair is locked out for
+# an hour, on top of allauth's per-minute rate limits.
+AXES_ONLY_ADMIN_SITE = False
 AXES_VERBOSE = False
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "accounts.permissions.axes_username"
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 # --- I18N -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "ja"

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -5,6 +6,9 @@ from django.urls import include, path
 
 from portal.views import mypage, public
 
+# The admin's own password form would skip allauth's second factor, rate limits and Axes: staff sign in
+# through allauth (with TOTP) and are then let into the admin.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "お互いさま 事務局"
 admin.site.site_title = "お互いさま 事務局"
 

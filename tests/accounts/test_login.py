@@ -33,13 +33,31 @@ def test_failed_logins_are_rate_limited(client, helper, settings):
     assert "ログイン失敗が連続しています" in response.content.decode()
 
 
-def test_admin_login_is_locked_after_repeated_failures(client, staff, settings):
+def test_admin_login_goes_through_allauth_so_mfa_cannot_be_skipped(client, staff):
+    response = client.post(reverse("admin:login"), {"username": staff.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_staff_password_alone_does_not_open_the_admin(client, staff):
+    response = client.post(
+        reverse("account_login"), {"login": staff.email, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("mfa_authenticate")
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_repeated_failures_lock_the_account_for_that_address(client, helper, settings):
     settings.AXES_FAILURE_LIMIT = 3
-    url = reverse("admin:login")
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "100/m/ip"}
     for _ in range(3):
-        client.post(url, {"username": staff.email, "password": "wrong-password-x"})
-    response = client.post(url, {"username": staff.email, "password": PASSWORD})
+        client.post(
+            reverse("account_login"), {"login": helper.email, "password": "wrong-password-x"}
+        )
+    response = client.post(reverse("account_login"), {"login": helper.email, "password": PASSWORD})
     assert response.status_code == 429
+    assert "ログインを1時間停止しました" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
