@@ -12,3 +12,62 @@ def home(request):
         rows = cursor.fetchall()
     items = "".join(f"<li>{p}{n} {s}</li>" for p, n, s in rows)
     return HttpResponse(f"<!DOCTYPE html><html lang=ja><body><ul>{items}</ul></body></html>")
+
+
+# --- issue 4: the program list and a program page ----------------------------------------------------
+
+# The same plan as portal.selectors.program_list: sessions in date order (a prefix), each program's
+# first one kept; the floor dedupes in Python exactly as the view does.
+PROGRAM_LIST_SQL = """
+SELECT s.id, s.program_id, s.starts_at, s.capacity - s.places_taken, p.title, p.summary, p.category,
+       p.is_online, p.points_per_participant, p.okaeshi, m.name, d.name
+FROM portal_session s
+JOIN portal_program p ON p.id = s.program_id
+JOIN accounts_municipality m ON m.id = p.municipality_id
+LEFT JOIN accounts_district d ON d.id = p.district_id
+WHERE p.status = 'published' AND s.status = 'scheduled' AND s.starts_at > now()
+ORDER BY s.starts_at, s.id
+LIMIT 84
+"""
+
+
+def program_list(request):
+    """The first page of the listing without filters (what most visitors open)."""
+    with connection.cursor() as cursor:
+        cursor.execute(PROGRAM_LIST_SQL)
+        rows = cursor.fetchall()
+    first = {}
+    for r in rows:
+        first.setdefault(r[1], r)
+    items = "".join(
+        f"<li><a href=/programs/{r[1]}/>{r[4]}</a> {r[5]} {r[6]} {r[10]} {r[11]} {r[2]} {r[3]}</li>"
+        for r in list(first.values())[:20]
+    )
+    return HttpResponse(f"<!DOCTYPE html><html lang=ja><body><ul>{items}</ul></body></html>")
+
+
+PROGRAM_DETAIL_SQL = """
+SELECT p.title, p.summary, p.story, p.background, p.about_nushi, p.what_to_bring, p.meeting_place,
+       p.meeting_address, p.okaeshi, m.name, d.name, o.name,
+       s.id, s.starts_at, s.ends_at, s.capacity, s.places_taken, s.apply_deadline, s.status
+FROM portal_program p
+JOIN accounts_municipality m ON m.id = p.municipality_id
+LEFT JOIN accounts_district d ON d.id = p.district_id
+JOIN accounts_organization o ON o.id = p.nushi_id
+LEFT JOIN portal_session s ON s.program_id = p.id
+WHERE p.id = %s AND p.status IN ('published', 'closed')
+ORDER BY s.starts_at
+"""
+
+
+def program_detail(request, pk: int):
+    with connection.cursor() as cursor:
+        cursor.execute(PROGRAM_DETAIL_SQL, [pk])
+        rows = cursor.fetchall()
+    if not rows:
+        return HttpResponse(status=404)
+    head = " ".join(str(v) for v in rows[0][:12])
+    sessions = "".join(f"<li>{r[13]}〜{r[14]} {r[15] - r[16]}</li>" for r in rows if r[12])
+    return HttpResponse(
+        f"<!DOCTYPE html><html lang=ja><body><p>{head}</p><ul>{sessions}</ul></body></html>"
+    )

@@ -7,5 +7,7 @@ from portal.urls import urlpatterns as portal_urlpatterns
 
 urlpatterns = [
     path("_bench/floor/home/", floors.home),
+    path("_bench/floor/programs/", floors.program_list),
+    path("_bench/floor/programs/<int:pk>/", floors.program_detail),
     *portal_urlpatterns,
 ]

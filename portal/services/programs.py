@@ -39,6 +39,12 @@ PROGRAM_FIELDS = (
 MAX_PHOTOS = 8
 
 
+def program_touch(*, program_id: int) -> None:
+    """Bump updated_at: the public page caches its text, photos and reports per program version
+    (templates/portal/programs/detail.html), so changes to photos or reports must move it."""
+    Program.objects.filter(pk=program_id).update(updated_at=timezone.now())
+
+
 def _apply(program: Program, data: dict) -> None:
     for key, value in data.items():
         if key in PROGRAM_FIELDS:
@@ -290,12 +296,15 @@ def program_photo_add(*, program: Program, by: User, image, caption: str = "") -
     if ProgramPhoto.objects.filter(program=program).count() >= MAX_PHOTOS:
         raise InvalidTransition(_("写真は%(max)d枚までです。") % {"max": MAX_PHOTOS})
     order = ProgramPhoto.objects.filter(program=program).count()
-    return ProgramPhoto.objects.create(program=program, image=image, caption=caption, order=order)
+    photo = ProgramPhoto.objects.create(program=program, image=image, caption=caption, order=order)
+    program_touch(program_id=program.pk)
+    return photo
 
 
 @transaction.atomic
 def program_photo_delete(*, photo: ProgramPhoto, by: User) -> None:
     name, storage = photo.image.name, photo.image.storage
     photo.delete()
+    program_touch(program_id=photo.program_id)
     # The file goes only once the row is surely gone (a rollback must not orphan the row).
     transaction.on_commit(lambda: storage.delete(name))

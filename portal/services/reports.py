@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from portal.models import ActivityReport, ActivityReportPhoto, Program, Session
 from portal.services._state import InvalidTransition, transition
+from portal.services.programs import program_touch
 
 MAX_PHOTOS = 12
 
@@ -54,7 +55,7 @@ def report_update(*, report: ActivityReport, by: User, title: str, body: str) ->
 def report_publish(*, report: ActivityReport, by: User) -> ActivityReport:
     if report.session_id and report.session.starts_at > timezone.now():
         raise InvalidTransition(_("開催前の日程のレポートは公開できません。"))
-    return transition(
+    report = transition(
         report,
         from_states=[ActivityReport.Status.DRAFT],
         to_state=ActivityReport.Status.PUBLISHED,
@@ -62,14 +63,18 @@ def report_publish(*, report: ActivityReport, by: User) -> ActivityReport:
         reason="published",
         published_at=timezone.now(),
     )
+    program_touch(program_id=report.program_id)
+    return report
 
 
 @transaction.atomic
 def report_unpublish(*, report: ActivityReport, by: User) -> ActivityReport:
-    return transition(
+    report = transition(
         report,
         from_states=[ActivityReport.Status.PUBLISHED],
         to_state=ActivityReport.Status.DRAFT,
         by=by,
         reason="unpublished",
     )
+    program_touch(program_id=report.program_id)
+    return report

@@ -107,6 +107,7 @@ def program_preview(request, pk: int, token):
             "changes_form": ReasonForm(),
             "now": timezone.now(),
             "skills": selectors.skill_labels(program),
+            "published_reports": selectors.published_reports_of(program),
         },
     )
 

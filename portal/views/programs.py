@@ -103,6 +103,7 @@ def program_detail(request, pk: int):
             else "",
             "map_attribution": settings.MAP_ATTRIBUTION,
             "skills": selectors.skill_labels(program),
+            "published_reports": selectors.published_reports_of(program),
             **map_context(program),
         },
     )

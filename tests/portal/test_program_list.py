@@ -29,7 +29,7 @@ def published(municipality, title, *, days=14, hour=10, **kwargs):
 
 
 def titles(response) -> list[str]:
-    return [p.title for p in response.context["programs"]]
+    return [card.title for card in response.context["programs"]]
 
 
 def test_japanese_keyword_finds_the_program(client, municipality):
@@ -189,3 +189,33 @@ def test_reports_are_public_only_when_published(client, municipality):
     assert client.get(reverse("report_detail", args=[draft.pk])).status_code == 404
     assert client.get(reverse("report_detail", args=[shown.pk])).status_code == 200
     assert shown.title in client.get(reverse("program_detail", args=[program.pk])).content.decode()
+
+
+def test_order_is_exact_even_when_one_program_has_many_early_sessions(client, municipality):
+    """The listing reads a prefix of sessions in date order; a program with many early sessions can fill
+    that prefix, and then the exact (second) query must still list every program once, in order."""
+    busy = published(municipality, "毎日の見守り", days=1)
+    start = busy.sessions.get().starts_at
+    for hour in range(1, 121):
+        SessionFactory(program=busy, starts_at=start + timedelta(hours=hour), capacity=5)
+    later = [published(municipality, f"あとの行事{i:02d}", days=200 + i) for i in range(3)]
+    assert titles(client.get(reverse("program_list"))) == [busy.title] + [p.title for p in later]
+
+
+def test_page_cache_follows_new_photos_and_reports(client, municipality, staff):
+    from portal.services.programs import program_photo_add
+    from portal.services.reports import report_create, report_publish
+    from tests.portal.images import jpeg_with_gps
+
+    program = published(municipality, "楮の皮はぎ")
+    url = reverse("program_detail", args=[program.pk])
+    assert "寒い朝の皮はぎ" not in client.get(url).content.decode()
+    report = report_create(program=program, by=staff, title="寒い朝の皮はぎ", body="ありがとう")
+    report_publish(report=report, by=staff)
+    from accounts.images import process_upload
+
+    program_photo_add(
+        program=program, by=staff, image=process_upload(jpeg_with_gps()), caption="蒸した楮"
+    )
+    page = client.get(url).content.decode()
+    assert "寒い朝の皮はぎ" in page and 'alt="蒸した楮"' in page

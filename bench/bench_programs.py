@@ -1,0 +1,83 @@
+"""program_list and program_detail on the large demo data (10,000 programs, 30,000 sessions), each
+against its floor: a bare view running one equivalent raw SQL query (bench/floors.py)."""
+
+import statistics
+import time
+from contextlib import contextmanager
+
+from django.db.models import Count, Q
+from django.template.base import Template
+from django.test import Client
+from django.utils import timezone
+
+from bench.harness import emit, get_ok, median_ms
+from portal.models import Program
+
+
+def _typical_program_id() -> int:
+    """A published program with three sessions, two of them upcoming (as most in the large data)."""
+    return (
+        Program.objects.filter(status=Program.Status.PUBLISHED)
+        .annotate(
+            n=Count("sessions"),
+            up=Count("sessions", filter=Q(sessions__starts_at__gt=timezone.now())),
+        )
+        .filter(n=3, up=2)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+@contextmanager
+def production_templates():
+    """bench/__main__ calls setup_test_environment(), which makes every template render (each include,
+    each form widget) send `template_rendered` so that django.test.Client can copy the context for
+    assertions. Production has none of that, and it costs a template-heavy page more than its queries;
+    the floors render no templates, so it would inflate only one side of the ratio. Measure without."""
+    instrumented = Template._render
+    Template._render = getattr(Template, "_original_render", instrumented)
+    try:
+        yield
+    finally:
+        Template._render = instrumented
+
+
+def run() -> list[dict]:
+    with production_templates():
+        return _run()
+
+
+def paired_medians(ours, floor, *, runs: int = 60, warmup: int = 5) -> tuple[float, float]:
+    """Median ms of `ours` and of `floor`, measured alternately: this machine is shared, and load that
+    comes and goes between two separate series would skew their ratio."""
+    for _ in range(warmup):
+        ours()
+        floor()
+    a, b = [], []
+    for _ in range(runs):
+        for fn, samples in ((ours, a), (floor, b)):
+            started = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(a), statistics.median(b)
+
+
+def _run() -> list[dict]:
+    client = Client()
+    lines = []
+    value, floor = paired_medians(
+        get_ok(client, "/programs/"), get_ok(client, "/_bench/floor/programs/")
+    )
+    lines.append(emit("program_list", value, "ms", floor, programs=Program.objects.count()))
+    # The keyword search through the trigram index, for information (its floor is the unfiltered list).
+    search = median_ms(
+        get_ok(client, "/programs/?q=%E3%81%BF%E3%82%87%E3%81%86%E3%81%8C")
+    )  # みょうが
+    lines.append(emit("program_search", search, "ms", floor))
+    pk = _typical_program_id()
+    value, floor = paired_medians(
+        get_ok(client, f"/programs/{pk}/"), get_ok(client, f"/_bench/floor/programs/{pk}/")
+    )
+    lines.append(emit("program_detail", value, "ms", floor))
+    return lines
