@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -268,4 +268,8 @@ def seed_large_programs(
                     )  # fmt: skip
             Session.objects.bulk_create(sessions, batch_size=5_000)
         made += stop - start
+    if connection.vendor == "postgresql":
+        # Fresh statistics: right after a bulk insert the planner would otherwise expect empty tables.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE portal_program, portal_session")
     return made
