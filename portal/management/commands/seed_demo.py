@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from portal.demo import people, programs
+from portal.demo import applications, people, programs
 
 
 class Command(BaseCommand):
@@ -15,11 +15,14 @@ class Command(BaseCommand):
         started = time.monotonic()
         cast = people.seed_people()
         programs.seed_programs(cast)
+        applications.seed_applications()  # issue 5
         if scale == "large":
             made = people.seed_large_helpers()
             self.stdout.write(f"large scale: {made} helpers added")
             made = programs.seed_large_programs(cast)
             self.stdout.write(f"large scale: {made} programs added (3 sessions each)")
+            made = applications.seed_large_applications()  # issue 5
+            self.stdout.write(f"large scale: {made} applications added")
         self.stdout.write(
             self.style.SUCCESS(f"demo data ready in {time.monotonic() - started:.1f}s")
         )

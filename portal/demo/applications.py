@@ -1,0 +1,179 @@
+"""Applications in every state, attendance for past sessions, thank-yous (small scale), and a million
+applications over three years written with COPY (large scale). Works off whatever sessions exist.
+
+Both keep the invariants: places_taken equals the held rows (recomputed in SQL at the end), never more
+held rows than capacity, and no helper holding two places on the same day (checked while generating)."""
+
+import io
+import random
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import HelperProfile
+from portal.models import Application, Attendance, Session, ThankYou
+
+S = Application.Status
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def _code(n: int, prefix: str) -> str:
+    # Deterministic, unique check-in codes for bulk rows: a letter prefix the random ones rarely start
+    # with is not needed, since uniqueness comes from n itself (base 31, 7 digits + prefix).
+    digits = []
+    for _ in range(7):
+        n, r = divmod(n, 31)
+        digits.append(ALPHABET[r])
+    return prefix + "".join(reversed(digits))
+
+
+def _recount_places(where: str = "") -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE portal_session s SET places_taken = c.n FROM (
+                SELECT s2.id, count(a.id) FILTER (WHERE a.status IN ('accepted', 'attended')) AS n
+                FROM portal_session s2 LEFT JOIN portal_application a ON a.session_id = s2.id
+                {where} GROUP BY s2.id) c
+            WHERE s.id = c.id AND s.places_taken <> c.n
+            """  # noqa: S608 - `where` is a constant from this module
+        )
+
+
+@transaction.atomic
+def seed_applications(*, limit_sessions: int = 300) -> int:
+    """Small scale: for sessions without applications, a roster in realistic states."""
+    rng = random.Random(5)
+    helper_ids = list(
+        HelperProfile.objects.exclude(user__email__endswith="@large.example.jp")
+        .order_by("pk")
+        .values_list("user_id", flat=True)[:200]
+    )
+    if not helper_ids:
+        return 0
+    now = timezone.now()
+    sessions = list(
+        Session.objects.filter(applications__isnull=True)
+        .exclude(status=Session.Status.CANCELLED)
+        .select_related("program")
+        .order_by("starts_at")[:limit_sessions]
+    )
+    busy: set[tuple[int, object]] = {
+        (h, d.date())
+        for h, d in Application.objects.filter(status__in=Application.HOLDS_PLACE).values_list(
+            "helper_id", "session__starts_at"
+        )
+    }
+    made = 0
+    for session in sessions:
+        past = session.ends_at < now
+        chosen = rng.sample(helper_ids, min(len(helper_ids), session.capacity + 3))
+        taken = 0
+        rows = []
+        for i, helper_id in enumerate(chosen):
+            day = session.starts_at.date()
+            if i == len(chosen) - 1:
+                status = S.CANCELLED
+            elif session.acceptance_mode == "selection" and not past and i % 3 == 2:
+                status = S.APPLIED
+            elif taken < session.capacity and (helper_id, day) not in busy:
+                status = (S.ATTENDED if rng.random() < 0.85 else S.NO_SHOW) if past else S.ACCEPTED
+                taken += status != S.NO_SHOW
+                busy.add((helper_id, day))
+            else:
+                status = S.DECLINED if past else S.WAITLISTED
+            rows.append(Application(session=session, helper_id=helper_id, status=status,
+                                    decided_at=now, cancelled_at=now if status == S.CANCELLED else None))  # fmt: skip
+        created = Application.objects.bulk_create(rows)
+        made += len(created)
+        attended = [a for a in created if a.status == S.ATTENDED]
+        Attendance.objects.bulk_create(
+            [
+                Attendance(application=a, checked_in_at=session.starts_at, method="qr")
+                for a in attended
+            ]
+        )
+        if past and attended and rng.random() < 0.5:
+            author = session.program.nushi.members.first()
+            if author:
+                ThankYou.objects.create(
+                    session=session, author=author,
+                    body="先日はありがとうございました！おかげさまで作業がはかどりました。またお待ちしています。",
+                )  # fmt: skip
+    _recount_places()
+    return made
+
+
+def seed_large_applications(*, total: int = 1_000_000) -> int:
+    """Large scale: `total` applications over the past three years via COPY (idempotent: counts the ones
+    already there). Rows go to sessions in time order, helpers chosen so nobody holds two places a day."""
+    existing = Application.objects.filter(checkin_code__startswith="Z").count()
+    if existing >= total:
+        return 0
+    since = timezone.now() - timedelta(days=3 * 365)
+    sessions = list(
+        Session.objects.filter(starts_at__gte=since)
+        .exclude(status=Session.Status.CANCELLED)
+        .order_by("starts_at")
+        .values_list("pk", "capacity", "starts_at", "ends_at")
+    )
+    helper_ids = list(
+        HelperProfile.objects.filter(user__email__endswith="@large.example.jp").values_list(
+            "user_id", flat=True
+        )
+    ) or list(HelperProfile.objects.values_list("user_id", flat=True))
+    if not sessions or not helper_ids:
+        return 0
+    per_session = max(1, -(-(total - existing) // len(sessions)))
+    per_session = min(per_session, len(helper_ids))
+    rng = random.Random(7)
+    now = timezone.now()
+    buffer = io.StringIO()
+    busy: dict[int, int] = {}  # helper -> last busy day ordinal (sessions are in time order)
+    n = existing
+    for pk, capacity, starts_at, ends_at in sessions:
+        if n >= total:
+            break
+        day = starts_at.toordinal()
+        past = ends_at < now
+        taken = 0
+        offset = rng.randrange(len(helper_ids))
+        for j in range(per_session):
+            if n >= total:
+                break
+            helper_id = helper_ids[(offset + j * 7919) % len(helper_ids)]
+            r = rng.random()
+            if r < 0.07:
+                status = S.CANCELLED
+            elif taken < capacity and busy.get(helper_id) != day:
+                status = (S.ATTENDED if r < 0.9 else S.NO_SHOW) if past else S.ACCEPTED
+                taken += status != S.NO_SHOW
+                busy[helper_id] = day
+            else:
+                status = S.DECLINED if past else S.WAITLISTED
+            created = starts_at - timedelta(days=rng.randint(3, 40))
+            buffer.write(
+                f"{pk}\t{helper_id}\t\t{status}\t{_code(n, 'Z')}\tf\t{created.isoformat()}\t"
+                f"{created.isoformat()}\n"
+            )
+            n += 1
+    buffer.seek(0)
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.copy(
+            "COPY portal_application (session_id, helper_id, message, status, checkin_code,"
+            " late_cancellation, created_at, updated_at) FROM STDIN"
+        ) as copy:
+            while chunk := buffer.read(1 << 20):
+                copy.write(chunk)
+        cursor.execute(
+            """
+            INSERT INTO portal_attendance (application_id, checked_in_at, method)
+            SELECT a.id, s.starts_at, 'qr' FROM portal_application a
+            JOIN portal_session s ON s.id = a.session_id
+            LEFT JOIN portal_attendance t ON t.application_id = a.id
+            WHERE a.status = 'attended' AND a.checkin_code LIKE 'Z%%' AND t.id IS NULL
+            """
+        )
+        _recount_places()
+    return n - existing
