@@ -28,16 +28,15 @@ def _code(n: int, prefix: str) -> str:
     return prefix + "".join(reversed(digits))
 
 
-def _recount_places(where: str = "") -> None:
+def _recount_places() -> None:
+    """places_taken := held rows, in one statement (portable: PostgreSQL and SQLite)."""
+    held = (
+        "(SELECT count(*) FROM portal_application a WHERE a.session_id = portal_session.id"
+        " AND a.status IN ('accepted', 'attended'))"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            UPDATE portal_session s SET places_taken = c.n FROM (
-                SELECT s2.id, count(a.id) FILTER (WHERE a.status IN ('accepted', 'attended')) AS n
-                FROM portal_session s2 LEFT JOIN portal_application a ON a.session_id = s2.id
-                {where} GROUP BY s2.id) c
-            WHERE s.id = c.id AND s.places_taken <> c.n
-            """  # noqa: S608 - `where` is a constant from this module
+            f"UPDATE portal_session SET places_taken = {held} WHERE places_taken <> {held}"  # noqa: S608
         )
 
 
@@ -95,7 +94,7 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
             ]
         )
         if past and attended and rng.random() < 0.5:
-            author = session.program.nushi.members.first()
+            author = session.program.nushi.members.first() or session.program.created_by
             if author:
                 ThankYou.objects.create(
                     session=session, author=author,
