@@ -1,0 +1,187 @@
+"""The Django admin for staff: scoped to their municipalities, searchable, with history. Workflow
+changes go through the services (actions and save_model), so the admin and the staff pages follow the
+same rules. Creating needs and programs happens on the staff pages (/staff/), which guide the flow."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import MunicipalityScopedAdmin
+from portal.models import ActivityReport, ActivityReportPhoto, Need, Program, ProgramPhoto, Session
+from portal.services import programs as program_services
+from portal.services import reports as report_services
+from portal.services._state import InvalidTransition
+
+
+def _run(modeladmin, request, queryset, service, done):
+    ok = 0
+    for obj in queryset:
+        try:
+            service(obj, request.user)
+            ok += 1
+        except InvalidTransition as exc:
+            modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
+    if ok:
+        modeladmin.message_user(request, done % {"n": ok}, messages.SUCCESS)
+
+
+@admin.register(Need)
+class NeedAdmin(MunicipalityScopedAdmin):
+    list_display = ["title", "nushi", "district", "status", "channel", "created_at", "staff_page"]
+    list_filter = ["status", "channel", "district"]
+    search_fields = ["title", "description", "nushi__name", "address"]
+    list_select_related = ["nushi", "district"]
+    autocomplete_fields = ["nushi", "district"]
+    readonly_fields = ["status", "rejection_reason", "created_by", "municipality", "created_at"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False  # intake (web or phone) goes through /staff/needs/new/, which notifies staff
+
+    @admin.display(description=_("事務局ページ"))
+    def staff_page(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("staff_need_detail", args=[obj.pk]), _("開く")
+        )
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 0
+    fields = [
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "places_taken",
+        "apply_deadline",
+        "acceptance_mode",
+        "status",
+    ]
+    readonly_fields = (
+        fields  # sessions are added and changed through the staff page's validated form
+    )
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ProgramPhotoInline(admin.TabularInline):
+    model = ProgramPhoto
+    extra = 0
+    fields = ["image", "caption", "order"]
+    readonly_fields = ["image"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # uploads go through accounts.images.process_upload on the staff page
+
+
+@admin.register(Program)
+class ProgramAdmin(MunicipalityScopedAdmin):
+    list_display = [
+        "title",
+        "nushi",
+        "district",
+        "category",
+        "status",
+        "session_total",
+        "published_at",
+    ]
+    list_filter = ["status", "category", "district", "is_online"]
+    search_fields = ["title", "summary", "nushi__name", "meeting_place"]
+    list_select_related = ["nushi", "district"]
+    autocomplete_fields = ["nushi", "district", "need"]
+    readonly_fields = [
+        "status",
+        "status_note",
+        "published_at",
+        "created_by",
+        "municipality",
+        "need",
+    ]
+    exclude = ["preview_token"]
+    inlines = [SessionInline, ProgramPhotoInline]
+    actions = ["publish", "close"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(session_total=Count("sessions"))
+
+    def has_add_permission(self, request):
+        return False  # programs are drafted from a need on /staff/needs/<id>/program/
+
+    @admin.display(description=_("開催日数"), ordering="session_total")
+    def session_total(self, obj):
+        return obj.session_total
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
+        }
+        try:
+            program_services.program_update(program=obj, by=request.user, data=data)
+        except InvalidTransition as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+
+    @admin.action(description=_("選んだプログラムを公開する（ヌシ確認済みのみ）"))
+    def publish(self, request, queryset):
+        _run(self, request, queryset, lambda p, u: program_services.program_publish(program=p, by=u),
+             _("%(n)d件を公開しました。"))  # fmt: skip
+
+    @admin.action(description=_("選んだプログラムの募集を終了する"))
+    def close(self, request, queryset):
+        _run(self, request, queryset, lambda p, u: program_services.program_close(program=p, by=u),
+             _("%(n)d件の募集を終了しました。"))  # fmt: skip
+
+
+@admin.register(Session)
+class SessionAdmin(MunicipalityScopedAdmin):
+    municipality_field = "program__municipality"
+    list_display = ["program", "starts_at", "capacity", "places_taken", "status"]
+    list_filter = ["status", "acceptance_mode"]
+    search_fields = ["program__title"]
+    list_select_related = ["program"]
+    date_hierarchy = "starts_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # view only: changes go through the staff page (validated, history kept)
+
+
+class ActivityReportPhotoInline(admin.TabularInline):
+    model = ActivityReportPhoto
+    extra = 0
+    fields = ["image", "caption", "order"]
+    readonly_fields = ["image"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ActivityReport)
+class ActivityReportAdmin(MunicipalityScopedAdmin):
+    municipality_field = "program__municipality"
+    list_display = ["title", "program", "status", "published_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "body", "program__title"]
+    list_select_related = ["program"]
+    readonly_fields = ["status", "published_at", "author", "program", "session"]
+    inlines = [ActivityReportPhotoInline]
+    actions = ["publish", "unpublish"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("選んだレポートを公開する"))
+    def publish(self, request, queryset):
+        _run(self, request, queryset, lambda r, u: report_services.report_publish(report=r, by=u),
+             _("%(n)d件を公開しました。"))  # fmt: skip
+
+    @admin.action(description=_("選んだレポートを非公開に戻す"))
+    def unpublish(self, request, queryset):
+        _run(self, request, queryset, lambda r, u: report_services.report_unpublish(report=r, by=u),
+             _("%(n)d件を非公開にしました。"))  # fmt: skip
