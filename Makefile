@@ -20,7 +20,8 @@ TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama TEST_DATA
 	REDIS_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) CELERY_TASK_ALWAYS_EAGER=1 \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/$(TEST_BROKER_DB) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
-BENCH_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama_bench \
+BENCH_DB ?= otagaisama_bench
+BENCH_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) \
 	REDIS_URL=redis://127.0.0.1:6379/12 CELERY_TASK_ALWAYS_EAGER=1
 
 .PHONY: help python venv assets messages setup run test bench lint fmt services system-packages clean
@@ -76,8 +77,8 @@ test: setup system-packages services
 	$(TEST_ENV) $(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: setup services
-	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='otagaisama_bench'" | grep -q 1 \
-		|| createdb -h 127.0.0.1 -U postgres otagaisama_bench
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(BENCH_DB)'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres $(BENCH_DB)
 	$(BENCH_ENV) $(PYTHON) -m bench $(BENCH_ARGS)
 
 lint: venv
