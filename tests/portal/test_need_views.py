@@ -76,7 +76,9 @@ def test_bad_need_input_explains_in_japanese_and_saves_nothing(
 def test_fake_and_oversized_photos_are_refused(client, nushi, organization, settings):
     response = post_need(client, nushi, organization, photo=fake_image())
     # Django's ImageField decodes the file first; either its message or process_upload's is shown.
-    assert re.search(r"画像でないか|画像ファイルとして読み込めませんでした", response.content.decode())
+    assert re.search(
+        r"画像でないか|画像ファイルとして読み込めませんでした", response.content.decode()
+    )
     settings.IMAGE_UPLOAD_MAX_BYTES = 10_000
     response = post_need(client, nushi, organization, photo=oversized_image(10_000))
     assert "写真のファイルが大きすぎます" in response.content.decode()
