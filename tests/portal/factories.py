@@ -12,7 +12,9 @@ class NeedFactory(factory.django.DjangoModelFactory):
         model = Need
 
     municipality = factory.SubFactory(MunicipalityFactory)
-    nushi = factory.SubFactory(OrganizationFactory, municipality=factory.SelfAttribute("..municipality"))
+    nushi = factory.SubFactory(
+        OrganizationFactory, municipality=factory.SelfAttribute("..municipality")
+    )
     created_by = factory.SubFactory(UserFactory)
     title = "みょうが畑を広げたい"
     description = "畑の草取りと、みょうがの根を植える手伝いがほしい。"
@@ -24,7 +26,9 @@ class ProgramFactory(factory.django.DjangoModelFactory):
         model = Program
 
     municipality = factory.SubFactory(MunicipalityFactory)
-    nushi = factory.SubFactory(OrganizationFactory, municipality=factory.SelfAttribute("..municipality"))
+    nushi = factory.SubFactory(
+        OrganizationFactory, municipality=factory.SelfAttribute("..municipality")
+    )
     title = factory.Sequence(lambda n: f"みょうが畑づくり体験 {n}")
     summary = "飛騨の山あいで、みょうが畑をいちから作ります。"
     story = "草を刈り、畝を立て、みょうがの根を植えます。"
