@@ -72,7 +72,9 @@ def deliver(*, message_id: int) -> bool:
     """Send one outbox row if it is still unsent and nobody else holds it. True when sent now."""
     if not _claim(message_id):
         return False
-    message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
+    message = OutboxMessage.objects.select_related("recipient").filter(pk=message_id).first()
+    if message is None:
+        return False  # withdrawn (e.g. a reminder voided by a cancellation) after the claim
     try:
         _send(message)
     except Exception as exc:

@@ -27,6 +27,7 @@ import functools
 import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -52,6 +53,7 @@ from portal.services.errors import (
     SessionFull,
     TooLate,
 )
+from portal.services.reminders import reminders_plan
 
 log = logging.getLogger(__name__)
 Status = Application.Status
@@ -142,27 +144,62 @@ def transition(
     Application.history.bulk_history_create(
         [application], update=True, default_user=actor, default_change_reason=reason
     )
+    # Every status change passes here: pending reminders follow the new state (see reminders.py).
+    reminders_plan(application, link=site_url("application_detail", application.pk))
     return application
 
 
 # --- notifications ---------------------------------------------------------------------------------
 
 
-def _when(session: Session) -> str:
+def site_url(viewname: str, *args) -> str:
+    """An absolute URL for a message: emails are read outside the site, so a path from reverse() alone
+    would not work. Every link the applications code puts into a notification is built here."""
+    return settings.SITE_URL.rstrip("/") + reverse(viewname, args=args)
+
+
+def when_text(session: Session) -> str:
     start = timezone.localtime(session.starts_at)
     end = timezone.localtime(session.ends_at)
     return f"{date_format(start, 'Y年n月j日(D) H:i')}〜{end:%H:%M}"
 
 
-def _tell_helper(application: Application, kind: str, subject: str, body: str) -> None:
+def session_ics(application: Application) -> str:
+    """An iCalendar event for an accepted helper's calendar (the UID is stable per application, so a
+    calendar app updates the event it already has)."""
+    from icalendar import Calendar, Event
+
     session = application.session
-    link = reverse("application_detail", args=[application.pk])
+    program = session.program
+    event = Event()
+    event.add("uid", f"application-{application.pk}@otagaisama")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", session.starts_at)
+    event.add("dtend", session.ends_at)
+    event.add("summary", program.title)
+    location = " ".join(p for p in (program.meeting_place, program.meeting_address) if p)
+    if location:
+        event.add("location", location)
+    event.add("url", site_url("application_detail", application.pk))
+    calendar = Calendar()
+    calendar.add("prodid", "-//Otagaisama//otagaisama//JA")
+    calendar.add("version", "2.0")
+    calendar.add_component(event)
+    return calendar.to_ical().decode()
+
+
+def _tell_helper(
+    application: Application, kind: str, subject: str, body: str, *, ics: bool = False
+) -> None:
+    session = application.session
+    link = site_url("application_detail", application.pk)
     notify(
         recipient_id=application.helper_id,
         kind=kind,
         object_key=f"application:{application.pk}",
         subject=subject,
-        body=f"{body}\n\n{session.program.title}\n{_when(session)}\n{link}",
+        body=f"{body}\n\n{session.program.title}\n{when_text(session)}\n{link}",
+        ics=session_ics(application) if ics else "",
     )
 
 
@@ -176,7 +213,7 @@ def tell_hosts(session: Session, *, kind: str, object_key: str, subject: str, bo
             kind=kind,
             object_key=object_key,
             subject=subject,
-            body=f"{body}\n\n{program.title}\n{_when(session)}",
+            body=f"{body}\n\n{program.title}\n{when_text(session)}",
         )
 
 
@@ -234,18 +271,38 @@ def application_submit(*, helper: User, session_id: int, message: str = "") -> A
             Status.WAITLISTED: _("キャンセル待ちで受け付けました"),
             Status.APPLIED: _("応募を受け付けました（選考中）"),
         }
-        _tell_helper(application, f"application_{status}", subjects[status], subjects[status])
+        _tell_helper(
+            application,
+            f"application_{status}",
+            subjects[status],
+            subjects[status],
+            ics=status == Status.ACCEPTED,
+        )
+        if status == Status.ACCEPTED:
+            reminders_plan(application, link=site_url("application_detail", application.pk))
     return application
 
 
+def _check_decision_time(session: Session, now: datetime) -> None:
+    """Selection (選考): the nushi or staff decide until the application deadline, as the helpers were
+    told when they applied. First come: taking someone off the waitlist by hand is possible until the
+    start, like an automatic promotion."""
+    if session.status != Session.Status.SCHEDULED or now >= session.starts_at:
+        raise TooLate(_("開始した日程や中止になった日程では、参加を確定できません。"))
+    if session.acceptance_mode == Session.AcceptanceMode.SELECTION and now > session.apply_deadline:
+        raise TooLate(_("申込締切を過ぎたため、選考の結果は変更できません。"))
+
+
 @_retrying
-def application_accept(*, application_id: int, actor: User) -> Application:
+def application_accept(
+    *, application_id: int, actor: User, now: datetime | None = None
+) -> Application:
     """The nushi or staff accept an applied (or waitlisted) helper. SessionFull / Overlap / TooLate."""
+    now = now or timezone.now()
     with transaction.atomic(durable=True):
         application = Application.objects.select_related("session").get(pk=application_id)
         session = application.session
-        if session.status != Session.Status.SCHEDULED or timezone.now() >= session.starts_at:
-            raise TooLate(_("開始した日程や中止になった日程では、参加を確定できません。"))
+        _check_decision_time(session, now)
         if application.status not in (Status.APPLIED, Status.WAITLISTED):
             raise InvalidTransition
         if not take_place(session.pk):
@@ -260,14 +317,24 @@ def application_accept(*, application_id: int, actor: User) -> Application:
             decided_at=timezone.now(),
         )
         _tell_helper(
-            application, "application_accepted", _("参加が確定しました"), _("参加が確定しました")
+            application,
+            "application_accepted",
+            _("参加が確定しました"),
+            _("参加が確定しました"),
+            ics=True,
         )
     return application
 
 
-def application_decline(*, application_id: int, actor: User) -> Application:
-    """The nushi or staff decline an applied or waitlisted helper (no place was held)."""
+def application_decline(
+    *, application_id: int, actor: User, now: datetime | None = None
+) -> Application:
+    """The nushi or staff decline an applied or waitlisted helper (no place was held); TooLate after
+    the deadline of a selection, or the start."""
+    now = now or timezone.now()
     with transaction.atomic(durable=True):
+        session = Session.objects.get(applications__pk=application_id)
+        _check_decision_time(session, now)
         application = transition(
             application_id,
             from_statuses=(Status.APPLIED, Status.WAITLISTED),
@@ -378,6 +445,7 @@ def promote_waitlist(*, session_id: int, actor: User | None) -> list[Application
             "application_promoted",
             _("キャンセル待ちから参加確定になりました"),
             _("空きが出たため、キャンセル待ちから参加確定になりました。"),
+            ics=True,
         )
         promoted.append(application)
     return promoted

@@ -4,7 +4,6 @@ Both lock the session row first (the lock order of portal.services.applications)
 application in the same transaction, and tell everyone through the outbox."""
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,15 +12,17 @@ from notifications.services import notify
 from portal.models import Application, Session
 from portal.selectors_applications import overlapping_held
 from portal.services.applications import (
-    _when,
     lock_helper,
     lock_session,
     promote_waitlist,
     release_place,
+    site_url,
     tell_hosts,
     transition,
+    when_text,
 )
 from portal.services.errors import InvalidTransition, TooLate
+from portal.services.reminders import reminders_plan
 
 Status = Application.Status
 OPEN = (Status.APPLIED, Status.ACCEPTED, Status.WAITLISTED)
@@ -63,7 +64,7 @@ def session_cancel(*, session_id: int, actor: User, reason: str = "") -> int:
                 object_key=f"application:{app_id}",
                 subject=_("開催中止のお知らせ"),
                 body=_("申し訳ありません。次の日程は中止になりました。")
-                + f"\n{session.program.title}\n{_when(session)}\n{reason}",
+                + f"\n{session.program.title}\n{when_text(session)}\n{reason}",
             )
             count += 1
         tell_hosts(
@@ -86,7 +87,7 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
             raise InvalidTransition(_("この日程は予備日に変更できません。"))
         if session.rain_starts_at is None or session.rain_starts_at <= timezone.now():
             raise TooLate(_("予備日が設定されていないか、すでに過ぎています。"))
-        old_when = _when(session)
+        old_when = when_text(session)
         Session.objects.filter(pk=session_id).update(
             starts_at=session.rain_starts_at, ends_at=session.rain_ends_at, moved_to_rain_date=True
         )
@@ -119,12 +120,16 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
                     body=_(
                         "予備日が、参加確定している別の日程と重なるため、この日程の参加を取り消しました。"
                     )
-                    + f"\n{session.program.title}\n{old_when} → {_when(session)}",
+                    + f"\n{session.program.title}\n{old_when} → {when_text(session)}",
                 )
         if released:
             promote_waitlist(session_id=session_id, actor=actor)
-        for application in Application.objects.filter(session_id=session_id, status__in=OPEN):
-            link = reverse("application_detail", args=[application.pk])
+        for application in Application.objects.filter(
+            session_id=session_id, status__in=OPEN
+        ).select_related("session__program"):
+            link = site_url("application_detail", application.pk)
+            # The reminders of everyone keeping their place move to the new time.
+            reminders_plan(application, link=link)
             notify(
                 recipient_id=application.helper_id,
                 kind="session_moved",
@@ -133,13 +138,13 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
                 body=_(
                     "天候などのため、予備日に変更になりました。ご都合が合わない方は、次のページの「参加を辞退する」ボタンで辞退できます。"
                 )
-                + f"\n{session.program.title}\n{old_when} → {_when(session)}\n{link}",
+                + f"\n{session.program.title}\n{old_when} → {when_text(session)}\n{link}",
             )
         tell_hosts(
             session,
             kind="session_moved",
             object_key=f"session:{session_id}",
             subject=_("予備日に変更しました"),
-            body=f"{old_when} → {_when(session)}",
+            body=f"{old_when} → {when_text(session)}",
         )
     return session

@@ -2,7 +2,6 @@
 draft activity report for staff."""
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +19,7 @@ from portal.models import (
     ThankYouPhoto,
 )
 from portal.selectors_applications import nushi_member_ids, staff_ids
+from portal.services.applications import site_url
 from portal.services.errors import InvalidTransition, TooLate
 
 
@@ -36,7 +36,7 @@ def session_message_post(*, session: Session, author: User, body: str) -> Sessio
             | set(nushi_member_ids(program.nushi_id))
             | set(staff_ids(program.municipality_id))
         ) - {author.pk}
-        link = reverse("session_messages", args=[session.pk])
+        link = site_url("session_messages", session.pk)
         for user_id in sorted(recipients):
             notify(
                 recipient_id=user_id,
@@ -66,7 +66,7 @@ def thank_you_send(*, session: Session, author: User, body: str, photos=()) -> T
                 kind="thank_you",
                 object_key=f"thank_you:{thank_you.pk}",
                 subject=_("%(nushi)sからお礼が届きました") % {"nushi": session.program.nushi.name},
-                body=f"{body[:500]}\n\n{reverse('application_detail', args=[application.pk])}",
+                body=f"{body[:500]}\n\n{site_url('application_detail', application.pk)}",
             )
     return thank_you
 
