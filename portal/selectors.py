@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -112,6 +112,12 @@ def _first_per_program(rows) -> list[ListedProgram]:
     return list(seen.values())
 
 
+@dataclass
+class ListingPage:
+    cards: list[ListedProgram]
+    has_next: bool
+
+
 def program_list(
     filters: dict, *, page: int = 1, now: dt.datetime | None = None
 ) -> tuple[list[ListedProgram], bool]:
@@ -148,14 +154,10 @@ def public_program(pk: int) -> Program:
 
 
 def _detail_qs() -> QuerySet[Program]:
-    """The program with what every view of it shows live: its sessions (places left). Photos and
-    reports are read lazily by the template, inside a fragment cached per program version, so a
-    cached page costs two queries (program, sessions)."""
-    return (
-        Program.objects.select_related("municipality", "district", "nushi")
-        .defer("search_text")
-        .prefetch_related(Prefetch("sessions", queryset=Session.objects.order_by("starts_at")))
-    )
+    """The program with its place and nushi. Sessions, photos and reports are read lazily by the
+    template, inside a fragment cached per program version (views.programs.PAGE_CACHE_SECONDS), so a
+    cached page costs this one query."""
+    return Program.objects.select_related("municipality", "district", "nushi").defer("search_text")
 
 
 def published_reports_of(program: Program):

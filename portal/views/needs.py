@@ -108,6 +108,7 @@ def program_preview(request, pk: int, token):
             "now": timezone.now(),
             "skills": selectors.skill_labels(program),
             "published_reports": selectors.published_reports_of(program),
+            "page_seconds": 0,  # the nushi and staff always see the draft as it is now
         },
     )
 
