@@ -25,16 +25,20 @@ FROM portal_session s
 JOIN portal_program p ON p.id = s.program_id
 JOIN accounts_municipality m ON m.id = p.municipality_id
 LEFT JOIN accounts_district d ON d.id = p.district_id
-WHERE p.status = 'published' AND s.status = 'scheduled' AND s.starts_at > now()
+WHERE p.status = 'published' AND s.status = 'scheduled' AND s.starts_at > now() {keyword}
 ORDER BY s.starts_at, s.id
-LIMIT 84
+LIMIT 63
 """
 
 
 def program_list(request):
-    """The first page of the listing without filters (what most visitors open)."""
+    """The first page of the listing, unfiltered or with ?q= (one word, as the keyword search)."""
+    q = request.GET.get("q", "").lower()
     with connection.cursor() as cursor:
-        cursor.execute(PROGRAM_LIST_SQL)
+        if q:
+            cursor.execute(PROGRAM_LIST_SQL.format(keyword="AND p.search_text LIKE %s"), [f"%{q}%"])
+        else:
+            cursor.execute(PROGRAM_LIST_SQL.format(keyword=""))
         rows = cursor.fetchall()
     first = {}
     for r in rows:

@@ -3,6 +3,8 @@ views pass `cleaned_data` to a service."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import postal
@@ -22,6 +24,24 @@ def _clean_image(value):
     if value and hasattr(value, "content_type"):
         return process_upload(value)
     return value
+
+
+def _postal_lookup_attrs(field, address_field: str) -> None:
+    """With htmx, the address appears as soon as the code is typed (portal.views.needs.postal_lookup)."""
+    field.widget.attrs.update(
+        {
+            "hx-get": reverse_lazy("postal_lookup"),
+            "hx-trigger": "change",
+            "hx-target": f"#postal-result-{address_field}",
+            "hx-swap": "outerHTML",
+            "hx-include": f"#id_{address_field}",
+            "hx-vals": f'{{"field": "{address_field}"}}',
+            "aria-describedby": f"postal-result-{address_field}",
+        }
+    )
+    field.help_text = format_html(
+        '{} <span id="postal-result-{}" aria-live="polite"></span>', field.help_text, address_field
+    )
 
 
 def _address_from_postal(code: str) -> str:
@@ -70,6 +90,7 @@ class NeedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = District.objects.filter(municipality_id=municipality_id)
         self.fields["district"].empty_label = _("わからない・選ばない")
+        _postal_lookup_attrs(self.fields["postal_code"], "address")
         self.fields["helpers_wanted"].min_value = 1
 
     def clean_photo(self):
@@ -198,6 +219,7 @@ class ProgramForm(forms.ModelForm):
     def __init__(self, *args, municipality_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = District.objects.filter(municipality_id=municipality_id)
+        _postal_lookup_attrs(self.fields["meeting_postal_code"], "meeting_address")
 
     def clean_cover_image(self):
         return _clean_image(self.cleaned_data.get("cover_image"))

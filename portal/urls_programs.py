@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/<int:pk>/", programs.report_detail, name="report_detail"),
     # Nushi
     path("needs/new/", needs.need_create, name="need_create"),
+    path("postal/lookup/", needs.postal_lookup, name="postal_lookup"),
     path("needs/<int:pk>/", needs.need_detail, name="need_detail"),
     path("needs/<int:pk>/edit/", needs.need_edit, name="need_edit"),
     path("needs/<int:pk>/withdraw/", needs.need_withdraw, name="need_withdraw"),

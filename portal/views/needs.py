@@ -8,8 +8,9 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import postal
 from accounts.permissions import is_member_of
 from portal import selectors
 from portal.forms import NeedForm, NushiChoiceForm, ReasonForm
@@ -47,6 +48,29 @@ def need_create(request):
             )
             return redirect("need_detail", pk=need.pk)
     return render(request, "portal/needs/form.html", {"form": form, "who": who})
+
+
+@require_GET
+def postal_lookup(request):
+    """htmx enhancement of the postal-code fields: shows the address for the code and fills the address
+    field when it is still empty (an out-of-band swap). Without JavaScript the form does the same on
+    submit (portal.forms._address_from_postal)."""
+    field = request.GET.get("field", "address")
+    if field not in ("address", "meeting_address"):
+        field = "address"
+    code = request.GET.get("postal_code") or request.GET.get("meeting_postal_code") or ""
+    try:
+        found = postal.lookup(code)
+    except ValidationError as exc:
+        return render(
+            request, "portal/needs/_postal.html", {"error": exc.messages[0], "field": field}
+        )
+    address = f"{found.prefecture}{found.city}{found.neighborhood}"
+    return render(
+        request,
+        "portal/needs/_postal.html",
+        {"found": found, "address": address, "field": field, "fill": not request.GET.get(field)},
+    )
 
 
 @login_required

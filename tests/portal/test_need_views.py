@@ -145,3 +145,15 @@ def test_other_municipality_staff_cannot_enter_a_need_for_our_nushi(
     response = client.post(reverse("staff_need_create"), data)
     assert response.status_code == 200
     assert not Need.objects.exists()
+
+
+def test_postal_lookup_fragment_fills_an_empty_address(client):
+    response = client.get(
+        reverse("postal_lookup"), {"postal_code": "５０９４２２４", "address": ""}
+    )
+    body = response.content.decode()
+    assert "〒509-4224: 岐阜県飛騨市古川町殿町" in body and 'hx-swap-oob="true"' in body
+    kept = client.get(reverse("postal_lookup"), {"postal_code": "5094224", "address": "畑の前"})
+    assert "hx-swap-oob" not in kept.content.decode()
+    bad = client.get(reverse("postal_lookup"), {"postal_code": "000-0000"}).content.decode()
+    assert "見つかりませんでした" in bad
