@@ -334,7 +334,6 @@ class ReportForm(forms.ModelForm):
         return [process_upload(photo) for photo in self.cleaned_data.get("photos") or []]
 
 
-WEEKEND_CHOICES = [("", _("指定なし")), ("1", _("土日のみ"))]
 MODE_CHOICES = [("", _("すべて")), ("onsite", _("現地")), ("online", _("オンライン"))]
 
 
@@ -379,6 +378,6 @@ class ProgramFilterForm(forms.Form):
         )
 
     def filters(self) -> dict:
-        if not self.is_valid():
-            return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}
+        """The valid, non-empty filters; an invalid one (a malformed date) is left out, not fatal."""
+        self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}

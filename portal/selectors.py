@@ -210,7 +210,7 @@ class CalendarDay:
 
 
 def calendar_month(year: int, month: int) -> list[list[CalendarDay]]:
-    """Weeks (Monday first) of the month with the public, scheduled sessions on each day. One query."""
+    """Weeks (Sunday first) of the month with the public, scheduled sessions on each day. One query."""
     first = dt.date(year, month, 1)
     cal = calendar.Calendar(firstweekday=6)  # Sunday first, as Japanese calendars are printed
     weeks = cal.monthdatescalendar(year, month)
