@@ -69,6 +69,7 @@ class NeedForm(forms.ModelForm):
             "description": _("くわしく教えてください"),
             "meeting_place": _("場所（集合場所）"),
             "helpers_wanted": _("何人くらい来てほしいですか"),
+            "district": _("地区"),
         }
         help_texts = {
             "title": _("例: みょうが畑の草取りを手伝ってほしい"),
@@ -211,6 +212,7 @@ class ProgramForm(forms.ModelForm):
             "about_nushi": forms.Textarea(attrs={"rows": 4}),
             "what_to_bring": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"district": _("地区")}
         help_texts = {
             "latitude": _("地図に印を出すときに入力します（例: 36.2381）。"),
             "longitude": _("例: 137.1863"),

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District, Skill, User
 from accounts.permissions import is_member_of, is_staff_of, organization_ids, scope_to_staff
@@ -177,6 +178,22 @@ def skill_labels(program: Program) -> list[str]:
     return [str(Skill(code).label) for code in program.required_skills if code in Skill.values]
 
 
+# History rows carry a short English reason (services); staff read them in Japanese.
+HISTORY_REASONS = {
+    "edit": _("編集"), "edit: back to draft": _("編集（下書きに戻る）"), "sent to nushi": _("ヌシに確認を依頼"),
+    "confirmed by nushi": _("ヌシが確認"), "changes requested": _("ヌシが修正を依頼"),
+    "rejected": _("見送り"), "published": _("公開"), "closed": _("募集終了"), "cancelled": _("中止"),
+    "session added": _("開催日を追加"), "session changed": _("開催日を変更"),
+}  # fmt: skip
+FIELD_LABELS = {"published_at": _("公開日時"), "status": _("状態")}
+
+
+def _field_label(name: str) -> str:
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    return str(Program._meta.get_field(name).verbose_name)
+
+
 def program_history(program: Program, limit: int = 30) -> list:
     """The program's history, newest first, each with `changes`: the labels of the fields that changed
     from the version before (one query)."""
@@ -187,9 +204,9 @@ def program_history(program: Program, limit: int = 30) -> list:
         newer.changes = []
         if older is not None:
             delta = newer.diff_against(older, excluded_fields=["updated_at", "preview_token"])
-            newer.changes = [
-                str(Program._meta.get_field(c.field).verbose_name) for c in delta.changes
-            ]
+            newer.changes = [_field_label(c.field) for c in delta.changes]
+        reason = newer.history_change_reason or ""
+        newer.reason_label = HISTORY_REASONS.get(reason, reason)
     return records[:limit]
 
 

@@ -44,6 +44,7 @@ def test_need_becomes_a_published_program_found_by_keyword(
     page.get_by_label("日にちはいつでもよい").check()
     page.get_by_label("何人くらい来てほしいですか").fill("4")
     page.get_by_label("お礼にできること（オカエシ）").fill("とれたてのみょうが")
+    page.screenshot(path=str(_artifact("need-form-phone")), full_page=True)
     page.get_by_role("button", name="相談を送る").click()
     expect(page.get_by_test_id("need-status")).to_have_text("受付")
     need = Need.objects.get()
@@ -86,6 +87,7 @@ def test_need_becomes_a_published_program_found_by_keyword(
     expect(staff_page.get_by_test_id("program-status")).to_have_text("ヌシ確認済み")
     staff_page.get_by_role("button", name="公開する").click()
     expect(staff_page.get_by_test_id("program-status")).to_have_text("公開中")
+    staff_page.screenshot(path=str(_artifact("staff-program-phone")), full_page=True)
     program = Program.objects.get()
     assert (program.status, program.need_id) == (Program.Status.PUBLISHED, need.pk)
     assert Need.objects.get().status == Need.Status.PUBLISHED
