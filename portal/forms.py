@@ -351,9 +351,7 @@ class ProgramFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("カテゴリ"), choices=[("", _("すべて")), *Category.choices], required=False
     )
-    district = forms.ModelChoiceField(
-        label=_("地区"), queryset=District.objects.none(), required=False, empty_label=_("すべて")
-    )
+    district = forms.TypedChoiceField(label=_("地区"), coerce=int, required=False, empty_value=None)
     date_from = forms.DateField(
         label=_("この日から"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -366,18 +364,8 @@ class ProgramFilterForm(forms.Form):
 
     def __init__(self, *args, districts=(), **kwargs):
         super().__init__(*args, **kwargs)
-        # The districts are fetched once by the view (one query) and reused as choices.
-        self.fields["district"].queryset = District.objects.none()
-        self.fields["district"] = forms.TypedChoiceField(
-            label=_("地区"),
-            choices=[
-                ("", _("すべて")),
-                *((d.pk, f"{d.municipality.name} {d.name}") for d in districts),
-            ],
-            coerce=int,
-            required=False,
-            empty_value=None,
-        )
+        # (id, label) pairs from selectors.listing_districts (cached), not a queryset: no query here.
+        self.fields["district"].choices = [("", _("すべて")), *districts]
 
     def filters(self) -> dict:
         """The valid, non-empty filters; an invalid one (a malformed date) is left out, not fatal."""

@@ -19,7 +19,8 @@ from portal.models import Session
 
 
 def program_list(request):
-    """Queries, whatever the number of programs: districts for the filter (1) + one page (1). (A
+    """Queries, whatever the number of programs: one page (1), plus the districts for the filter when
+    they are not cached (1). (A
     30-second cache of the rendered results was tried and measured no faster: make bench
     program_list vs program_list_uncached, 8.3 vs 8.5 ms; the page stays live instead.)"""
     districts = selectors.listing_districts()
