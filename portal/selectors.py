@@ -114,10 +114,26 @@ def _first_per_program(rows) -> list[ListedProgram]:
     return list(seen.values())
 
 
-@dataclass
-class ListingPage:
-    cards: list[ListedProgram]
-    has_next: bool
+class LazyListingPage:
+    """One page of the listing, queried when the template first reads it (so a cached results
+    fragment costs no query)."""
+
+    def __init__(self, filters: dict, page: int):
+        self.filters, self.page = filters, page
+        self._result: tuple[list[ListedProgram], bool] | None = None
+
+    def _get(self) -> tuple[list[ListedProgram], bool]:
+        if self._result is None:
+            self._result = program_list(self.filters, page=self.page)
+        return self._result
+
+    @property
+    def cards(self) -> list[ListedProgram]:
+        return self._get()[0]
+
+    @property
+    def has_next(self) -> bool:
+        return self._get()[1]
 
 
 def program_list(
