@@ -12,15 +12,21 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import HelperProfile
+from portal.demo.programs import LARGE_MARK
 from portal.models import Application, Attendance, Session, ThankYou
 
 S = Application.Status
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+NULL = "\\N"  # COPY's text format
 
 
-def _code(n: int, prefix: str) -> str:
-    # Deterministic, unique check-in codes for bulk rows: a letter prefix the random ones rarely start
-    # with is not needed, since uniqueness comes from n itself (base 31, 7 digits + prefix).
+# The large scale's check-in codes start with "1", a character new_checkin_code() never uses (no 1/I/L),
+# so they can neither collide with a real code nor be confused with one when counting what exists.
+LARGE_CODE_PREFIX = "1"
+
+
+def _code(n: int, prefix: str = LARGE_CODE_PREFIX) -> str:
+    # Deterministic, unique check-in codes for bulk rows: uniqueness comes from n (base 31, 7 digits).
     digits = []
     for _ in range(7):
         n, r = divmod(n, 31)
@@ -52,11 +58,25 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
     if not helper_ids:
         return 0
     now = timezone.now()
-    sessions = list(
+    candidates = (
         Session.objects.filter(applications__isnull=True)
         .exclude(status=Session.Status.CANCELLED)
-        .select_related("program")
-        .order_by("starts_at")[:limit_sessions]
+        # Not the large scale's sessions (seed_large_applications fills them) nor a benchmark's own.
+        .exclude(program__nushi__name__startswith=LARGE_MARK)
+        .exclude(program__title__startswith="bench")
+    )
+    # The demo's programs are all first come: make every third upcoming session a selection, so that
+    # the demo shows applications waiting for the nushi's decision ("applied").
+    upcoming = list(
+        candidates.filter(starts_at__gt=now).order_by("starts_at").values_list("pk", flat=True)
+    )
+    Session.objects.filter(pk__in=upcoming[::3]).update(
+        acceptance_mode=Session.AcceptanceMode.SELECTION
+    )
+    sessions = list(
+        candidates.select_related("program__nushi", "program__created_by").order_by("starts_at")[
+            :limit_sessions
+        ]
     )
     busy: set[tuple[int, object]] = {
         (h, d.date())
@@ -93,7 +113,7 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
                 for a in attended
             ]
         )
-        if past and attended and rng.random() < 0.5:
+        if past and attended:
             author = session.program.nushi.members.first() or session.program.created_by
             if author:
                 ThankYou.objects.create(
@@ -107,13 +127,16 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
 def seed_large_applications(*, total: int = 1_000_000) -> int:
     """Large scale: `total` applications over the past three years via COPY (idempotent: counts the ones
     already there). Rows go to sessions in time order, helpers chosen so nobody holds two places a day."""
-    existing = Application.objects.filter(checkin_code__startswith="Z").count()
+    existing = Application.objects.filter(checkin_code__startswith=LARGE_CODE_PREFIX).count()
     if existing >= total:
         return 0
     since = timezone.now() - timedelta(days=3 * 365)
     sessions = list(
-        Session.objects.filter(starts_at__gte=since)
+        # Only sessions nobody applied for yet: the small demo's rosters (and their helpers' places)
+        # stay as they are, and capacity is never exceeded by adding to an existing roster.
+        Session.objects.filter(starts_at__gte=since, applications__isnull=True)
         .exclude(status=Session.Status.CANCELLED)
+        .exclude(program__title__startswith="bench")
         .order_by("starts_at")
         .values_list("pk", "capacity", "starts_at", "ends_at")
     )
@@ -134,7 +157,8 @@ def seed_large_applications(*, total: int = 1_000_000) -> int:
     for pk, capacity, starts_at, ends_at in sessions:
         if n >= total:
             break
-        day = starts_at.toordinal()
+        # The local day: sessions at 08:00 and 09:00 JST fall on different UTC days yet can overlap.
+        day = timezone.localtime(starts_at).date().toordinal()
         past = ends_at < now
         taken = 0
         offset = rng.randrange(len(helper_ids))
@@ -151,17 +175,22 @@ def seed_large_applications(*, total: int = 1_000_000) -> int:
                 busy[helper_id] = day
             else:
                 status = S.DECLINED if past else S.WAITLISTED
-            created = starts_at - timedelta(days=rng.randint(3, 40))
+            # Applied 3-40 days before the session, and never in the future.
+            created = min(
+                starts_at - timedelta(days=rng.randint(3, 40)),
+                now - timedelta(minutes=rng.randint(1, 60 * 24 * 30)),
+            )
+            stamp = created.isoformat()
             buffer.write(
-                f"{pk}\t{helper_id}\t\t{status}\t{_code(n, 'Z')}\tf\t{created.isoformat()}\t"
-                f"{created.isoformat()}\n"
+                f"{pk}\t{helper_id}\t\t{status}\t{_code(n)}\tf\t{stamp}\t{stamp}\t"
+                f"{stamp}\t{stamp if status == S.CANCELLED else NULL}\n"
             )
             n += 1
     buffer.seek(0)
     with transaction.atomic(), connection.cursor() as cursor:
         with cursor.copy(
             "COPY portal_application (session_id, helper_id, message, status, checkin_code,"
-            " late_cancellation, created_at, updated_at) FROM STDIN"
+            " late_cancellation, created_at, updated_at, decided_at, cancelled_at) FROM STDIN"
         ) as copy:
             while chunk := buffer.read(1 << 20):
                 copy.write(chunk)
@@ -171,7 +200,7 @@ def seed_large_applications(*, total: int = 1_000_000) -> int:
             SELECT a.id, s.starts_at, 'qr' FROM portal_application a
             JOIN portal_session s ON s.id = a.session_id
             LEFT JOIN portal_attendance t ON t.application_id = a.id
-            WHERE a.status = 'attended' AND a.checkin_code LIKE 'Z%%' AND t.id IS NULL
+            WHERE a.status = 'attended' AND a.checkin_code LIKE '1%%' AND t.id IS NULL
             """
         )
         _recount_places()

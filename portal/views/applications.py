@@ -56,7 +56,9 @@ def application_apply(request, session_pk: int):
         raise Http404
     form = ApplyForm(request.POST if request.method == "POST" else None)
     status = 200
-    problems = eligibility_problems(helper=request.user, session=session)
+    # On a POST the service checks eligibility itself (in its transaction); checking here as well would
+    # double the work of the busiest write. The page computes them only when it is shown.
+    problems = None
     if request.method == "POST":
         if getattr(request, "limited", False):
             messages.error(
@@ -82,6 +84,8 @@ def application_apply(request, session_pk: int):
                     request, application.get_status_display() + " — " + _("応募しました。")
                 )
                 return redirect("application_detail", pk=application.pk)
+    if problems is None:
+        problems = eligibility_problems(helper=request.user, session=session)
     return render(
         request,
         "portal/applications/apply.html",
