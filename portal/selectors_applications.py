@@ -118,6 +118,17 @@ def eligibility_problems(
     return problems
 
 
+def decisions_open(session: Session, now: datetime | None = None) -> bool:
+    """Whether the nushi or staff may still accept or decline: a selection (選考) until the application
+    deadline, as its applicants were told; a first-come waitlist until the start."""
+    now = now or timezone.now()
+    if session.status != Session.Status.SCHEDULED or now >= session.starts_at:
+        return False
+    return not (
+        session.acceptance_mode == Session.AcceptanceMode.SELECTION and now > session.apply_deadline
+    )
+
+
 def can_see_nushi_contact(user: User, session: Session) -> bool:
     """The one rule for the nushi's phone and exact address: staff of the municipality and the nushi's own
     members always; a helper only while their application for *this* session holds a place (accepted or

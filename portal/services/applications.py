@@ -10,9 +10,16 @@ Capacity (pretix's rules, STYLE.md):
   is held to commit. `make bench` (apply_race) measured it against an explicit SELECT ... FOR UPDATE;
   `capacity_strategy` keeps both for that measurement (and "unguarded" for the concurrency pair's
   demonstration of the race).
-- When the session looks full, the waitlist path locks the session row before writing the waitlisted row.
-  Otherwise a cancellation committing in between could free a place without seeing the new waitlisted row
-  and nobody would be promoted into it.
+- When the session looks full, the waitlist path takes a shared lock on the session row (SELECT ... FOR
+  KEY SHARE) before writing the waitlisted row, and holds it to commit. A cancellation locks the row FOR
+  UPDATE before freeing a place, so it waits until every waitlisting transaction in flight has committed
+  and then sees (and promotes) their rows; a waitlister arriving after it waits for its commit and looks
+  again. Otherwise a cancellation committing in between could free a place without seeing the new
+  waitlisted row and nobody would be promoted into it. Shared, not exclusive: concurrent waitlisters do
+  not queue behind each other (an exclusive lock here made a 1,000-for-10 burst a convoy on one row),
+  and KEY SHARE does not conflict with the conditional UPDATE's FOR NO KEY UPDATE, so a waitlister that
+  finds a place on its second look takes it without a lock-upgrade deadlock against another waitlister.
+  (Inserting the application takes the same KEY SHARE lock for the foreign key anyway.)
 - Lock order, everywhere: the session row first, then helper rows (`accounts_user`, SELECT ... FOR UPDATE),
   which serialise the "no two overlapping accepted sessions" check per helper. A promotion can lock more
   than one helper; the rare deadlock that allows is retried (`_retrying`).
@@ -28,7 +35,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +48,7 @@ from portal.models import Application, Session
 from portal.selectors_applications import (
     LATE_CANCELLATION_WINDOW,
     Problem,
+    decisions_open,
     eligibility_problems,
     nushi_member_ids,
     overlapping_held,
@@ -117,6 +125,16 @@ def lock_session(session_id: int) -> Session:
         .select_related("program__municipality")
         .get(pk=session_id)
     )
+
+
+def share_lock_session(session_id: int) -> None:
+    """SELECT ... FOR KEY SHARE: waits for and blocks a cancellation or session change (they lock FOR
+    UPDATE), not other waitlisters nor the conditional UPDATE of places_taken."""
+    if connection.vendor != "postgresql":
+        return  # SQLite (the embedded default) serialises every write transaction anyway
+    with connection.cursor() as cursor:
+        # The ORM has no FOR KEY SHARE; the table name is ours, the id a parameter.
+        cursor.execute("SELECT id FROM portal_session WHERE id = %s FOR KEY SHARE", [session_id])
 
 
 def lock_helper(helper_id: int) -> None:
@@ -243,8 +261,8 @@ def application_submit(*, helper: User, session_id: int, message: str = "") -> A
             status = Status.ACCEPTED
         else:
             if capacity_strategy != "unguarded":
-                # Serialise with cancellations (see the module docstring), then look once more.
-                lock_session(session.pk)
+                # Wait for cancellations in flight (see the module docstring), then look once more.
+                share_lock_session(session.pk)
             if take_place(session.pk):
                 _accept_under_lock(session, helper.pk)
                 status = Status.ACCEPTED
@@ -287,10 +305,11 @@ def _check_decision_time(session: Session, now: datetime) -> None:
     """Selection (選考): the nushi or staff decide until the application deadline, as the helpers were
     told when they applied. First come: taking someone off the waitlist by hand is possible until the
     start, like an automatic promotion."""
+    if decisions_open(session, now):
+        return
     if session.status != Session.Status.SCHEDULED or now >= session.starts_at:
         raise TooLate(_("開始した日程や中止になった日程では、参加を確定できません。"))
-    if session.acceptance_mode == Session.AcceptanceMode.SELECTION and now > session.apply_deadline:
-        raise TooLate(_("申込締切を過ぎたため、選考の結果は変更できません。"))
+    raise TooLate(_("申込締切を過ぎたため、選考の結果は変更できません。"))
 
 
 @_retrying

@@ -17,6 +17,7 @@ from portal.selectors_applications import (
     can_manage_session,
     can_see_nushi_contact,
     can_use_thread,
+    decisions_open,
     roster,
 )
 from portal.services import applications as services
@@ -74,6 +75,7 @@ def session_roster(request, pk: int):
             "is_staff": is_staff_of(request.user, session.program.municipality_id),
             "is_open": session.status == Session.Status.SCHEDULED,
             "started": now >= session.starts_at,
+            "can_decide": decisions_open(session, now),
             "ended": now >= session.ends_at,
             "Status": Application.Status,
         },

@@ -1,6 +1,6 @@
 """Reminders before a session: planned at acceptance, sent once when due (sweep run twice), withdrawn
 by a cancellation or a cancelled session, re-planned by a move to the rain date. Also the absolute links
-and the .ics of the acceptance email, and the deadline for selection decisions."""
+and the .ics of the acceptance email."""
 
 from datetime import timedelta
 
@@ -14,7 +14,6 @@ from notifications.services import deliver_due
 from portal.models import Application, Session
 from portal.services import applications as services
 from portal.services import reminders, session_changes
-from portal.services.errors import TooLate
 from tests.portal.apply_helpers import make_helpers
 from tests.portal.factories import ProgramFactory, SessionFactory
 
@@ -156,33 +155,3 @@ def test_messages_carry_absolute_links_and_the_acceptance_an_ics(session, settin
     assert f"https://otagaisama.example.jp/applications/{application.pk}/" in message.body
     assert "BEGIN:VEVENT" in message.ics
     assert f"UID:application-{application.pk}@otagaisama" in message.ics
-
-
-def test_selection_decisions_close_at_the_deadline(session, nushi):
-    Session.objects.filter(pk=session.pk).update(acceptance_mode="selection")
-    a, b = make_helpers(2)
-    apps = [services.application_submit(helper=h, session_id=session.pk) for h in (a, b)]
-    after_deadline = session.apply_deadline + timedelta(minutes=1)
-    assert after_deadline < session.starts_at
-    with pytest.raises(TooLate):
-        services.application_accept(application_id=apps[0].pk, actor=nushi, now=after_deadline)
-    with pytest.raises(TooLate):
-        services.application_decline(application_id=apps[1].pk, actor=nushi, now=after_deadline)
-    assert set(Application.objects.filter(session=session).values_list("status", flat=True)) == {
-        Status.APPLIED
-    }
-    before = session.apply_deadline - timedelta(minutes=1)
-    services.application_accept(application_id=apps[0].pk, actor=nushi, now=before)
-    services.application_decline(application_id=apps[1].pk, actor=nushi, now=before)
-
-
-def test_first_come_waitlist_can_still_be_taken_by_hand_after_the_deadline(session, nushi):
-    Session.objects.filter(pk=session.pk).update(capacity=1)
-    a, b = make_helpers(2)
-    first = services.application_submit(helper=a, session_id=session.pk)
-    waiting = services.application_submit(helper=b, session_id=session.pk)
-    Session.objects.filter(pk=session.pk).update(capacity=2)
-    after_deadline = session.apply_deadline + timedelta(minutes=1)
-    services.application_accept(application_id=waiting.pk, actor=nushi, now=after_deadline)
-    assert Application.objects.get(pk=waiting.pk).status == Status.ACCEPTED
-    assert first.status == Status.ACCEPTED
