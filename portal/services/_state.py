@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-
-class InvalidTransition(Exception):
-    """The object is not (any more) in a state that allows this change. The message is Japanese and
-    safe to show."""
+# One domain error for "not (any more) in a state that allows this change", shared with the
+# application services (issue 5); the message is Japanese and safe to show.
+from portal.services.errors import InvalidTransition
 
 
 def transition[M: models.Model](

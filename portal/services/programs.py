@@ -48,6 +48,8 @@ def program_touch(*, program_id: int) -> None:
 def _apply(program: Program, data: dict) -> None:
     for key, value in data.items():
         if key in PROGRAM_FIELDS:
+            if key == "cover_image" and value is False:  # ClearableFileInput's "clear" checkbox
+                value = ""
             setattr(program, key, value)
 
 

@@ -64,10 +64,11 @@ def staff_need_create(request):
     intake = StaffIntakeForm(
         request.POST or None, municipality_ids=staff_municipality_ids(request.user), prefix="intake"
     )
+    chosen = request.POST.get("intake-organization", "")
     org = (
-        intake.fields["organization"]
-        .queryset.filter(pk=request.POST.get("intake-organization") or 0)
-        .first()
+        intake.fields["organization"].queryset.filter(pk=chosen).first()
+        if chosen.isdigit()
+        else None
     )
     form = NeedForm(
         request.POST or None,

@@ -157,3 +157,9 @@ def test_postal_lookup_fragment_fills_an_empty_address(client):
     assert "hx-swap-oob" not in kept.content.decode()
     bad = client.get(reverse("postal_lookup"), {"postal_code": "000-0000"}).content.decode()
     assert "見つかりませんでした" in bad
+
+
+def test_staff_intake_with_a_malformed_organisation_is_a_form_error(client, staff):
+    client.force_login(staff)
+    response = client.post(reverse("staff_need_create"), {**GOOD, "intake-organization": "abc"})
+    assert response.status_code == 200 and not Need.objects.exists()

@@ -210,3 +210,10 @@ def test_no_edits_once_cancelled(staff):
     program = ProgramFactory(status=S.CANCELLED)
     with pytest.raises(InvalidTransition):
         svc.program_update(program=program, by=staff, data={"title": "x"})
+
+
+def test_clearing_the_cover_image(draft, staff):
+    Program.objects.filter(pk=draft.pk).update(cover_image="programs/x.jpg")
+    draft.refresh_from_db()
+    program = svc.program_update(program=draft, by=staff, data={"cover_image": False})
+    assert not program.cover_image
