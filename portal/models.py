@@ -91,7 +91,9 @@ class Need(models.Model):
         ordering = ["-created_at"]
         indexes = [
             # Staff review queue: needs of one municipality in a given state, newest first.
-            models.Index(fields=["municipality", "status", "-created_at"], name="portal_need_queue"),
+            models.Index(
+                fields=["municipality", "status", "-created_at"], name="portal_need_queue"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -149,9 +151,7 @@ class Program(models.Model):
     meeting_place = models.CharField(_("集合場所"), max_length=100, blank=True)
     meeting_postal_code = models.CharField(_("集合場所の郵便番号"), max_length=8, blank=True)
     meeting_address = models.CharField(_("集合場所の住所"), max_length=200, blank=True)
-    latitude = models.DecimalField(
-        _("緯度"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
+    latitude = models.DecimalField(_("緯度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(
         _("経度"), max_digits=9, decimal_places=6, null=True, blank=True
     )
