@@ -3,10 +3,8 @@ against its floor: a bare view running one equivalent raw SQL query (bench/floor
 
 import statistics
 import time
-from contextlib import contextmanager
 
 from django.db.models import Count, Q
-from django.template.base import Template
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -29,25 +27,6 @@ def _typical_program_id() -> int:
     )
 
 
-@contextmanager
-def production_templates():
-    """bench/__main__ calls setup_test_environment(), which makes every template render (each include,
-    each form widget) send `template_rendered` so that django.test.Client can copy the context for
-    assertions. Production has none of that, and it costs a template-heavy page more than its queries;
-    the floors render no templates, so it would inflate only one side of the ratio. Measure without."""
-    instrumented = Template._render
-    Template._render = getattr(Template, "_original_render", instrumented)
-    try:
-        yield
-    finally:
-        Template._render = instrumented
-
-
-def run() -> list[dict]:
-    with production_templates():
-        return _run()
-
-
 def paired_medians(ours, floor, *, runs: int = 60, warmup: int = 5) -> tuple[float, float]:
     """Median ms of `ours` and of `floor`, measured alternately: this machine is shared, and load that
     comes and goes between two separate series would skew their ratio."""
@@ -63,7 +42,7 @@ def paired_medians(ours, floor, *, runs: int = 60, warmup: int = 5) -> tuple[flo
     return statistics.median(a), statistics.median(b)
 
 
-def _run() -> list[dict]:
+def run() -> list[dict]:
     client = Client()
     lines = []
     value, floor = paired_medians(
