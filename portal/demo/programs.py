@@ -255,7 +255,9 @@ def seed_large_programs(
             sessions = []
             for program in programs:
                 for k in range(per_program):
-                    days = rng.randint(-120, -1) if k == 0 else rng.randint(1, 365)
+                    # Two of three sessions lie in the past three years (the applications seeded on
+                    # them are the participation history reports read), one in the coming year.
+                    days = rng.randint(-1095, -1) if k < per_program - 1 else rng.randint(1, 365)
                     begins = _at(days, rng.choice([8, 9, 10, 13, 19]))
                     capacity = rng.randint(5, 20)
                     sessions.append(
