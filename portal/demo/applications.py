@@ -85,9 +85,12 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
         )
     }
     made = 0
-    for session in sessions:
+    for n, session in enumerate(sessions):
         past = session.ends_at < now
-        chosen = rng.sample(helper_ids, min(len(helper_ids), session.capacity + 3))
+        # Every other upcoming session is only half booked, so a demo visitor finds open places;
+        # the others overflow into the waitlist.
+        wanted = session.capacity // 2 + 1 if not past and n % 2 else session.capacity + 3
+        chosen = rng.sample(helper_ids, min(len(helper_ids), wanted))
         taken = 0
         rows = []
         for i, helper_id in enumerate(chosen):
