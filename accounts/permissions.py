@@ -12,7 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from accounts.models import Municipality, Organization, User
+from accounts.models import (
+    Municipality,
+    Organization,
+    OrganizationMembership,
+    StaffMembership,
+    User,
+)
 
 
 def staff_municipality_ids(user: User) -> set[int]:
@@ -48,6 +54,24 @@ def organization_ids(user: User) -> set[int]:
 
 def is_member_of(user: User, organization_id: int | None) -> bool:
     return organization_id is not None and organization_id in organization_ids(user)
+
+
+def municipality_staff_ids(municipality_id: int) -> list[int]:
+    """Everyone who is staff of the municipality: the recipients of staff notifications."""
+    return list(
+        StaffMembership.objects.filter(municipality_id=municipality_id).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def organization_member_ids(organization_id: int) -> list[int]:
+    """Everyone who acts for the organisation (the nushi's people)."""
+    return list(
+        OrganizationMembership.objects.filter(organization_id=organization_id).values_list(
+            "user_id", flat=True
+        )
+    )
 
 
 def scope_to_staff(queryset: QuerySet, user: User, field: str = "municipality") -> QuerySet:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import HelperProfile, OrganizationMembership, StaffMembership, User
+from accounts.models import HelperProfile, User
 from accounts.permissions import is_member_of, is_staff_of
 from portal.models import Application, Program, Session
 
@@ -160,22 +160,6 @@ def can_use_thread(user: User, session: Session) -> bool:
     return Application.objects.filter(
         session=session, helper_id=user.pk, status__in=Application.HOLDS_PLACE
     ).exists()
-
-
-def nushi_member_ids(organization_id: int) -> list[int]:
-    return list(
-        OrganizationMembership.objects.filter(organization_id=organization_id).values_list(
-            "user_id", flat=True
-        )
-    )
-
-
-def staff_ids(municipality_id: int) -> list[int]:
-    return list(
-        StaffMembership.objects.filter(municipality_id=municipality_id).values_list(
-            "user_id", flat=True
-        )
-    )
 
 
 def session_for_update_page(pk: int) -> Session:

@@ -46,6 +46,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import municipality_staff_ids, organization_member_ids
 from notifications.services import notify
 from portal.models import Application, Session
 from portal.selectors_applications import (
@@ -53,9 +54,7 @@ from portal.selectors_applications import (
     Problem,
     decisions_open,
     eligibility_problems,
-    nushi_member_ids,
     overlapping_held,
-    staff_ids,
 )
 from portal.services.errors import (
     InvalidTransition,
@@ -227,7 +226,9 @@ def _tell_helper(
 def tell_hosts(session: Session, *, kind: str, object_key: str, subject: str, body: str) -> None:
     """The nushi's members and the municipality's staff."""
     program = session.program
-    recipients = set(nushi_member_ids(program.nushi_id)) | set(staff_ids(program.municipality_id))
+    recipients = set(organization_member_ids(program.nushi_id)) | set(
+        municipality_staff_ids(program.municipality_id)
+    )
     for user_id in sorted(recipients):
         notify(
             recipient_id=user_id,

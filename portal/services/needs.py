@@ -14,9 +14,9 @@ from accounts.models import (
     Municipality,
     Organization,
     OrganizationMembership,
-    StaffMembership,
     User,
 )
+from accounts.permissions import municipality_staff_ids, organization_member_ids
 from notifications.services import notify
 from portal.models import Need
 from portal.services._state import InvalidTransition, record_history, transition
@@ -27,22 +27,6 @@ NEED_FIELDS = (
     "district", "title", "description", "meeting_place", "postal_code", "address",
     "preferred_dates", "dates_flexible", "helpers_wanted", "okaeshi", "photo",
 )  # fmt: skip
-
-
-def _staff_ids(municipality_id: int) -> list[int]:
-    return list(
-        StaffMembership.objects.filter(municipality_id=municipality_id).values_list(
-            "user_id", flat=True
-        )
-    )
-
-
-def _member_ids(organization_id: int) -> list[int]:
-    return list(
-        OrganizationMembership.objects.filter(organization_id=organization_id).values_list(
-            "user_id", flat=True
-        )
-    )
 
 
 @transaction.atomic
@@ -80,7 +64,7 @@ def need_submit(
     need._history_user = created_by
     need.save()
     url = settings.SITE_URL + reverse("staff_need_detail", args=[need.pk])
-    for staff_id in _staff_ids(need.municipality_id):
+    for staff_id in municipality_staff_ids(need.municipality_id):
         notify(
             recipient_id=staff_id,
             kind="need_submitted",
@@ -148,7 +132,7 @@ def need_reject(*, need: Need, by: User, reason: str) -> Need:
         reason="rejected",
         rejection_reason=reason,
     )
-    for member_id in _member_ids(need.nushi_id):
+    for member_id in organization_member_ids(need.nushi_id):
         notify(
             recipient_id=member_id,
             kind="need_rejected",

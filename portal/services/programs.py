@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
+from accounts.permissions import municipality_staff_ids, organization_member_ids
 from notifications.services import notify
 from portal.models import Application, Need, Program, ProgramPhoto, Session
 from portal.services._state import InvalidTransition, transition
-from portal.services.needs import _member_ids, _staff_ids, need_mark_published, need_start_design
+from portal.services.needs import need_mark_published, need_start_design
 
 S = Program.Status
 EDITABLE = (S.DRAFT, S.PENDING_NUSHI, S.CHANGES_REQUESTED, S.CONFIRMED, S.PUBLISHED)
@@ -120,7 +121,7 @@ def program_send_to_nushi(*, program: Program, by: User) -> Program:
         preview_token=uuid.uuid4(),
         status_note="",
     )
-    for member_id in _member_ids(program.nushi_id):
+    for member_id in organization_member_ids(program.nushi_id):
         notify(
             recipient_id=member_id,
             kind="program_confirm_request",
@@ -136,7 +137,7 @@ def program_send_to_nushi(*, program: Program, by: User) -> Program:
 
 
 def _tell_staff(program: Program, *, kind: str, subject: str, body: str) -> None:
-    for staff_id in _staff_ids(program.municipality_id):
+    for staff_id in municipality_staff_ids(program.municipality_id):
         notify(
             recipient_id=staff_id,
             kind=kind,
@@ -202,7 +203,7 @@ def program_reject(*, program: Program, by: User, reason: str) -> Program:
         reason="rejected",
         status_note=reason,
     )
-    for member_id in _member_ids(program.nushi_id):
+    for member_id in organization_member_ids(program.nushi_id):
         notify(
             recipient_id=member_id,
             kind="program_rejected",
@@ -233,7 +234,7 @@ def program_publish(*, program: Program, by: User) -> Program:
     )
     if program.need_id:
         need_mark_published(need_id=program.need_id, by=by)
-    for member_id in _member_ids(program.nushi_id):
+    for member_id in organization_member_ids(program.nushi_id):
         notify(
             recipient_id=member_id,
             kind="program_published",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.images import process_upload
 from accounts.models import User
+from accounts.permissions import municipality_staff_ids, organization_member_ids
 from notifications.services import notify
 from portal.models import (
     ActivityReport,
@@ -18,7 +19,6 @@ from portal.models import (
     ThankYou,
     ThankYouPhoto,
 )
-from portal.selectors_applications import nushi_member_ids, staff_ids
 from portal.services.applications import site_url
 from portal.services.errors import InvalidTransition, TooLate
 
@@ -33,8 +33,8 @@ def session_message_post(*, session: Session, author: User, body: str) -> Sessio
         ).values_list("helper_id", flat=True)
         recipients = (
             set(helpers)
-            | set(nushi_member_ids(program.nushi_id))
-            | set(staff_ids(program.municipality_id))
+            | set(organization_member_ids(program.nushi_id))
+            | set(municipality_staff_ids(program.municipality_id))
         ) - {author.pk}
         link = site_url("session_messages", session.pk)
         for user_id in sorted(recipients):
