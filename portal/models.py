@@ -15,7 +15,7 @@ from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.models import District, Municipality, Organization
+from accounts.models import District, Municipality, Organization, Skill
 
 
 class Category(models.TextChoices):
@@ -200,6 +200,10 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def required_skill_labels(self) -> list[str]:
+        return [str(Skill(code).label) for code in self.required_skills if code in Skill.values]
 
 
 class ProgramPhoto(models.Model):

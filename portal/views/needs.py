@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,6 +16,7 @@ from portal.forms import NeedForm, NushiChoiceForm, ReasonForm
 from portal.services import needs as need_services
 from portal.services import programs as program_services
 from portal.services._state import InvalidTransition
+from portal.views.programs import program_page_context
 
 
 @login_required
@@ -124,15 +124,12 @@ def program_preview(request, pk: int, token):
         request,
         "portal/programs/detail.html",
         {
-            "program": program,
+            # The nushi and staff always see the draft as it is now (no cache).
+            **program_page_context(program, program, page_seconds=0),
             "preview": True,
             "can_confirm": is_member_of(request.user, program.nushi_id)
             and program.status == program.Status.PENDING_NUSHI,
             "changes_form": ReasonForm(),
-            "now": timezone.now(),
-            "skills": selectors.skill_labels(program),
-            "published_reports": selectors.published_reports_of(program),
-            "page_seconds": 0,  # the nushi and staff always see the draft as it is now
         },
     )
 

@@ -109,23 +109,36 @@ def map_context(program) -> dict:
 PAGE_CACHE_SECONDS = 30
 
 
+def program_page_context(program, article, *, page_seconds: int) -> dict:
+    """What templates/portal/programs/detail.html needs, for the public page and the nushi's preview
+    alike. `program` fills the head and the cache key; `article` (the program, or a callable that
+    reads it whole) fills the cached article."""
+    return {
+        "program": program,
+        "article": article,
+        "now": timezone.now(),
+        "map_attribution": settings.MAP_ATTRIBUTION,
+        "published_reports": selectors.published_reports_of(program),
+        "page_seconds": page_seconds,
+        **map_context(program),
+    }
+
+
 def program_detail(request, pk: int):
-    program = selectors.public_program(pk)
+    """One narrow query while the article is cached (PAGE_CACHE_SECONDS); on a miss the article reads
+    the whole program, its sessions, photos and reports."""
+    program = selectors.public_program_head(pk)
     return render(
         request,
         "portal/programs/detail.html",
         {
-            "program": program,
-            "now": timezone.now(),
+            **program_page_context(
+                program, selectors.full_program_of(program), page_seconds=PAGE_CACHE_SECONDS
+            ),
             "absolute_url": request.build_absolute_uri(),
             "og_image": request.build_absolute_uri(program.cover_image.url)
             if program.cover_image
             else "",
-            "map_attribution": settings.MAP_ATTRIBUTION,
-            "skills": selectors.skill_labels(program),
-            "published_reports": selectors.published_reports_of(program),
-            "page_seconds": PAGE_CACHE_SECONDS,
-            **map_context(program),
         },
     )
 

@@ -227,3 +227,48 @@ def test_page_cache_follows_new_photos_and_reports(client, municipality, staff):
     )
     page = client.get(url).content.decode()
     assert "寒い朝の皮はぎ" in page and 'alt="蒸した楮"' in page
+
+
+def test_program_page_costs_one_query_while_its_article_is_cached(
+    client, municipality, django_assert_num_queries
+):
+    program = published(
+        municipality, "みょうが畑づくり", story="畑の草を取ります", required_skills=["driving"]
+    )
+    url = reverse("program_detail", args=[program.pk])
+    first = client.get(url).content.decode()  # a miss: the whole program, sessions, photos, reports
+    with django_assert_num_queries(1):
+        again = client.get(url).content.decode()
+    article = again[again.index("<article") : again.index("</article>")]
+    assert article == first[first.index("<article") : first.index("</article>")]
+    for text in (
+        "畑の草を取ります",
+        program.nushi.name,
+        "運転",
+        "残り10人",
+        "<title>みょうが畑づくり",
+    ):
+        assert text in again
+
+
+def test_preview_shows_the_same_place_section_as_the_public_page(client, municipality, staff):
+    program = ProgramFactory(
+        municipality=municipality,
+        nushi__municipality=municipality,
+        status=Program.Status.PENDING_NUSHI,
+        latitude="36.238100",
+        longitude="137.186300",
+    )
+    client.force_login(staff)
+    page = client.get(
+        reverse("program_preview", args=[program.pk, program.preview_token])
+    ).content.decode()
+    assert "query=36.238100,137.186300" in page and 'name="robots" content="noindex"' in page
+
+
+def test_cards_count_places_in_the_visitors_language(client, municipality):
+    program = published(municipality, "楮の皮はぎ")
+    program.sessions.update(places_taken=7)
+    assert "3人" in client.get(reverse("program_list")).content.decode()
+    client.cookies["django_language"] = "en"
+    assert "3 people" in client.get(reverse("program_list")).content.decode()
