@@ -133,6 +133,13 @@ class Municipality(models.Model):
     )
     contact_email = models.EmailField(_("事務局のメールアドレス"), blank=True)
     contact_phone = PhoneNumberField(_("事務局の電話番号"), blank=True)
+    # Where staff's map for placing a meeting point opens (the town hall, say).
+    latitude = models.DecimalField(
+        _("地図の中心（緯度）"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("地図の中心（経度）"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

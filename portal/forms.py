@@ -203,8 +203,8 @@ class ProgramForm(forms.ModelForm):
         fields = [
             "title", "summary", "story", "background", "about_nushi", "category", "relationship_type",
             "tags", "district", "min_age", "residents_only", "required_skills", "what_to_bring",
-            "points_per_participant", "okaeshi", "is_online", "meeting_place", "meeting_postal_code",
-            "meeting_address", "latitude", "longitude", "cover_image",
+            "points_per_participant", "okaeshi", "cover_image", "is_online", "meeting_place",
+            "meeting_postal_code", "meeting_address", "latitude", "longitude",
         ]  # fmt: skip
         widgets = {
             "story": forms.Textarea(attrs={"rows": 6}),
@@ -214,7 +214,9 @@ class ProgramForm(forms.ModelForm):
         }
         labels = {"district": _("地区")}
         help_texts = {
-            "latitude": _("地図に印を出すときに入力します（例: 36.2381）。"),
+            "latitude": _(
+                "地図に印を出すときに入力します（例: 36.2381）。下の地図をタップしても入ります。"
+            ),
             "longitude": _("例: 137.1863"),
         }
 

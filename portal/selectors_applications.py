@@ -55,7 +55,7 @@ def eligibility_problems(
     if session.status != Session.Status.SCHEDULED or program.status != Program.Status.PUBLISHED:
         problems.append(Problem("not_open", _("この日程は募集していません。")))
     elif now > session.apply_deadline:
-        deadline = date_format(timezone.localtime(session.apply_deadline), "Y年n月j日 H:i")
+        deadline = date_format(timezone.localtime(session.apply_deadline), _("Y年n月j日 H:i"))
         problems.append(
             Problem(
                 "deadline", _("申込締切（%(deadline)s）を過ぎています。") % {"deadline": deadline}

@@ -42,6 +42,17 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English (cookie or header) leaves the thread's language active after it, as a
+    server thread would until its next request; each test starts in Japanese, the site's default."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def municipality(db):
     return MunicipalityFactory(slug="hida", name="飛騨市", prefecture="岐阜県")

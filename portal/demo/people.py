@@ -84,6 +84,8 @@ def seed_people() -> Cast:
             "helper_brand_name": "ヒダスケさん",
             "points_name": "さるぼぼコイン",
             "contact_email": "hidasuke@example.jp",
+            "latitude": "36.238100",  # 飛騨市役所
+            "longitude": "137.186300",
         },
     )
     districts = {}

@@ -181,7 +181,7 @@ def site_url(viewname: str, *args) -> str:
 def when_text(session: Session) -> str:
     start = timezone.localtime(session.starts_at)
     end = timezone.localtime(session.ends_at)
-    return f"{date_format(start, 'Y年n月j日(D) H:i')}〜{end:%H:%M}"
+    return f"{date_format(start, _('Y年n月j日(D) H:i'))}〜{end:%H:%M}"
 
 
 def session_ics(application: Application) -> str:

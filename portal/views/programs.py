@@ -3,8 +3,6 @@ pages with .ics per session, and activity reports. Everything works without Java
 
 import datetime as dt
 import hashlib
-import math
-from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -17,6 +15,7 @@ from icalendar import Calendar, Event
 
 from portal import selectors
 from portal.forms import ProgramFilterForm
+from portal.maps import map_context
 from portal.models import Session
 
 # The rendered result list is the same for everyone with the same filters and page, and rendering 20
@@ -76,33 +75,6 @@ def program_calendar(request):
     )
 
 
-def _gsi_tile(lat: float, lng: float, zoom: int = 15) -> str:
-    """The 地理院タイル containing the point (a static map that needs no JavaScript)."""
-    n = 2**zoom
-    x = int((lng + 180.0) / 360.0 * n)
-    lat_rad = math.radians(lat)
-    y = int((1.0 - math.asinh(math.tan(lat_rad)) / math.pi) / 2.0 * n)
-    return settings.MAP_TILE_URL.format(z=zoom, x=x, y=y)
-
-
-def map_context(program) -> dict:
-    if program.is_online:
-        return {}
-    if program.latitude is not None and program.longitude is not None:
-        lat, lng = float(program.latitude), float(program.longitude)
-        return {
-            "map_tile": _gsi_tile(lat, lng),
-            "map_app_url": f"https://www.google.com/maps/search/?api=1&query={lat:.6f},{lng:.6f}",
-            "gsi_url": f"https://maps.gsi.go.jp/#16/{lat:.6f}/{lng:.6f}/",
-        }
-    if program.meeting_address:
-        return {
-            "map_app_url": "https://www.google.com/maps/search/?api=1&query="
-            + quote(program.meeting_address)
-        }
-    return {}
-
-
 # The program page's article (sessions with places left, story, photos, reports) is cached per program
 # version (updated_at moves on every edit, transition, photo and report change) for this long; places
 # left may lag by as much, the application itself always checks the live count.
@@ -117,6 +89,7 @@ def program_page_context(program, article, *, page_seconds: int) -> dict:
         "program": program,
         "article": article,
         "now": timezone.now(),
+        "map_tiles": settings.MAP_TILE_URL,
         "map_attribution": settings.MAP_ATTRIBUTION,
         "published_reports": selectors.published_reports_of(program),
         "page_seconds": page_seconds,

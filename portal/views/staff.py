@@ -2,6 +2,7 @@
 the nushi, sessions, photos, publishing and reports. Every object is fetched through a selector scoped to
 the staff member's municipalities, so another municipality's objects are 404."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import scope_to_staff, staff_municipality_ids, staff_required
-from portal import selectors
+from portal import maps, selectors
 from portal.forms import (
     NeedForm,
     PhotoForm,
@@ -158,7 +159,7 @@ def staff_program_create(request, need_pk: int):
                 request, _("プログラムの下書きを作りました。開催日を追加してください。")
             )
             return redirect("staff_program_detail", pk=program.pk)
-    return render(request, "portal/staff/program_form.html", {"form": form, "need": need})
+    return _program_form_page(request, form, need=need)
 
 
 @staff_required
@@ -201,7 +202,24 @@ def staff_program_edit(request, pk: int):
         else:
             messages.success(request, _("保存しました。"))
             return redirect("staff_program_detail", pk=program.pk)
-    return render(request, "portal/staff/program_form.html", {"form": form, "program": program})
+    return _program_form_page(request, form, program=program)
+
+
+def _program_form_page(request, form, *, need=None, program=None):
+    """The program form, with the map on which staff place the meeting point (portal/map.js)."""
+    municipality = program.municipality if program else need.municipality
+    return render(
+        request,
+        "portal/staff/program_form.html",
+        {
+            "form": form,
+            "need": need,
+            "program": program,
+            "map_centre": maps.picker_centre(program, municipality),
+            "map_tiles": settings.MAP_TILE_URL,
+            "map_attribution": settings.MAP_ATTRIBUTION,
+        },
+    )
 
 
 ACTIONS = {

@@ -24,7 +24,24 @@ def signed_in(browser: Browser, live_server, user):
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
+    serve_blank_tiles(context)
     return context.new_page()
+
+
+def serve_blank_tiles(context) -> None:
+    """Map tiles come from 地理院 in production; here (no network) a plain tile stands in for each."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    tile = Image.new("RGB", (256, 256), (236, 240, 232))
+    ImageDraw.Draw(tile).rectangle((0, 0, 255, 255), outline=(200, 206, 196))
+    body = io.BytesIO()
+    tile.save(body, "PNG")
+    context.route(
+        "https://cyberjapandata.gsi.go.jp/**",
+        lambda route: route.fulfill(body=body.getvalue(), content_type="image/png"),
+    )
 
 
 def local(days: int, hour: int) -> str:
@@ -59,6 +76,13 @@ def test_need_becomes_a_published_program_found_by_keyword(
     staff_page.locator("#id_category").select_option("farming")
     staff_page.locator("#id_meeting_place").fill("古川町公民館")
     staff_page.locator("#id_points_per_participant").fill("500")
+    # A tap on the map places the meeting point (the fields can still be typed).
+    picker = staff_page.get_by_test_id("map-picker")
+    picker.scroll_into_view_if_needed()
+    picker.click()
+    expect(staff_page.locator("#id_latitude")).not_to_have_value("")
+    expect(staff_page.locator("[data-picker-status]")).to_contain_text("集合場所に印をつけました")
+    staff_page.screenshot(path=str(_artifact("staff-program-form-phone")), full_page=True)
     staff_page.get_by_role("button", name="保存する").click()
     expect(staff_page.get_by_test_id("program-status")).to_have_text("下書き")
     for days in (14, 21):
@@ -93,7 +117,9 @@ def test_need_becomes_a_published_program_found_by_keyword(
     assert Need.objects.get().status == Need.Status.PUBLISHED
 
     # 5. An anonymous visitor finds it by keyword and opens it.
-    visitor = browser.new_context(**PHONE).new_page()
+    visitor_context = browser.new_context(**PHONE)
+    serve_blank_tiles(visitor_context)
+    visitor = visitor_context.new_page()
     visitor.goto(live_server.url + "/programs/")
     visitor.get_by_label("キーワード").fill("みょうが")
     visitor.get_by_role("button", name="さがす").click()
@@ -105,7 +131,21 @@ def test_need_becomes_a_published_program_found_by_keyword(
     expect(visitor.get_by_role("heading", level=1)).to_have_text("みょうが畑づくり体験")
     expect(visitor.get_by_test_id("places-left")).to_have_count(2)
     expect(visitor.get_by_role("link", name="カレンダーに追加")).to_have_count(2)
+    # The map marks the point that staff placed, movable where JavaScript runs.
+    program.refresh_from_db()
+    assert program.latitude is not None and program.longitude is not None
+    expect(visitor.get_by_test_id("live-map").locator(".leaflet-marker-icon")).to_be_visible()
     visitor.screenshot(path=str(_artifact("program-detail-phone")), full_page=True)
+
+    # 6. Without JavaScript the page still shows the point, on the SVG map.
+    no_js = browser.new_context(**PHONE, java_script_enabled=False)
+    serve_blank_tiles(no_js)
+    plain = no_js.new_page()
+    plain.goto(visitor.url)
+    static_map = plain.get_by_test_id("static-map")
+    expect(static_map).to_be_visible()
+    expect(plain.get_by_test_id("live-map")).to_have_count(0)
+    static_map.screenshot(path=str(_artifact("program-map-no-js")))
 
 
 def _artifact(name: str):

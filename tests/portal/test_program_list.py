@@ -157,7 +157,7 @@ def test_program_page_shows_places_map_link_and_share_metadata(client, municipal
     page = client.get(reverse("program_detail", args=[program.pk])).content.decode()
     assert "残り3人" in page
     assert "地図アプリで開く" in page and "query=36.238100,137.186300" in page
-    assert "cyberjapandata.gsi.go.jp/xyz/std/15/" in page
+    assert "cyberjapandata.gsi.go.jp/xyz/std/16/" in page and 'data-testid="static-map"' in page
     assert '<meta property="og:title" content="みょうが畑づくり体験">' in page
     assert "カレンダーに追加" in page and "岐阜県飛騨市古川町殿町1-2" in page
 
@@ -272,3 +272,30 @@ def test_cards_count_places_in_the_visitors_language(client, municipality):
     assert "3人" in client.get(reverse("program_list")).content.decode()
     client.cookies["django_language"] = "en"
     assert "3 people" in client.get(reverse("program_list")).content.decode()
+
+
+def test_static_map_centres_the_meeting_point_on_its_tiles():
+    from portal.maps import static_map, world_pixel
+
+    shown = static_map(36.2381, 137.1863)
+    left, top, width, height = (float(v) for v in shown.view_box.split())
+    x, y = (float(v) for v in shown.marker.removeprefix("translate(").rstrip(")").split())
+    assert (x - left, y - top) == pytest.approx((width / 2, height / 2), abs=0.1)
+    # The tiles cover the whole window, and each is the tile that holds its pixels at zoom 16.
+    covered = {(tx, ty) for _, tx, ty in shown.tiles}
+    for corner_x in (left, left + width - 1):
+        for corner_y in (top, top + height - 1):
+            assert (corner_x // 256 * 256, corner_y // 256 * 256) in covered
+    px, py = world_pixel(36.2381, 137.1863, 16)
+    assert f"/16/{int(px // 256)}/{int(py // 256)}.png" in " ".join(u for u, _, _ in shown.tiles)
+
+
+def test_dates_follow_the_visitors_language(client, municipality):
+    program = published(municipality, "楮の皮はぎ")
+    start = timezone.localtime(program.sessions.get().starts_at)
+    url = reverse("program_detail", args=[program.pk])
+    assert f"{start.year}年{start.month}月{start.day}日" in client.get(url).content.decode()
+    client.cookies["django_language"] = "en"
+    page = client.get(url).content.decode()
+    assert f"{start:%a} {start.day} {start:%b} {start.year}, 10:00" in page
+    assert f"{start.year}年" not in page
