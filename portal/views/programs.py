@@ -88,6 +88,7 @@ def program_page_context(program, article, *, page_seconds: int) -> dict:
     return {
         "program": program,
         "article": article,
+        "site_name": selectors.municipality_site_name(program.municipality_id),
         "now": timezone.now(),
         "map_tiles": settings.MAP_TILE_URL,
         "map_attribution": settings.MAP_ATTRIBUTION,

@@ -299,3 +299,14 @@ def test_dates_follow_the_visitors_language(client, municipality):
     page = client.get(url).content.decode()
     assert f"{start:%a} {start.day} {start:%b} {start.year}, 10:00" in page
     assert f"{start.year}年" not in page
+
+
+def test_share_metadata_carries_the_municipalitys_site_name(client, municipality):
+    program = published(municipality, "楮の皮はぎ")
+    url = reverse("program_detail", args=[program.pk])
+    municipality.site_name = "ヒダスケ！"
+    municipality.save()
+    assert '<meta property="og:site_name" content="ヒダスケ！">' in client.get(url).content.decode()
+    municipality.site_name = "ひだすけ"  # a rename shows at once in the process that saved it
+    municipality.save()
+    assert '<meta property="og:site_name" content="ひだすけ">' in client.get(url).content.decode()
