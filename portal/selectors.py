@@ -227,7 +227,8 @@ def full_program_of(head: Program):
 
 def _detail_qs() -> QuerySet[Program]:
     """The program with its place and nushi. Sessions, photos and reports are read lazily by the
-    template, inside the article fragment cached per program version (views.programs.PAGE_CACHE_SECONDS)."""
+    template, inside the article fragment cached per program version (PAGE_CACHE_SECONDS in
+    views.programs)."""
     return Program.objects.select_related("municipality", "district", "nushi").defer("search_text")
 
 
