@@ -142,6 +142,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.deliver_due",
         "schedule": 60.0,
     },
+    # Selections past their deadline and waitlists past the start; see portal/services/undecided.py.
+    "portal-close-undecided": {
+        "task": "portal.tasks.close_undecided_due",
+        "schedule": 300.0,
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------------

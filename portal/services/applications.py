@@ -208,7 +208,7 @@ def session_ics(application: Application) -> str:
     return calendar.to_ical().decode()
 
 
-def _tell_helper(
+def tell_helper(
     application: Application, kind: str, subject: str, body: str, *, ics: bool = False
 ) -> None:
     session = application.session
@@ -293,7 +293,7 @@ def application_submit(*, helper: User, session_id: int, message: str = "") -> A
             Status.WAITLISTED: _("キャンセル待ちで受け付けました"),
             Status.APPLIED: _("応募を受け付けました（選考中）"),
         }
-        _tell_helper(
+        tell_helper(
             application,
             f"application_{status}",
             subjects[status],
@@ -339,7 +339,7 @@ def application_accept(
             reason="accept",
             decided_at=timezone.now(),
         )
-        _tell_helper(
+        tell_helper(
             application,
             "application_accepted",
             _("参加が確定しました"),
@@ -366,7 +366,7 @@ def application_decline(
             reason="decline",
             decided_at=timezone.now(),
         )
-        _tell_helper(
+        tell_helper(
             application,
             "application_declined",
             _("今回はお見送りとなりました"),
@@ -410,7 +410,7 @@ def application_cancel(
         if held:
             release_place(session.pk)
             promote_waitlist(session_id=session.pk, actor=actor)
-        _tell_helper(
+        tell_helper(
             application,
             "application_cancelled",
             _("キャンセルを受け付けました"),
@@ -463,7 +463,7 @@ def promote_waitlist(*, session_id: int, actor: User | None) -> list[Application
             release_place(session_id)
             skipped.append(candidate.pk)
             continue
-        _tell_helper(
+        tell_helper(
             application,
             "application_promoted",
             _("キャンセル待ちから参加確定になりました"),
