@@ -1,0 +1,137 @@
+"""WCAG 2.1 AA (the bar JIS X 8341-3 AA sets) checked by axe-core in Chromium on the pages each kind of
+user walks through, on a phone-sized screen, with the demo data. axe finds what a machine can (contrast,
+names, labels, landmarks, ARIA); keyboard and screen-reader walks stay a human's job."""
+
+import json
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+from playwright.sync_api import Browser
+
+from accounts.models import User
+from portal.demo import people
+from portal.models import ActivityReport, Application, Program, Session
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
+AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def violations(page) -> list[str]:
+    """axe's WCAG A/AA violations on the page as it is now, one line per rule and element."""
+    # Evaluated through the DevTools protocol, which the page's CSP does not govern.
+    page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {node['target']} {node['failureSummary']}"
+        for v in result["violations"]
+        for node in v["nodes"]
+    ]
+
+
+def context_for(browser: Browser, live_server, email: str | None):
+    context = browser.new_context(**PHONE)
+    context.route(
+        "https://cyberjapandata.gsi.go.jp/**", lambda route: route.fulfill(status=204, body="")
+    )
+    if email:
+        client = Client()
+        client.force_login(User.objects.get(email=email))
+        context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+    return context
+
+
+def check(context, live_server, paths: list[str]) -> dict[str, list[str]]:
+    page = context.new_page()
+    found = {}
+    for path in paths:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200 and page.url == live_server.url + path, path
+        page.wait_for_load_state("load")
+        if problems := violations(page):
+            found[path] = problems
+    return found
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", verbosity=0)
+    # A program of the demo nushi's own organisation, with a map: every section of the page shows.
+    program = Program.objects.filter(
+        status=Program.Status.PUBLISHED,
+        latitude__isnull=False,
+        nushi__memberships__user__email=people.NUSHI_EMAIL,
+    ).first()
+    session = program.sessions.filter(status=Session.Status.SCHEDULED).order_by("starts_at").last()
+    report = ActivityReport.objects.filter(status=ActivityReport.Status.PUBLISHED).first()
+    application = Application.objects.filter(helper__email=people.HELPER_EMAIL).first()
+    return {"program": program, "session": session, "report": report, "application": application}
+
+
+def test_the_checker_finds_what_it_should(browser: Browser):
+    page = browser.new_page()
+    page.set_content(
+        '<html lang="ja"><body><main><img src="x.png"><input type="text"></main></body></html>'
+    )
+    rules = {line.split(" ")[0] for line in violations(page)}
+    assert {"image-alt", "label"} <= rules
+
+
+def test_public_pages_meet_wcag_aa(browser: Browser, live_server, demo):
+    paths = [
+        "/",
+        "/programs/",
+        "/programs/?q=%E3%81%BF%E3%82%87%E3%81%86%E3%81%8C",
+        "/programs/calendar/",
+        f"/programs/{demo['program'].pk}/",
+        "/reports/",
+        f"/reports/{demo['report'].pk}/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+    ]
+    found = check(context_for(browser, live_server, None), live_server, paths)
+    assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo):
+    helper_paths = [
+        "/mypage/",
+        f"/sessions/{demo['session'].pk}/apply/",
+        f"/applications/{demo['application'].pk}/",
+    ]
+    found = check(context_for(browser, live_server, people.HELPER_EMAIL), live_server, helper_paths)
+    nushi_paths = ["/mypage/", "/needs/new/", f"/sessions/{demo['session'].pk}/roster/"]
+    found |= {
+        f"nushi {k}": v
+        for k, v in check(
+            context_for(browser, live_server, people.NUSHI_EMAIL), live_server, nushi_paths
+        ).items()
+    }
+    assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
+    program = demo["program"]
+    paths = [
+        "/staff/",
+        "/staff/needs/new/",
+        f"/staff/programs/{program.pk}/",
+        f"/staff/programs/{program.pk}/edit/",
+        f"/sessions/{demo['session'].pk}/checkin/",
+    ]
+    found = check(context_for(browser, live_server, people.STAFF_EMAIL), live_server, paths)
+    assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
