@@ -184,9 +184,10 @@ def when_text(session: Session) -> str:
     return f"{date_format(start, _('Y年n月j日(D) H:i'))}〜{end:%H:%M}"
 
 
-def session_ics(application: Application) -> str:
-    """An iCalendar event for an accepted helper's calendar (the UID is stable per application, so a
-    calendar app updates the event it already has)."""
+def session_ics(application: Application, *, cancelled: bool = False) -> str:
+    """An iCalendar event for an accepted helper's calendar. The UID is stable per application and the
+    SEQUENCE grows with each change (moved to the rain date, cancelled), so a calendar app updates the
+    event it already has instead of adding a second one."""
     from icalendar import Calendar, Event
 
     session = application.session
@@ -197,6 +198,9 @@ def session_ics(application: Application) -> str:
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
     event.add("summary", program.title)
+    event.add("sequence", int(session.moved_to_rain_date) + int(cancelled))
+    if cancelled:
+        event.add("status", "CANCELLED")
     location = " ".join(p for p in (program.meeting_place, program.meeting_address) if p)
     if location:
         event.add("location", location)

@@ -16,6 +16,7 @@ from portal.services.applications import (
     lock_session,
     promote_waitlist,
     release_place,
+    session_ics,
     site_url,
     tell_hosts,
     transition,
@@ -47,9 +48,9 @@ def session_cancel(*, session_id: int, actor: User, reason: str = "") -> int:
         )
         _session_history(session, actor, "cancel")
         count = 0
-        for app_id in Application.objects.filter(
+        for app_id, status in Application.objects.filter(
             session_id=session_id, status__in=OPEN
-        ).values_list("pk", flat=True):
+        ).values_list("pk", "status"):
             application = transition(
                 app_id,
                 from_statuses=OPEN,
@@ -65,6 +66,8 @@ def session_cancel(*, session_id: int, actor: User, reason: str = "") -> int:
                 subject=_("開催中止のお知らせ"),
                 body=_("申し訳ありません。次の日程は中止になりました。")
                 + f"\n{session.program.title}\n{when_text(session)}\n{reason}",
+                # Marks the event the acceptance email put into the helper's calendar as cancelled.
+                ics=session_ics(application, cancelled=True) if status == Status.ACCEPTED else "",
             )
             count += 1
         tell_hosts(
@@ -102,7 +105,7 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
         for application in accepted:
             lock_helper(application.helper_id)
             if overlapping_held(helper_id=application.helper_id, session=session).exists():
-                transition(
+                released_application = transition(
                     application.pk,
                     from_statuses=(Status.ACCEPTED,),
                     to=Status.CANCELLED,
@@ -121,6 +124,7 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
                         "予備日が、参加確定している別の日程と重なるため、この日程の参加を取り消しました。"
                     )
                     + f"\n{session.program.title}\n{old_when} → {when_text(session)}",
+                    ics=session_ics(released_application, cancelled=True),
                 )
         if released:
             promote_waitlist(session_id=session_id, actor=actor)
@@ -139,6 +143,8 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
                     "天候などのため、予備日に変更になりました。ご都合が合わない方は、次のページの「参加を辞退する」ボタンで辞退できます。"
                 )
                 + f"\n{session.program.title}\n{old_when} → {when_text(session)}\n{link}",
+                # Moves the event in the calendars of those who keep their place.
+                ics=session_ics(application) if application.status == Status.ACCEPTED else "",
             )
         tell_hosts(
             session,

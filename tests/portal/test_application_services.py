@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from icalendar import Calendar
 
 from notifications.models import OutboxMessage
 from portal.models import Application, Attendance, Session
@@ -245,6 +246,10 @@ def test_staff_cancel_session_tells_everyone(session, staff):
     helpers = make_helpers(3)
     for h in helpers:
         services.application_submit(helper=h, session_id=session.pk)
+    accepted = set(
+        Application.objects.filter(status=Status.ACCEPTED).values_list("helper_id", flat=True)
+    )
+    assert 0 < len(accepted) < 3
     assert (
         session_changes.session_cancel(session_id=session.pk, actor=staff, reason="大雨のため") == 3
     )
@@ -253,6 +258,13 @@ def test_staff_cancel_session_tells_everyone(session, staff):
     assert (
         OutboxMessage.objects.filter(kind="session_cancelled", recipient__in=helpers).count() == 3
     )
+    # The accepted helpers' calendar events are marked cancelled; the waitlisted had none.
+    for message in OutboxMessage.objects.filter(kind="session_cancelled", recipient__in=helpers):
+        if message.recipient_id in accepted:
+            event = Calendar.from_ical(message.ics).walk("VEVENT")[0]
+            assert str(event["STATUS"]) == "CANCELLED"
+        else:
+            assert message.ics == ""
 
 
 def test_rain_date_moves_the_roster_and_releases_an_overlap(session, staff):
@@ -272,7 +284,16 @@ def test_rain_date_moves_the_roster_and_releases_an_overlap(session, staff):
     assert Application.objects.get(pk=app_a.pk).status == Status.ACCEPTED
     assert Application.objects.get(pk=app_b.pk).status == Status.CANCELLED
     assert Application.objects.get(pk=app_c.pk).status == Status.ACCEPTED
-    assert OutboxMessage.objects.filter(kind="session_moved", recipient=a).exists()
+    # Calendars follow: the same event (UID) moved for those keeping their place, cancelled for b.
+    moved = Calendar.from_ical(
+        OutboxMessage.objects.get(kind="session_moved", recipient=a).ics
+    ).walk("VEVENT")[0]
+    assert str(moved["UID"]) == f"application-{app_a.pk}@otagaisama"
+    assert moved.decoded("DTSTART") == rain.replace(microsecond=0) and moved["SEQUENCE"] == 1
+    released = Calendar.from_ical(
+        OutboxMessage.objects.get(kind="session_moved_released", recipient=b).ics
+    ).walk("VEVENT")[0]
+    assert str(released["STATUS"]) == "CANCELLED" and released["SEQUENCE"] == 2
     # one click to release, never flagged late after a move
     services.application_cancel(application_id=app_a.pk, actor=a, now=rain - timedelta(hours=1))
     assert Application.objects.get(pk=app_a.pk).late_cancellation is False
