@@ -24,7 +24,8 @@ PAGE_SIZE = 20
 LIST_FIELDS = (
     "starts_at", "capacity", "places_taken", "program_id", "program__title", "program__summary",
     "program__category", "program__is_online", "program__cover_image", "program__points_per_participant",
-    "program__okaeshi", "program__municipality__name", "program__district__name",
+    "program__okaeshi", "program__municipality__name", "program__municipality__points_name",
+    "program__district__name",
 )  # fmt: skip
 # How many matching sessions one listing query reads, per program wanted: enough that a prefix in date
 # order almost always holds a page of distinct programs (demo data: ~1.05 sessions per program).
@@ -90,6 +91,7 @@ class ListedProgram:
     points_per_participant: int
     okaeshi: str
     municipality_name: str
+    points_name: str  # the local currency's name (さるぼぼコイン); "" for plain points
     district_name: str | None
     starts_at: dt.datetime
     places_left: int
@@ -106,11 +108,11 @@ class ListedProgram:
 def _first_per_program(rows) -> list[ListedProgram]:
     seen: dict[int, ListedProgram] = {}
     for (starts_at, capacity, taken, pk, title, summary, category, online, cover, points, okaeshi,
-         municipality, district) in rows:  # fmt: skip
+         municipality, points_name, district) in rows:  # fmt: skip
         if pk not in seen:
             seen[pk] = ListedProgram(
-                pk, title, summary, category, online, cover, points, okaeshi, municipality, district,
-                starts_at, max(capacity - taken, 0),
+                pk, title, summary, category, online, cover, points, okaeshi, municipality,
+                points_name, district, starts_at, max(capacity - taken, 0),
             )  # fmt: skip
     return list(seen.values())
 

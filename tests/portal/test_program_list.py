@@ -310,3 +310,10 @@ def test_share_metadata_carries_the_municipalitys_site_name(client, municipality
     municipality.site_name = "ひだすけ"  # a rename shows at once in the process that saved it
     municipality.save()
     assert '<meta property="og:site_name" content="ひだすけ">' in client.get(url).content.decode()
+
+
+def test_cards_name_the_local_currency(client, municipality):
+    municipality.points_name = "さるぼぼコイン"
+    municipality.save()
+    published(municipality, "楮の皮はぎ", points_per_participant=500)
+    assert "500 さるぼぼコイン" in client.get(reverse("program_list")).content.decode()
