@@ -2,8 +2,10 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from portal.sitemaps import SITEMAPS
 from portal.views import mypage, public
 
 # The admin's own password form would skip allauth's second factor, rate limits and Axes: staff sign in
@@ -15,6 +17,8 @@ admin.site.site_title = "お互いさま 事務局"
 urlpatterns = [
     path("", public.home, name="home"),
     path("healthz", public.healthz, name="healthz"),
+    path("robots.txt", public.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("mypage/", mypage.mypage, name="mypage"),
     path("", include("portal.urls_applications")),
     path("", include("portal.urls_programs")),

@@ -1,6 +1,7 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from accounts.models import Municipality
@@ -32,3 +33,14 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
     )
+
+
+# Private areas are closed to crawlers (they need a sign-in anyway); the rest is listed in the sitemap.
+ROBOTS_DISALLOW = ("/admin/", "/staff/", "/accounts/", "/mypage/", "/needs/", "/applications/",
+                   "/sessions/", "/i18n/")  # fmt: skip
+
+
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

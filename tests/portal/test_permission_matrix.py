@@ -21,6 +21,7 @@ PUBLIC, SIGNED_IN, STAFF, PRIVATE = "public", "signed in", "any staff", "private
 ROUTES = {
     "home": (PUBLIC, lambda w: {}),
     "healthz": (PUBLIC, lambda w: {}),
+    "robots_txt": (PUBLIC, lambda w: {}),
     "program_list": (PUBLIC, lambda w: {}),
     "program_calendar": (PUBLIC, lambda w: {}),
     "program_detail": (PUBLIC, lambda w: {"pk": w["program"].pk}),

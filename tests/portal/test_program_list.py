@@ -317,3 +317,17 @@ def test_cards_name_the_local_currency(client, municipality):
     municipality.save()
     published(municipality, "楮の皮はぎ", points_per_participant=500)
     assert "500 さるぼぼコイン" in client.get(reverse("program_list")).content.decode()
+
+
+def test_sitemap_lists_public_programs_and_reports_only(client, municipality):
+    shown = published(municipality, "楮の皮はぎ")
+    hidden = published(municipality, "下書きの行事", status=Program.Status.DRAFT)
+    report = ActivityReport.objects.create(
+        program=shown, title="皮はぎ", body="…", status="published", published_at=timezone.now()
+    )
+    draft_report = ActivityReport.objects.create(program=shown, title="下書き", body="…")
+    body = client.get("/sitemap.xml").content.decode()
+    assert f"/programs/{shown.pk}/</loc>" in body and f"/programs/{hidden.pk}/</loc>" not in body
+    assert f"/reports/{report.pk}/</loc>" in body and f"/reports/{draft_report.pk}/" not in body
+    robots = client.get("/robots.txt").content.decode()
+    assert "Disallow: /staff/" in robots and "Sitemap: http://testserver/sitemap.xml" in robots

@@ -1,0 +1,55 @@
+"""sitemap.xml for search engines: the public pages, every published or closed program and every
+published activity report, so that people looking for ways to help find them."""
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from portal.models import ActivityReport, Program
+from portal.selectors import PUBLIC_STATES
+
+
+class PagesSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return ["home", "program_list", "program_calendar", "report_list"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class ProgramSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return (
+            Program.objects.filter(status__in=PUBLIC_STATES).only("pk", "updated_at").order_by("pk")
+        )
+
+    def lastmod(self, program):
+        return program.updated_at
+
+    def location(self, program):
+        return reverse("program_detail", args=[program.pk])
+
+
+class ReportSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return (
+            ActivityReport.objects.filter(
+                status=ActivityReport.Status.PUBLISHED, program__status__in=PUBLIC_STATES
+            )
+            .only("pk", "published_at")
+            .order_by("pk")
+        )
+
+    def lastmod(self, report):
+        return report.published_at
+
+    def location(self, report):
+        return reverse("report_detail", args=[report.pk])
+
+
+SITEMAPS = {"pages": PagesSitemap, "programs": ProgramSitemap, "reports": ReportSitemap}
