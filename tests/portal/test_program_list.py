@@ -331,3 +331,45 @@ def test_sitemap_lists_public_programs_and_reports_only(client, municipality):
     assert f"/reports/{report.pk}/</loc>" in body and f"/reports/{draft_report.pk}/" not in body
     robots = client.get("/robots.txt").content.decode()
     assert "Disallow: /staff/" in robots and "Sitemap: http://testserver/sitemap.xml" in robots
+
+
+def json_ld_events(page: str) -> list[dict]:
+    import json
+    import re
+
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    return [event for block in blocks for event in json.loads(block)]
+
+
+def test_program_page_describes_its_upcoming_sessions_for_search_engines(client, municipality):
+    program = published(
+        municipality,
+        "みょうが畑づくり</script><script>alert(1)</script>",
+        latitude="36.238100",
+        longitude="137.186300",
+    )
+    upcoming = program.sessions.get()
+    upcoming.places_taken = upcoming.capacity
+    upcoming.save()
+    SessionFactory(program=program, starts_at=timezone.now() - timedelta(days=3))  # past: left out
+    page = client.get(reverse("program_detail", args=[program.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    (event,) = json_ld_events(page)
+    assert event["@type"] == "Event" and event["name"] == program.title
+    assert event["startDate"] == timezone.localtime(upcoming.starts_at).isoformat()
+    assert event["location"]["geo"] == {
+        "@type": "GeoCoordinates", "latitude": 36.2381, "longitude": 137.1863
+    }  # fmt: skip
+    assert event["offers"]["availability"] == "https://schema.org/SoldOut"
+    assert event["eventAttendanceMode"].endswith("OfflineEventAttendanceMode")
+    assert event["offers"]["url"] == f"http://testserver/programs/{program.pk}/"
+
+
+def test_drafts_previewed_by_the_nushi_carry_no_structured_data(client, municipality, staff):
+    program = ProgramFactory(
+        municipality=municipality, nushi__municipality=municipality, status="pending_nushi"
+    )
+    SessionFactory(program=program)
+    client.force_login(staff)
+    page = client.get(reverse("program_preview", args=[program.pk, program.preview_token]))
+    assert json_ld_events(page.content.decode()) == []

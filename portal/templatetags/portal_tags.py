@@ -1,0 +1,19 @@
+from django import template
+from django.utils.safestring import mark_safe
+
+from portal.structured_data import json_ld, program_events
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def program_json_ld(context, program, sessions) -> str:
+    """<script type="application/ld+json"> with the program's upcoming sessions as schema.org Events
+    (a data block: browsers do not run it, so it needs no CSP nonce and may sit in a cached fragment)."""
+    events = program_events(
+        program, sessions, url=context.get("absolute_url", ""), image=context.get("og_image", "")
+    )
+    if not events:
+        return ""
+    # Safe: json_ld escapes <, > and & (as json_script does), so nothing can close the element.
+    return mark_safe(f'<script type="application/ld+json">{json_ld(events)}</script>')  # noqa: S308
