@@ -18,6 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 MAX_SIDE = 1600
+THUMB_SIDE = 480
 # Refuse decompression bombs well below Pillow's own (warning-only) default.
 MAX_PIXELS = 40_000_000
 
@@ -54,16 +55,29 @@ def process_upload(upload) -> ContentFile:
                 img
             )  # keep the orientation the camera meant, then drop EXIF
             img.thumbnail((MAX_SIDE, MAX_SIDE))
-            has_alpha = img.mode in ("RGBA", "LA") or (
-                img.mode == "P" and "transparency" in img.info
-            )
-            out = io.BytesIO()
-            if has_alpha:
-                img.convert("RGBA").save(out, format="PNG", optimize=True)
-                ext = "png"
-            else:
-                img.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
-                ext = "jpg"
+            data, ext = _encode(img)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ValidationError(INVALID_IMAGE_MESSAGE, code="image_invalid") from None
-    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{ext}")
+    return ContentFile(data, name=f"{uuid.uuid4().hex}.{ext}")
+
+
+def _encode(img: Image.Image) -> tuple[bytes, str]:
+    """Pixels only, as PNG when there is transparency, else JPEG: no metadata survives."""
+    has_alpha = img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info)
+    out = io.BytesIO()
+    if has_alpha:
+        img.convert("RGBA").save(out, format="PNG", optimize=True)
+        return out.getvalue(), "png"
+    img.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue(), "jpg"
+
+
+def thumbnail_of(image) -> ContentFile:
+    """A card-sized copy (THUMB_SIDE px on the long side) of an image that process_upload returned, for
+    lists and galleries, where a phone would otherwise load the 1600 px original for a 160 px tile."""
+    image.seek(0)
+    with Image.open(image) as img:
+        img.thumbnail((THUMB_SIDE, THUMB_SIDE))
+        data, ext = _encode(img)
+    image.seek(0)
+    return ContentFile(data, name=f"{uuid.uuid4().hex}.{ext}")

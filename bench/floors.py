@@ -20,7 +20,8 @@ def home(request):
 # first one kept; the floor dedupes in Python exactly as the view does.
 PROGRAM_LIST_SQL = """
 SELECT s.id, s.program_id, s.starts_at, s.capacity - s.places_taken, p.title, p.summary, p.category,
-       p.is_online, p.points_per_participant, p.okaeshi, m.name, d.name, m.points_name
+       p.is_online, p.points_per_participant, p.okaeshi, m.name, d.name, m.points_name,
+       COALESCE(NULLIF(p.cover_thumbnail, ''), p.cover_image)
 FROM portal_session s
 JOIN portal_program p ON p.id = s.program_id
 JOIN accounts_municipality m ON m.id = p.municipality_id
@@ -45,7 +46,7 @@ def program_list(request):
         first.setdefault(r[1], r)
     items = "".join(
         f"<li><a href=/programs/{r[1]}/>{r[4]}</a> {r[5]} {r[6]} {r[10]} {r[11]} {r[2]} {r[3]} "
-        f"{r[8]} {r[12]} {r[9]}</li>"
+        f"{r[8]} {r[12]} {r[9]} {r[13]}</li>"
         for r in list(first.values())[:20]
     )
     return HttpResponse(f"<!DOCTYPE html><html lang=ja><body><ul>{items}</ul></body></html>")

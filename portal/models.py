@@ -156,6 +156,8 @@ class Program(models.Model):
         _("経度"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     cover_image = models.ImageField(_("メイン写真"), upload_to="programs/%Y/%m/", blank=True)
+    # A card-sized copy for the listing (accounts.images.thumbnail_of), made with the cover.
+    cover_thumbnail = models.ImageField(upload_to="thumbs/%Y/%m/", blank=True, editable=False)
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -206,7 +208,21 @@ class Program(models.Model):
         return [str(Skill(code).label) for code in self.required_skills if code in Skill.values]
 
 
-class ProgramPhoto(models.Model):
+class Photo(models.Model):
+    """A photo (`image`, from accounts.images.process_upload) and its card-sized copy for galleries
+    (`thumbnail`, from thumbnail_of). Rows older than thumbnails show the image itself."""
+
+    thumbnail = models.ImageField(upload_to="thumbs/%Y/%m/", blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def thumbnail_url(self) -> str:
+        return (self.thumbnail or self.image).url
+
+
+class ProgramPhoto(Photo):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("写真"), upload_to="programs/%Y/%m/")
     caption = models.CharField(_("説明（代替テキスト）"), max_length=200, blank=True)
@@ -421,7 +437,7 @@ class ActivityReport(models.Model):
         return self.title
 
 
-class ActivityReportPhoto(models.Model):
+class ActivityReportPhoto(Photo):
     report = models.ForeignKey(ActivityReport, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("写真"), upload_to="reports/%Y/%m/")
     caption = models.CharField(_("説明（代替テキスト）"), max_length=200, blank=True)
@@ -480,7 +496,7 @@ class ThankYou(models.Model):
         return self.body[:40]
 
 
-class ThankYouPhoto(models.Model):
+class ThankYouPhoto(Photo):
     thank_you = models.ForeignKey(ThankYou, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("写真"), upload_to="thanks/%Y/%m/")
     caption = models.CharField(_("説明（代替テキスト）"), max_length=200, blank=True)

@@ -23,7 +23,8 @@ PAGE_SIZE = 20
 # What a listing card shows; nothing else is read (the story can be long).
 LIST_FIELDS = (
     "starts_at", "capacity", "places_taken", "program_id", "program__title", "program__summary",
-    "program__category", "program__is_online", "program__cover_image", "program__points_per_participant",
+    "program__category", "program__is_online", "program__cover_image", "program__cover_thumbnail",
+    "program__points_per_participant",
     "program__okaeshi", "program__municipality__name", "program__municipality__points_name",
     "program__district__name",
 )  # fmt: skip
@@ -88,6 +89,7 @@ class ListedProgram:
     category: str
     is_online: bool
     cover_image: str
+    cover_thumbnail: str
     points_per_participant: int
     okaeshi: str
     municipality_name: str
@@ -102,16 +104,18 @@ class ListedProgram:
 
     @property
     def cover_url(self) -> str:
-        return default_storage.url(self.cover_image) if self.cover_image else ""
+        """The card-sized copy; the cover itself for programs saved before thumbnails existed."""
+        name = self.cover_thumbnail or self.cover_image
+        return default_storage.url(name) if name else ""
 
 
 def _first_per_program(rows) -> list[ListedProgram]:
     seen: dict[int, ListedProgram] = {}
-    for (starts_at, capacity, taken, pk, title, summary, category, online, cover, points, okaeshi,
-         municipality, points_name, district) in rows:  # fmt: skip
+    for (starts_at, capacity, taken, pk, title, summary, category, online, cover, thumbnail, points,
+         okaeshi, municipality, points_name, district) in rows:  # fmt: skip
         if pk not in seen:
             seen[pk] = ListedProgram(
-                pk, title, summary, category, online, cover, points, okaeshi, municipality,
+                pk, title, summary, category, online, cover, thumbnail, points, okaeshi, municipality,
                 points_name, district, starts_at, max(capacity - taken, 0),
             )  # fmt: skip
     return list(seen.values())
@@ -272,7 +276,9 @@ def program_history(program: Program, limit: int = 30) -> list:
     for newer, older in zip(records, [*records[1:], None], strict=False):
         newer.changes = []
         if older is not None:
-            delta = newer.diff_against(older, excluded_fields=["updated_at", "preview_token"])
+            delta = newer.diff_against(
+                older, excluded_fields=["updated_at", "preview_token", "cover_thumbnail"]
+            )
             newer.changes = [_field_label(c.field) for c in delta.changes]
         reason = newer.history_change_reason or ""
         newer.reason_label = HISTORY_REASONS.get(reason, reason)

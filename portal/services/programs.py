@@ -13,11 +13,13 @@ keeps every version (who, when, what).
 import uuid
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.images import thumbnail_of
 from accounts.models import Organization, User
 from accounts.permissions import municipality_staff_ids, organization_member_ids
 from notifications.services import notify
@@ -49,8 +51,13 @@ def program_touch(*, program_id: int) -> None:
 def _apply(program: Program, data: dict) -> None:
     for key, value in data.items():
         if key in PROGRAM_FIELDS:
-            if key == "cover_image" and value is False:  # ClearableFileInput's "clear" checkbox
-                value = ""
+            if key == "cover_image":
+                if value is False:  # ClearableFileInput's "clear" checkbox
+                    value = ""
+                if isinstance(value, ContentFile):  # a new upload (process_upload's result)
+                    program.cover_thumbnail = thumbnail_of(value)
+                elif not value:
+                    program.cover_thumbnail = ""
             setattr(program, key, value)
 
 
@@ -299,15 +306,17 @@ def program_photo_add(*, program: Program, by: User, image, caption: str = "") -
     if ProgramPhoto.objects.filter(program=program).count() >= MAX_PHOTOS:
         raise InvalidTransition(_("写真は%(max)d枚までです。") % {"max": MAX_PHOTOS})
     order = ProgramPhoto.objects.filter(program=program).count()
-    photo = ProgramPhoto.objects.create(program=program, image=image, caption=caption, order=order)
+    photo = ProgramPhoto.objects.create(
+        program=program, image=image, thumbnail=thumbnail_of(image), caption=caption, order=order
+    )
     program_touch(program_id=program.pk)
     return photo
 
 
 @transaction.atomic
 def program_photo_delete(*, photo: ProgramPhoto, by: User) -> None:
-    name, storage = photo.image.name, photo.image.storage
+    names, storage = [photo.image.name, photo.thumbnail.name], photo.image.storage
     photo.delete()
     program_touch(program_id=photo.program_id)
-    # The file goes only once the row is surely gone (a rollback must not orphan the row).
-    transaction.on_commit(lambda: storage.delete(name))
+    # The files go only once the row is surely gone (a rollback must not orphan the row).
+    transaction.on_commit(lambda: [storage.delete(name) for name in names if name])

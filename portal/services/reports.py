@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.images import thumbnail_of
 from accounts.models import User
 from portal.models import ActivityReport, ActivityReportPhoto, Program, Session
 from portal.services._state import InvalidTransition, transition
@@ -35,7 +36,9 @@ def report_create(
     report._history_user = by
     report.save()
     ActivityReportPhoto.objects.bulk_create(
-        ActivityReportPhoto(report=report, image=image, caption=caption, order=i)
+        ActivityReportPhoto(
+            report=report, image=image, thumbnail=thumbnail_of(image), caption=caption, order=i
+        )
         for i, (image, caption) in enumerate(photos)
     )
     return report

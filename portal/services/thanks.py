@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.images import process_upload
+from accounts.images import process_upload, thumbnail_of
 from accounts.models import User
 from accounts.permissions import municipality_staff_ids, organization_member_ids
 from notifications.services import notify
@@ -54,10 +54,11 @@ def thank_you_send(*, session: Session, author: User, body: str, photos=()) -> T
     if timezone.now() < session.starts_at:
         raise TooLate(_("お礼のメッセージは開催後に送れます。"))
     cleaned = [process_upload(photo) for photo in photos]
+    thumbnails = [thumbnail_of(content) for content in cleaned]
     with transaction.atomic():
         thank_you = ThankYou.objects.create(session=session, author=author, body=body)
-        for content in cleaned:
-            ThankYouPhoto.objects.create(thank_you=thank_you, image=content)
+        for content, thumbnail in zip(cleaned, thumbnails, strict=True):
+            ThankYouPhoto.objects.create(thank_you=thank_you, image=content, thumbnail=thumbnail)
         for application in Application.objects.filter(
             session=session, status=Application.Status.ATTENDED
         ):
@@ -109,7 +110,11 @@ def activity_report_draft_from_session(*, session: Session, author: User) -> Act
         for thank_you in thank_yous:
             for photo in thank_you.photos.all():
                 ActivityReportPhoto.objects.create(
-                    report=report, image=photo.image.name, caption=photo.caption, order=order
+                    report=report,
+                    image=photo.image.name,
+                    thumbnail=photo.thumbnail.name,
+                    caption=photo.caption,
+                    order=order,
                 )
                 order += 1
     return report

@@ -283,3 +283,30 @@ def test_an_old_preview_link_is_404(client, nushi, pending):
 def test_anonymous_preview_goes_to_login(client, pending):
     response = client.get(reverse("program_preview", args=[pending.pk, pending.preview_token]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_photos_get_card_sized_copies_for_lists_and_galleries(client, staff, draft):
+    from PIL import Image
+
+    from accounts.images import THUMB_SIDE, process_upload
+    from portal.services.programs import program_photo_add, program_update
+    from tests.portal.images import jpeg_with_gps
+
+    Program.objects.filter(pk=draft.pk).update(created_by=staff)
+    program_update(program=draft, by=staff, data={"cover_image": process_upload(jpeg_with_gps())})
+    photo = program_photo_add(
+        program=draft, by=staff, image=process_upload(jpeg_with_gps()), caption="畝"
+    )
+    draft.refresh_from_db()
+    for thumb, original in (
+        (draft.cover_thumbnail, draft.cover_image),
+        (photo.thumbnail, photo.image),
+    ):
+        with Image.open(thumb.path) as small, Image.open(original.path) as big:
+            assert max(small.size) <= THUMB_SIDE < max(big.size)
+            assert "exif" not in small.info
+    assert photo.thumbnail_url == photo.thumbnail.url != photo.image.url
+    # Clearing the cover clears its copy.
+    program_update(program=draft, by=staff, data={"cover_image": False})
+    draft.refresh_from_db()
+    assert not draft.cover_image and not draft.cover_thumbnail
