@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
@@ -23,7 +23,7 @@ THUMB_SIDE = 480
 MAX_PIXELS = 40_000_000
 
 
-INVALID_IMAGE_MESSAGE = _lazy(
+INVALID_IMAGE_MESSAGE = gettext_lazy(
     "画像ファイルとして読み込めませんでした。JPEG・PNG・WebPの写真を選んでください。"
 )
 # For a form's ImageField, so Django's own first check says the same as ours:

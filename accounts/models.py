@@ -5,6 +5,7 @@ of one or more Municipalities, all at once. One helper identity works across eve
 the deployment.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -98,6 +99,14 @@ class User(AbstractUser):
     email = models.EmailField(_("メールアドレス"), unique=True)
     name = models.CharField(_("氏名"), max_length=100, blank=True)
     phone = PhoneNumberField(_("電話番号"), blank=True)
+    # The language of the emails this person receives: the one they signed up in, then the one they
+    # last chose with the language switch (accounts.views.set_language).
+    language = models.CharField(
+        _("お知らせの言語"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -1,11 +1,13 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views import i18n
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import HelperProfileForm
-from accounts.models import HelperProfile
+from accounts.models import HelperProfile, User
 from accounts.services import helper_profile_update
 
 
@@ -21,3 +23,14 @@ def profile_edit(request):
         messages.success(request, _("プロフィールを保存しました。"))
         return redirect("mypage")
     return render(request, "accounts/profile_edit.html", {"form": form, "profile": profile})
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch (the footer form); for someone signed in it also becomes the language
+    of the emails they receive."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response

@@ -6,14 +6,16 @@ picks up anything the on-commit task did not finish (worker lost, Redis restarte
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts.models import User
 from notifications.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -23,18 +25,35 @@ CLAIM_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 
 
+Text = str | Callable[[], str]
+
+
+def render(text: Text) -> str:
+    """A message text as a string, in the language active now (notify() makes it the recipient's)."""
+    return str(text() if callable(text) else text)
+
+
 def notify(
     *,
     recipient_id: int,
     kind: str,
     object_key: str,
-    subject: str,
-    body: str,
+    subject: Text,
+    body: Text,
     due_at: datetime | None = None,
     ics: str = "",
 ) -> OutboxMessage | None:
     """Write one outbox row unless this (recipient, kind, object) was already written. Returns the row,
-    or None when it existed. Must be called inside the caller's transaction."""
+    or None when it existed. Must be called inside the caller's transaction.
+
+    `subject` and `body` are rendered in the recipient's language (User.language): pass lazy
+    translations (gettext_lazy) or a callable that builds the text, not a string already translated."""
+    language = (
+        User.objects.filter(pk=recipient_id).values_list("language", flat=True).first()
+        or settings.LANGUAGE_CODE
+    )
+    with translation.override(language):
+        subject, body = render(subject), render(body)
     try:
         with transaction.atomic():  # savepoint: a duplicate must not break the caller's transaction
             message = OutboxMessage.objects.create(

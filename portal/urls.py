@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from portal.sitemaps import SITEMAPS
 from portal.views import mypage, public
 
@@ -22,7 +23,7 @@ urlpatterns = [
     path("mypage/", mypage.mypage, name="mypage"),
     path("", include("portal.urls_applications")),
     path("", include("portal.urls_programs")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),

@@ -197,3 +197,19 @@ def test_english_catalogue_has_every_msgid_of_the_source(tmp_path):
     extracted = {e["msgid"] for e in parse_po(copy / PO_PATH.relative_to(base))}
     missing = sorted(extracted - committed)
     assert missing == [], "not in the catalogue: run makemessages -l en, then translate them"
+
+
+def test_translation_functions_keep_names_makemessages_knows():
+    """xgettext finds _(), gettext(), gettext_lazy(), ... by name: a function imported as another alias
+    (say `gettext_lazy as _lazy`) hides its strings from the catalogue, and they stay Japanese."""
+    base = Path(settings.BASE_DIR)
+    aliased = []
+    for app in ("accounts", "portal", "notifications", "matching", "points", "reports"):
+        for path in (base / app).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for name, alias in re.findall(
+                r"from django\.utils\.translation import (\w+) as (\w+)", text
+            ):
+                if alias != "_":
+                    aliased.append(f"{path.relative_to(base)}: {name} as {alias}")
+    assert aliased == []

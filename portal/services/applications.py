@@ -44,10 +44,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.permissions import municipality_staff_ids, organization_member_ids
-from notifications.services import notify
+from notifications.services import Text, notify, render
 from portal.models import Application, Session
 from portal.selectors_applications import (
     LATE_CANCELLATION_WINDOW,
@@ -213,8 +214,10 @@ def session_ics(application: Application, *, cancelled: bool = False) -> str:
 
 
 def tell_helper(
-    application: Application, kind: str, subject: str, body: str, *, ics: bool = False
+    application: Application, kind: str, subject: Text, body: Text, *, ics: bool = False
 ) -> None:
+    """`subject` and `body` lazy (gettext_lazy) or callables: they are written in the helper's
+    language, as are the date and the program's lines added here."""
     session = application.session
     link = site_url("application_detail", application.pk)
     notify(
@@ -222,13 +225,14 @@ def tell_helper(
         kind=kind,
         object_key=f"application:{application.pk}",
         subject=subject,
-        body=f"{body}\n\n{session.program.title}\n{when_text(session)}\n{link}",
+        body=lambda: f"{render(body)}\n\n{session.program.title}\n{when_text(session)}\n{link}",
         ics=session_ics(application) if ics else "",
     )
 
 
-def tell_hosts(session: Session, *, kind: str, object_key: str, subject: str, body: str) -> None:
-    """The nushi's members and the municipality's staff."""
+def tell_hosts(session: Session, *, kind: str, object_key: str, subject: Text, body: Text) -> None:
+    """The nushi's members and the municipality's staff, each in their language (`subject` and `body`
+    lazy or callables, as for tell_helper)."""
     program = session.program
     recipients = set(organization_member_ids(program.nushi_id)) | set(
         municipality_staff_ids(program.municipality_id)
@@ -239,7 +243,7 @@ def tell_hosts(session: Session, *, kind: str, object_key: str, subject: str, bo
             kind=kind,
             object_key=object_key,
             subject=subject,
-            body=f"{body}\n\n{program.title}\n{when_text(session)}",
+            body=lambda: f"{render(body)}\n\n{program.title}\n{when_text(session)}",
         )
 
 
@@ -293,9 +297,9 @@ def application_submit(*, helper: User, session_id: int, message: str = "") -> A
                 [Problem("already_applied", _("この日程にはすでに応募しています。"))]
             ) from None
         subjects = {
-            Status.ACCEPTED: _("参加が確定しました"),
-            Status.WAITLISTED: _("キャンセル待ちで受け付けました"),
-            Status.APPLIED: _("応募を受け付けました（選考中）"),
+            Status.ACCEPTED: gettext_lazy("参加が確定しました"),
+            Status.WAITLISTED: gettext_lazy("キャンセル待ちで受け付けました"),
+            Status.APPLIED: gettext_lazy("応募を受け付けました（選考中）"),
         }
         tell_helper(
             application,
@@ -346,8 +350,8 @@ def application_accept(
         tell_helper(
             application,
             "application_accepted",
-            _("参加が確定しました"),
-            _("参加が確定しました"),
+            gettext_lazy("参加が確定しました"),
+            gettext_lazy("参加が確定しました"),
             ics=True,
         )
     return application
@@ -373,8 +377,8 @@ def application_decline(
         tell_helper(
             application,
             "application_declined",
-            _("今回はお見送りとなりました"),
-            _("ご応募ありがとうございました。今回はお見送りとなりました。"),
+            gettext_lazy("今回はお見送りとなりました"),
+            gettext_lazy("ご応募ありがとうございました。今回はお見送りとなりました。"),
         )
     return application
 
@@ -417,8 +421,8 @@ def application_cancel(
         tell_helper(
             application,
             "application_cancelled",
-            _("キャンセルを受け付けました"),
-            _("キャンセルを受け付けました。"),
+            gettext_lazy("キャンセルを受け付けました"),
+            gettext_lazy("キャンセルを受け付けました。"),
         )
         if late:
             name = getattr(getattr(application.helper, "helper_profile", None), "display_name", "")
@@ -426,8 +430,10 @@ def application_cancel(
                 session,
                 kind="late_cancellation",
                 object_key=f"application:{application.pk}",
-                subject=_("直前のキャンセルがありました"),
-                body=_("%(name)sさんが開始48時間以内にキャンセルしました。") % {"name": name},
+                subject=gettext_lazy("直前のキャンセルがありました"),
+                body=lambda: (
+                    _("%(name)sさんが開始48時間以内にキャンセルしました。") % {"name": name}
+                ),
             )
     return application
 
@@ -470,8 +476,8 @@ def promote_waitlist(*, session_id: int, actor: User | None) -> list[Application
         tell_helper(
             application,
             "application_promoted",
-            _("キャンセル待ちから参加確定になりました"),
-            _("空きが出たため、キャンセル待ちから参加確定になりました。"),
+            gettext_lazy("キャンセル待ちから参加確定になりました"),
+            gettext_lazy("空きが出たため、キャンセル待ちから参加確定になりました。"),
             ics=True,
         )
         promoted.append(application)

@@ -69,9 +69,11 @@ def need_submit(
             recipient_id=staff_id,
             kind="need_submitted",
             object_key=f"need:{need.pk}",
-            subject=_("新しい困りごと: %(title)s") % {"title": need.title},
-            body=_("%(nushi)s さんから新しい困りごとが届きました（%(channel)s）。\n%(url)s")
-            % {"nushi": nushi.name, "channel": need.get_channel_display(), "url": url},
+            subject=lambda: _("新しい困りごと: %(title)s") % {"title": need.title},
+            body=lambda: (
+                _("%(nushi)s さんから新しい困りごとが届きました（%(channel)s）。\n%(url)s")
+                % {"nushi": nushi.name, "channel": need.get_channel_display(), "url": url}
+            ),
         )
     return need
 
@@ -137,8 +139,10 @@ def need_reject(*, need: Need, by: User, reason: str) -> Need:
             recipient_id=member_id,
             kind="need_rejected",
             object_key=f"need:{need.pk}",
-            subject=_("ご相談「%(title)s」について") % {"title": need.title},
-            body=_("今回はプログラムにできませんでした。理由: %(reason)s") % {"reason": reason},
+            subject=lambda: _("ご相談「%(title)s」について") % {"title": need.title},
+            body=lambda: (
+                _("今回はプログラムにできませんでした。理由: %(reason)s") % {"reason": reason}
+            ),
         )
     return need
 

@@ -18,11 +18,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.images import thumbnail_of
 from accounts.models import Organization, User
 from accounts.permissions import municipality_staff_ids, organization_member_ids
-from notifications.services import notify
+from notifications.services import Text, notify, render
 from portal.models import Application, Need, Program, ProgramPhoto, Session
 from portal.services._state import InvalidTransition, transition
 from portal.services.needs import need_mark_published, need_start_design
@@ -133,24 +134,26 @@ def program_send_to_nushi(*, program: Program, by: User) -> Program:
             recipient_id=member_id,
             kind="program_confirm_request",
             object_key=f"program:{program.pk}:{program.preview_token}",
-            subject=_("プログラム案の確認のお願い: %(title)s") % {"title": program.title},
-            body=_(
-                "事務局がプログラム案を作りました。内容を確認して「この内容でよい」または「修正をお願いする」を"
-                "選んでください。\n%(url)s"
-            )
-            % {"url": _preview_url(program)},
+            subject=lambda: _("プログラム案の確認のお願い: %(title)s") % {"title": program.title},
+            body=lambda: (
+                _(
+                    "事務局がプログラム案を作りました。内容を確認して「この内容でよい」または「修正をお願いする」を"
+                    "選んでください。\n%(url)s"
+                )
+                % {"url": _preview_url(program)}
+            ),
         )
     return program
 
 
-def _tell_staff(program: Program, *, kind: str, subject: str, body: str) -> None:
+def _tell_staff(program: Program, *, kind: str, subject: Text, body: Text) -> None:
     for staff_id in municipality_staff_ids(program.municipality_id):
         notify(
             recipient_id=staff_id,
             kind=kind,
             object_key=f"program:{program.pk}:{program.preview_token}",
             subject=subject,
-            body=body + "\n" + _staff_url(program),
+            body=lambda: render(body) + "\n" + _staff_url(program),
         )
 
 
@@ -167,8 +170,8 @@ def program_confirm(*, program: Program, by: User) -> Program:
     _tell_staff(
         program,
         kind="program_confirmed",
-        subject=_("ヌシが確認しました: %(title)s") % {"title": program.title},
-        body=_("公開できます。"),
+        subject=lambda: _("ヌシが確認しました: %(title)s") % {"title": program.title},
+        body=gettext_lazy("公開できます。"),
     )
     return program
 
@@ -190,7 +193,7 @@ def program_request_changes(*, program: Program, by: User, note: str) -> Program
     _tell_staff(
         program,
         kind="program_changes_requested",
-        subject=_("ヌシから修正の依頼: %(title)s") % {"title": program.title},
+        subject=lambda: _("ヌシから修正の依頼: %(title)s") % {"title": program.title},
         body=note,
     )
     return program
@@ -215,8 +218,8 @@ def program_reject(*, program: Program, by: User, reason: str) -> Program:
             recipient_id=member_id,
             kind="program_rejected",
             object_key=f"program:{program.pk}",
-            subject=_("プログラム案「%(title)s」について") % {"title": program.title},
-            body=_("今回は公開を見送ります。理由: %(reason)s") % {"reason": reason},
+            subject=lambda: _("プログラム案「%(title)s」について") % {"title": program.title},
+            body=lambda: _("今回は公開を見送ります。理由: %(reason)s") % {"reason": reason},
         )
     return program
 
@@ -246,8 +249,8 @@ def program_publish(*, program: Program, by: User) -> Program:
             recipient_id=member_id,
             kind="program_published",
             object_key=f"program:{program.pk}",
-            subject=_("プログラムを公開しました: %(title)s") % {"title": program.title},
-            body=settings.SITE_URL + reverse("program_detail", args=[program.pk]),
+            subject=lambda: _("プログラムを公開しました: %(title)s") % {"title": program.title},
+            body=lambda: settings.SITE_URL + reverse("program_detail", args=[program.pk]),
         )
     return program
 
@@ -292,9 +295,11 @@ def program_cancel(*, program: Program, by: User, reason: str) -> Program:
             recipient_id=helper_id,
             kind="program_cancelled",
             object_key=f"program:{program.pk}",
-            subject=_("中止のお知らせ: %(title)s") % {"title": program.title},
-            body=_("申し訳ありません。このプログラムは中止になりました。理由: %(reason)s")
-            % {"reason": reason},
+            subject=lambda: _("中止のお知らせ: %(title)s") % {"title": program.title},
+            body=lambda: (
+                _("申し訳ありません。このプログラムは中止になりました。理由: %(reason)s")
+                % {"reason": reason}
+            ),
         )
     return program
 

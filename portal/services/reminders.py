@@ -16,7 +16,7 @@ domain check: a reminder row that still exists when it comes due belongs to an a
 from datetime import datetime, timedelta
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.models import OutboxMessage
 from notifications.services import notify
@@ -67,8 +67,8 @@ def reminders_plan(application: Application, *, link: str = "", now: datetime | 
 
     start_key = timezone.localtime(session.starts_at).strftime("%Y%m%d%H%M")
     subjects = {
-        TWO_DAYS: _("あさって参加予定の日程があります"),
-        DAY_BEFORE: _("明日は参加予定の日程です"),
+        TWO_DAYS: gettext_lazy("あさって参加予定の日程があります"),
+        DAY_BEFORE: gettext_lazy("明日は参加予定の日程です"),
     }
     written = 0
     for kind, due_at in due_times(session.starts_at):
@@ -79,7 +79,9 @@ def reminders_plan(application: Application, *, link: str = "", now: datetime | 
             kind=kind,
             object_key=f"{_key_prefix(application.pk)}{start_key}",
             subject=subjects[kind],
-            body=f"{subjects[kind]}\n\n{session.program.title}\n{when_text(session)}\n{link}",
+            body=lambda subject=subjects[kind]: (
+                f"{subject}\n\n{session.program.title}\n{when_text(session)}\n{link}"
+            ),
             due_at=due_at,
         )
         written += row is not None

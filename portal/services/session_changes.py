@@ -63,9 +63,11 @@ def session_cancel(*, session_id: int, actor: User, reason: str = "") -> int:
                 recipient_id=application.helper_id,
                 kind="session_cancelled",
                 object_key=f"application:{app_id}",
-                subject=_("開催中止のお知らせ"),
-                body=_("申し訳ありません。次の日程は中止になりました。")
-                + f"\n{session.program.title}\n{when_text(session)}\n{reason}",
+                subject=lambda: _("開催中止のお知らせ"),
+                body=lambda: (
+                    _("申し訳ありません。次の日程は中止になりました。")
+                    + f"\n{session.program.title}\n{when_text(session)}\n{reason}"
+                ),
                 # Marks the event the acceptance email put into the helper's calendar as cancelled.
                 ics=session_ics(application, cancelled=True) if status == Status.ACCEPTED else "",
             )
@@ -74,8 +76,8 @@ def session_cancel(*, session_id: int, actor: User, reason: str = "") -> int:
             session,
             kind="session_cancelled",
             object_key=f"session:{session_id}",
-            subject=_("開催中止のお知らせ"),
-            body=_("この日程を中止しました。") + f"\n{reason}",
+            subject=lambda: _("開催中止のお知らせ"),
+            body=lambda: _("この日程を中止しました。") + f"\n{reason}",
         )
     return count
 
@@ -90,7 +92,8 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
             raise InvalidTransition(_("この日程は予備日に変更できません。"))
         if session.rain_starts_at is None or session.rain_starts_at <= timezone.now():
             raise TooLate(_("予備日が設定されていないか、すでに過ぎています。"))
-        old_when = when_text(session)
+        # The old times, to be written out in each recipient's language.
+        before = Session(starts_at=session.starts_at, ends_at=session.ends_at)
         Session.objects.filter(pk=session_id).update(
             starts_at=session.rain_starts_at, ends_at=session.rain_ends_at, moved_to_rain_date=True
         )
@@ -119,11 +122,13 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
                     recipient_id=application.helper_id,
                     kind="session_moved_released",
                     object_key=f"application:{application.pk}",
-                    subject=_("予備日への変更のお知らせ（参加取消）"),
-                    body=_(
-                        "予備日が、参加確定している別の日程と重なるため、この日程の参加を取り消しました。"
-                    )
-                    + f"\n{session.program.title}\n{old_when} → {when_text(session)}",
+                    subject=lambda: _("予備日への変更のお知らせ（参加取消）"),
+                    body=lambda: (
+                        _(
+                            "予備日が、参加確定している別の日程と重なるため、この日程の参加を取り消しました。"
+                        )
+                        + f"\n{session.program.title}\n{when_text(before)} → {when_text(session)}"
+                    ),
                     ics=session_ics(released_application, cancelled=True),
                 )
         if released:
@@ -138,11 +143,13 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
                 recipient_id=application.helper_id,
                 kind="session_moved",
                 object_key=f"application:{application.pk}",
-                subject=_("予備日に変更になりました"),
-                body=_(
-                    "天候などのため、予備日に変更になりました。ご都合が合わない方は、次のページの「参加を辞退する」ボタンで辞退できます。"
-                )
-                + f"\n{session.program.title}\n{old_when} → {when_text(session)}\n{link}",
+                subject=lambda: _("予備日に変更になりました"),
+                body=lambda link=link: (
+                    _(
+                        "天候などのため、予備日に変更になりました。ご都合が合わない方は、次のページの「参加を辞退する」ボタンで辞退できます。"
+                    )
+                    + f"\n{session.program.title}\n{when_text(before)} → {when_text(session)}\n{link}"
+                ),
                 # Moves the event in the calendars of those who keep their place.
                 ics=session_ics(application) if application.status == Status.ACCEPTED else "",
             )
@@ -150,7 +157,7 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
             session,
             kind="session_moved",
             object_key=f"session:{session_id}",
-            subject=_("予備日に変更しました"),
-            body=f"{old_when} → {when_text(session)}",
+            subject=lambda: _("予備日に変更しました"),
+            body=lambda: f"{when_text(before)} → {when_text(session)}",
         )
     return session

@@ -42,8 +42,8 @@ def session_message_post(*, session: Session, author: User, body: str) -> Sessio
                 recipient_id=user_id,
                 kind="session_message",
                 object_key=f"session_message:{message.pk}",
-                subject=_("「%(title)s」に新しいメッセージ") % {"title": program.title},
-                body=f"{body[:500]}\n\n{link}",
+                subject=lambda: _("「%(title)s」に新しいメッセージ") % {"title": program.title},
+                body=lambda: f"{body[:500]}\n\n{link}",
             )
     return message
 
@@ -66,7 +66,9 @@ def thank_you_send(*, session: Session, author: User, body: str, photos=()) -> T
                 recipient_id=application.helper_id,
                 kind="thank_you",
                 object_key=f"thank_you:{thank_you.pk}",
-                subject=_("%(nushi)sからお礼が届きました") % {"nushi": session.program.nushi.name},
+                subject=lambda: (
+                    _("%(nushi)sからお礼が届きました") % {"nushi": session.program.nushi.name}
+                ),
                 body=f"{body[:500]}\n\n{site_url('application_detail', application.pk)}",
             )
     return thank_you

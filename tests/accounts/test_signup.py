@@ -88,3 +88,25 @@ def test_signup_is_rate_limited_per_ip(client, settings):
     response = signup(client, email="a9@example.jp")
     assert response.status_code == 429
     assert not User.objects.filter(email="a9@example.jp").exists()
+
+
+def test_the_signup_language_becomes_the_language_of_notifications(client):
+    signup(client)
+    assert User.objects.get(email=GOOD["email"]).language == "ja"
+    client.post(
+        reverse("account_signup"),
+        {**GOOD, "email": "visitor@example.com"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert User.objects.get(email="visitor@example.com").language == "en"
+
+
+def test_the_language_switch_remembers_the_choice_of_a_signed_in_user(client, helper):
+    client.force_login(helper)
+    assert client.get(reverse("set_language")).status_code == 405
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    helper.refresh_from_db()
+    assert helper.language == "en"
+    client.post(reverse("set_language"), {"language": "xx", "next": "/"})
+    helper.refresh_from_db()
+    assert helper.language == "en"

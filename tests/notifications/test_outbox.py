@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from notifications import services
 from notifications.models import OutboxMessage
 
@@ -78,3 +79,33 @@ def test_future_messages_wait_until_due(staff):
     assert services.deliver_due() == 0
     with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
         assert services.deliver_due() == 1
+
+
+def test_messages_are_written_in_the_recipients_language(municipality, organization, nushi):
+    """An English-speaking helper gets English emails whoever triggers them, and a Japanese one gets
+    Japanese even when the trigger came from an English page."""
+    from django.utils import translation
+
+    from portal.services import applications as services
+    from tests.portal.apply_helpers import make_helpers
+    from tests.portal.factories import ProgramFactory, SessionFactory
+
+    session = SessionFactory(
+        program=ProgramFactory(municipality=municipality, nushi=organization), capacity=5
+    )
+    english, japanese = make_helpers(2)
+    User.objects.filter(pk=english.pk).update(language="en")
+    with translation.override("ja"):
+        services.application_submit(helper=english, session_id=session.pk)
+    with translation.override("en"):
+        services.application_submit(helper=japanese, session_id=session.pk)
+    to_english = OutboxMessage.objects.get(recipient=english, kind="application_accepted")
+    to_japanese = OutboxMessage.objects.get(recipient=japanese, kind="application_accepted")
+    start = timezone.localtime(session.starts_at)
+    assert to_english.subject == "Your place is confirmed"
+    assert f"{start:%a} {start.day} {start:%b} {start.year}" in to_english.body
+    assert to_japanese.subject == "参加が確定しました"
+    assert f"{start.year}年{start.month}月{start.day}日" in to_japanese.body
+    # The reminders planned with the acceptance follow the same rule.
+    reminder = OutboxMessage.objects.filter(recipient=english, kind__startswith="reminder").first()
+    assert reminder is not None and "参加予定" not in reminder.subject

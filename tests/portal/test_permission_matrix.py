@@ -16,12 +16,14 @@ from tests.portal.factories import ApplicationFactory, NeedFactory, ProgramFacto
 pytestmark = pytest.mark.django_db
 
 PUBLIC, SIGNED_IN, STAFF, PRIVATE = "public", "signed in", "any staff", "private"
+FORM = "anyone, by POST only"  # the language switch (tests/accounts/test_signup.py)
 
 # name -> (who may open it, the URL's arguments from the world below)
 ROUTES = {
     "home": (PUBLIC, lambda w: {}),
     "healthz": (PUBLIC, lambda w: {}),
     "robots_txt": (PUBLIC, lambda w: {}),
+    "set_language": (FORM, lambda w: {}),
     "program_list": (PUBLIC, lambda w: {}),
     "program_calendar": (PUBLIC, lambda w: {}),
     "program_detail": (PUBLIC, lambda w: {"pk": w["program"].pk}),
@@ -154,7 +156,7 @@ def test_outsiders_get_nothing_from_private_pages(client, world, outsider):
     login = reverse("account_login")
     before = snapshot()
     for name, (access, arguments) in ROUTES.items():
-        if access == PUBLIC or (access == SIGNED_IN and outsider != "anonymous"):
+        if access in (PUBLIC, FORM) or (access == SIGNED_IN and outsider != "anonymous"):
             continue
         url = reverse(name, kwargs=arguments(world))
         if access == STAFF and outsider == "other_municipality_staff":
