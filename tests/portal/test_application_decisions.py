@@ -11,16 +11,9 @@ from portal.models import Application, Session
 from portal.services import applications as services
 from portal.services.errors import TooLate
 from tests.portal.apply_helpers import make_helpers
-from tests.portal.factories import ProgramFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 Status = Application.Status
-
-
-@pytest.fixture
-def session(municipality, organization):
-    program = ProgramFactory(municipality=municipality, nushi=organization)
-    return SessionFactory(program=program, capacity=2)
 
 
 def test_selection_decisions_close_at_the_deadline(session, nushi):

@@ -21,12 +21,6 @@ pytestmark = pytest.mark.django_db
 Status = Application.Status
 
 
-@pytest.fixture
-def session(municipality, organization):
-    program = ProgramFactory(municipality=municipality, nushi=organization)
-    return SessionFactory(program=program, capacity=2)
-
-
 def _reminders(helper, sent=None):
     rows = OutboxMessage.objects.filter(recipient=helper, kind__in=reminders.KINDS)
     if sent is not None:

@@ -19,16 +19,10 @@ from portal.services.errors import (
     UnknownCode,
 )
 from tests.portal.apply_helpers import assert_invariants, make_helpers
-from tests.portal.factories import ApplicationFactory, ProgramFactory, SessionFactory
+from tests.portal.factories import ApplicationFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 Status = Application.Status
-
-
-@pytest.fixture
-def session(municipality, organization):
-    program = ProgramFactory(municipality=municipality, nushi=organization)
-    return SessionFactory(program=program, capacity=2)
 
 
 def _codes(exc):

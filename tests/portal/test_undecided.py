@@ -11,16 +11,9 @@ from portal.services import applications as services
 from portal.services import undecided
 from portal.tasks import close_undecided_due
 from tests.portal.apply_helpers import make_helpers
-from tests.portal.factories import ProgramFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 Status = Application.Status
-
-
-@pytest.fixture
-def session(municipality, organization):
-    program = ProgramFactory(municipality=municipality, nushi=organization)
-    return SessionFactory(program=program, capacity=2)
 
 
 def statuses(session) -> dict[int, str]:
