@@ -13,7 +13,10 @@ def no_csp_violations(browser, monkeypatch):
         context.on(
             "console",
             lambda msg: (
-                blocked.append(f"{msg.text} ({msg.location.get('url')})")
+                blocked.append(
+                    f"{msg.text} (page {msg.page.url if msg.page else '?'}, "
+                    f"script {msg.location.get('url')}:{msg.location.get('lineNumber')})"
+                )
                 if "Content Security Policy" in msg.text
                 else None
             ),
