@@ -49,6 +49,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.permissions import municipality_staff_ids, organization_member_ids
 from notifications.services import Text, notify, render
+from portal.calendars import session_calendar
 from portal.models import Application, Session
 from portal.selectors_applications import (
     LATE_CANCELLATION_WINDOW,
@@ -186,31 +187,13 @@ def when_text(session: Session) -> str:
 
 
 def session_ics(application: Application, *, cancelled: bool = False) -> str:
-    """An iCalendar event for an accepted helper's calendar. The UID is stable per application and the
-    SEQUENCE grows with each change (moved to the rain date, cancelled), so a calendar app updates the
-    event it already has instead of adding a second one."""
-    from icalendar import Calendar, Event
-
-    session = application.session
-    program = session.program
-    event = Event()
-    event.add("uid", f"application-{application.pk}@otagaisama")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", session.starts_at)
-    event.add("dtend", session.ends_at)
-    event.add("summary", program.title)
-    event.add("sequence", int(session.moved_to_rain_date) + int(cancelled))
-    if cancelled:
-        event.add("status", "CANCELLED")
-    location = " ".join(p for p in (program.meeting_place, program.meeting_address) if p)
-    if location:
-        event.add("location", location)
-    event.add("url", site_url("application_detail", application.pk))
-    calendar = Calendar()
-    calendar.add("prodid", "-//Otagaisama//otagaisama//JA")
-    calendar.add("version", "2.0")
-    calendar.add_component(event)
-    return calendar.to_ical().decode()
+    """The event for an accepted helper's calendar; its UID is stable per application."""
+    return session_calendar(
+        application.session,
+        uid=f"application-{application.pk}@otagaisama",
+        url=site_url("application_detail", application.pk),
+        cancelled=cancelled,
+    ).decode()
 
 
 def tell_helper(

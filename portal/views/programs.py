@@ -10,10 +10,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
 
 from portal import selectors
+from portal.calendars import session_calendar
 from portal.forms import ProgramFilterForm
 from portal.maps import map_context
 from portal.models import Session
@@ -121,23 +120,12 @@ def session_ics(request, pk: int, session_pk: int):
     """One session as an iCalendar file (カレンダーに追加)."""
     program = selectors.public_program(pk)
     session = get_object_or_404(Session, pk=session_pk, program=program)
-    cal = Calendar()
-    cal.add("prodid", "-//Otagaisama//otagaisama.jp//JA")
-    cal.add("version", "2.0")
-    event = Event()
-    event.add("uid", f"session-{session.pk}@otagaisama")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", session.starts_at)
-    event.add("dtend", session.ends_at)
-    event.add("summary", program.title)
-    url = request.build_absolute_uri(reverse("program_detail", args=[program.pk]))
-    event.add("description", f"{program.summary}\n{url}".strip())
-    place = f"{program.meeting_place} {program.meeting_address}".strip()
-    event.add("location", _("オンライン") if program.is_online else place)
-    if session.status == Session.Status.CANCELLED:
-        event.add("status", "CANCELLED")
-    cal.add_component(event)
-    response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    ics = session_calendar(
+        session,
+        uid=f"session-{session.pk}@otagaisama",
+        url=request.build_absolute_uri(reverse("program_detail", args=[program.pk])),
+    )
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.ics"'
     return response
 

@@ -1,0 +1,36 @@
+"""iCalendar files for sessions: the public カレンダーに追加 and the event an accepted helper gets by email.
+One builder, so both describe a session the same way."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from portal.models import Session
+
+
+def session_calendar(session: Session, *, uid: str, url: str, cancelled: bool = False) -> bytes:
+    """One session as an event. Give the same `uid` for the same event every time: the SEQUENCE grows
+    with each change (moved to the rain date, cancelled), so a calendar app updates the event it
+    already has instead of adding a second one."""
+    program = session.program
+    cancelled = cancelled or session.status == Session.Status.CANCELLED
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", session.starts_at)
+    event.add("dtend", session.ends_at)
+    event.add("summary", program.title)
+    event.add("sequence", int(session.moved_to_rain_date) + int(cancelled))
+    if cancelled:
+        event.add("status", "CANCELLED")
+    place = " ".join(p for p in (program.meeting_place, program.meeting_address) if p)
+    location = _("オンライン") if program.is_online else place
+    if location:
+        event.add("location", location)
+    event.add("description", f"{program.summary}\n{url}".strip())
+    event.add("url", url)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Otagaisama//otagaisama//JA")
+    calendar.add("version", "2.0")
+    calendar.add_component(event)
+    return calendar.to_ical()
