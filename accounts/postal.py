@@ -31,6 +31,11 @@ class PostalAddress:
     city: str
     neighborhood: str
 
+    @property
+    def address(self) -> str:
+        """As an address field is filled: 岐阜県飛騨市古川町殿町."""
+        return f"{self.prefecture}{self.city}{self.neighborhood}"
+
 
 def normalize(value: str) -> str:
     """'５０９４２０１' → '509-4201'; raises ValidationError with a Japanese message when malformed."""

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
@@ -26,6 +27,12 @@ MAX_ATTEMPTS = 8
 
 
 Text = str | Callable[[], str]
+
+
+def site_url(viewname: str, *args) -> str:
+    """An absolute URL for a message: emails are read outside the site, so a path from reverse() alone
+    would not work. Every link put into a notification is built here."""
+    return settings.SITE_URL.rstrip("/") + reverse(viewname, args=args)
 
 
 def render(text: Text) -> str:

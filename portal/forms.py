@@ -45,8 +45,7 @@ def _postal_lookup_attrs(field, address_field: str) -> None:
 
 
 def _address_from_postal(code: str) -> str:
-    found = postal.lookup(code)
-    return f"{found.prefecture}{found.city}{found.neighborhood}"
+    return postal.lookup(code).address
 
 
 class NeedForm(forms.ModelForm):

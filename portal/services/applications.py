@@ -37,10 +37,8 @@ import functools
 import logging
 from datetime import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -48,7 +46,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.permissions import municipality_staff_ids, organization_member_ids
-from notifications.services import Text, notify, render
+from notifications.services import Text, notify, render, site_url
 from portal.calendars import session_calendar
 from portal.models import Application, Session
 from portal.selectors_applications import (
@@ -172,12 +170,6 @@ def transition(
 
 
 # --- notifications ---------------------------------------------------------------------------------
-
-
-def site_url(viewname: str, *args) -> str:
-    """An absolute URL for a message: emails are read outside the site, so a path from reverse() alone
-    would not work. Every link the applications code puts into a notification is built here."""
-    return settings.SITE_URL.rstrip("/") + reverse(viewname, args=args)
 
 
 def when_text(session: Session) -> str:

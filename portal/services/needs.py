@@ -5,9 +5,7 @@ Needs move submitted → in_design (staff start a program: programs.program_crea
 nushi).
 """
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import (
@@ -17,7 +15,7 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import municipality_staff_ids, organization_member_ids
-from notifications.services import notify
+from notifications.services import notify, site_url
 from portal.models import Need
 from portal.services._state import InvalidTransition, record_history, transition
 
@@ -63,7 +61,7 @@ def need_submit(
     need.full_clean()
     need._history_user = created_by
     need.save()
-    url = settings.SITE_URL + reverse("staff_need_detail", args=[need.pk])
+    url = site_url("staff_need_detail", need.pk)
     for staff_id in municipality_staff_ids(need.municipality_id):
         notify(
             recipient_id=staff_id,

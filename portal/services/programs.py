@@ -12,10 +12,8 @@ keeps every version (who, when, what).
 
 import uuid
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from accounts.images import thumbnail_of
 from accounts.models import Organization, User
 from accounts.permissions import municipality_staff_ids, organization_member_ids
-from notifications.services import Text, notify, render
+from notifications.services import Text, notify, render, site_url
 from portal.models import Application, Need, Program, ProgramPhoto, Session
 from portal.services._state import InvalidTransition, transition
 from portal.services.needs import need_mark_published, need_start_design
@@ -63,11 +61,11 @@ def _apply(program: Program, data: dict) -> None:
 
 
 def _preview_url(program: Program) -> str:
-    return settings.SITE_URL + reverse("program_preview", args=[program.pk, program.preview_token])
+    return site_url("program_preview", program.pk, program.preview_token)
 
 
 def _staff_url(program: Program) -> str:
-    return settings.SITE_URL + reverse("staff_program_detail", args=[program.pk])
+    return site_url("staff_program_detail", program.pk)
 
 
 @transaction.atomic
@@ -250,7 +248,7 @@ def program_publish(*, program: Program, by: User) -> Program:
             kind="program_published",
             object_key=f"program:{program.pk}",
             subject=lambda: _("プログラムを公開しました: %(title)s") % {"title": program.title},
-            body=lambda: settings.SITE_URL + reverse("program_detail", args=[program.pk]),
+            body=site_url("program_detail", program.pk),
         )
     return program
 

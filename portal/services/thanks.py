@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.images import process_upload, thumbnail_of
 from accounts.models import User
 from accounts.permissions import municipality_staff_ids, organization_member_ids
-from notifications.services import notify
+from notifications.services import notify, site_url
 from portal.models import (
     ActivityReport,
     ActivityReportPhoto,
@@ -19,7 +19,6 @@ from portal.models import (
     ThankYou,
     ThankYouPhoto,
 )
-from portal.services.applications import site_url
 from portal.services.errors import InvalidTransition, TooLate
 
 

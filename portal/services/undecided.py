@@ -13,10 +13,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from notifications.services import site_url
 from portal.models import Application, Session
 from portal.selectors_applications import decisions_open
 from portal.services._state import InvalidTransition
-from portal.services.applications import site_url, tell_helper, tell_hosts, transition
+from portal.services.applications import tell_helper, tell_hosts, transition
 
 Status = Application.Status
 REMIND_BEFORE = timedelta(hours=24)

@@ -65,11 +65,15 @@ def postal_lookup(request):
         return render(
             request, "portal/needs/_postal.html", {"error": exc.messages[0], "field": field}
         )
-    address = f"{found.prefecture}{found.city}{found.neighborhood}"
     return render(
         request,
         "portal/needs/_postal.html",
-        {"found": found, "address": address, "field": field, "fill": not request.GET.get(field)},
+        {
+            "found": found,
+            "address": found.address,
+            "field": field,
+            "fill": not request.GET.get(field),
+        },
     )
 
 
