@@ -10,7 +10,10 @@ RUN uv sync --frozen --no-dev --python /usr/local/bin/python3.12
 ENV PATH="/app/.venv/bin:$PATH"
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
+# .dockerignore keeps the build machine's .venv, node_modules and built files out of this copy.
 COPY . .
+# The CSS (from frontend/, which is not collected) and the vendored scripts, then the production
+# manifest: collectstatic under DJANGO_DEBUG=0 fails on any file that names a missing one.
 RUN npm run build && python manage.py compilemessages --ignore=.venv --ignore=node_modules \
     && DJANGO_DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
 EXPOSE 8000

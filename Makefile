@@ -16,14 +16,18 @@ MANAGE := $(PYTHON) manage.py
 TEST_DB ?= test_otagaisama
 TEST_REDIS_DB ?= 15
 TEST_BROKER_DB ?= 11
-TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama TEST_DATABASE_NAME=$(TEST_DB) \
+# DATABASE_URL alone would mean production (DEBUG off: HTTPS redirect, manifest static files, a required
+# SECRET_KEY); the suite and the bench ask for the development flags explicitly. pytest-django still runs
+# every test with DEBUG=False, and the bench sets it off itself; tests/test_production_build.py covers
+# the production flags.
+TEST_ENV := DJANGO_DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama TEST_DATABASE_NAME=$(TEST_DB) \
 	REDIS_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) CELERY_TASK_ALWAYS_EAGER=1 \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/$(TEST_BROKER_DB) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 BENCH_DB ?= otagaisama_bench
 # As deployed: web processes enqueue Celery tasks on the Redis broker and return; sending is a worker's
 # job, not the request's (no worker runs during the bench, so queued sends wait in broker db 6).
-BENCH_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) \
+BENCH_ENV := DJANGO_DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) \
 	REDIS_URL=redis://127.0.0.1:6379/12 CELERY_BROKER_URL=redis://127.0.0.1:6379/6 \
 	CELERY_TASK_ALWAYS_EAGER=0
 
@@ -52,7 +56,7 @@ node_modules/.package-lock.json: package-lock.json
 	@command -v npm >/dev/null || { echo "error: npm is needed to build the CSS (apt-get install nodejs npm)" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 
-static/css/app.css: node_modules/.package-lock.json static/src/app.css $(shell find templates portal accounts -name '*.html' -o -name '*.py' 2>/dev/null | grep -v migrations)
+static/css/app.css: node_modules/.package-lock.json frontend/app.css frontend/vendor.mjs $(shell find templates portal accounts -name '*.html' -o -name '*.py' 2>/dev/null | grep -v migrations)
 	npm run --silent build
 
 assets: static/css/app.css

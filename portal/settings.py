@@ -14,7 +14,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# DEBUG is on only when asked (DJANGO_DEBUG=1) or on the embedded default (no DATABASE_URL): a server
+# given a real database but no DJANGO_DEBUG runs with the production flags, never with debug pages.
+DEBUG = env.bool("DJANGO_DEBUG", default=not env.str("DATABASE_URL", default=""))
 
 # A development key only ever used with DEBUG on; production refuses to start without SECRET_KEY.
 SECRET_KEY = env.str("SECRET_KEY", default="") or (
@@ -230,7 +232,7 @@ PHONENUMBER_DEFAULT_REGION = "JP"
 # --- Static and media -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
