@@ -31,7 +31,7 @@ def main(names: list[str]) -> int:
         return 2
     if os.environ.get("BENCH_SKIP_SEED") != "1":
         call_command("migrate", "--noinput", verbosity=0)
-        call_command("seed_demo", "--scale", "large", stdout=sys.stderr)
+        call_command("seed_demo", "--scale", "large", "--with-demo-logins", stdout=sys.stderr)
     import bench
 
     modules = sorted(

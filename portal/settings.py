@@ -23,7 +23,9 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (
     "django-insecure-otagaisama-development-key-never-use-in-production" if DEBUG else ""
 )
 if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG=0")
+    raise environ.ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off (DJANGO_DEBUG=0, or DATABASE_URL without DJANGO_DEBUG=1)"
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -22,6 +22,8 @@ print(json.dumps({
     "broker": s.CELERY_BROKER_URL,
     "debug": s.DEBUG,
     "ssl_redirect": getattr(s, "SECURE_SSL_REDIRECT", False),
+    "static_storage": s.STORAGES["staticfiles"]["BACKEND"],
+    "secure_cookies": s.SESSION_COOKIE_SECURE and s.CSRF_COOKIE_SECURE,
     "line": "allauth.socialaccount.providers.line" in s.INSTALLED_APPS,
     "tz": s.TIME_ZONE, "lang": s.LANGUAGE_CODE,
 }))
@@ -54,7 +56,8 @@ def test_no_variables_is_the_embedded_default():
 
 
 def test_database_and_redis_urls_switch_to_the_real_stack():
-    s = probe({"DATABASE_URL": "postgres://u@db:5432/x", "REDIS_URL": "redis://cache:6379/0"})
+    s = probe({"DATABASE_URL": "postgres://u@db:5432/x", "REDIS_URL": "redis://cache:6379/0",
+               "DJANGO_DEBUG": "1"})  # fmt: skip
     assert s["db"] == "django.db.backends.postgresql"
     assert s["conn_max_age"] == 60 and s["health"] is True
     assert s["cache"] == "django.core.cache.backends.redis.RedisCache"
@@ -83,3 +86,34 @@ def test_production_flags_pass_check_deploy_without_a_warning():
     result = run(production_env(), "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_debug_is_on_only_when_asked_or_on_the_embedded_default():
+    assert probe({})["debug"] is True  # no DATABASE_URL: `make run` on a laptop
+    assert probe({"DJANGO_DEBUG": "1", "DATABASE_URL": "postgres://u@db:5432/x"})["debug"] is True
+    assert probe({**production_env(), "DATABASE_URL": "sqlite:////tmp/x.sqlite3"})["debug"] is False
+
+
+def test_a_database_url_without_django_debug_runs_with_the_production_flags():
+    """A server given its database but no DJANGO_DEBUG must not show debug pages to the public."""
+    env = {"DATABASE_URL": "postgres://u@db:5432/x", "SECRET_KEY": secrets.token_urlsafe(50)}
+    s = probe(env)
+    assert s["debug"] is False and s["ssl_redirect"] is True and s["secure_cookies"] is True
+    assert s["static_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    result = run({"DATABASE_URL": "postgres://u@db:5432/x"}, "-c", PROBE)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_development_flags_serve_static_files_without_collectstatic():
+    s = probe({"DJANGO_DEBUG": "1", "DATABASE_URL": "postgres://u@db:5432/x"})
+    assert s["static_storage"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+    assert s["ssl_redirect"] is False and s["secure_cookies"] is False
+
+
+def test_the_suite_runs_with_the_development_flags_the_makefile_asks_for():
+    """`make test` sets DATABASE_URL, which alone would mean production (manifest storage, HTTPS
+    redirect): the Makefile asks for DJANGO_DEBUG=1, and pytest-django then turns DEBUG off per test."""
+    assert settings.DEBUG is False
+    assert settings.STORAGES["staticfiles"]["BACKEND"].endswith(".StaticFilesStorage")
+    assert not getattr(settings, "SECURE_SSL_REDIRECT", False)

@@ -68,7 +68,7 @@ def check(context, live_server, paths: list[str]) -> dict[str, list[str]]:
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--with-demo-logins", verbosity=0)
     # A program of the demo nushi's own organisation, with a map: every section of the page shows.
     program = Program.objects.filter(
         status=Program.Status.PUBLISHED,

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_small_demo_has_every_state_and_thank_yous_and_consistent_places():
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--with-demo-logins", verbosity=0)
     statuses = set(Application.objects.values_list("status", flat=True))
     assert statuses == set(Application.Status.values)
     assert ThankYou.objects.exists()
@@ -22,5 +22,5 @@ def test_small_demo_has_every_state_and_thank_yous_and_consistent_places():
     )
     assert dict(Session.objects.values_list("pk", "places_taken")) == held
     count = Application.objects.count()
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--with-demo-logins", verbosity=0)
     assert Application.objects.count() == count

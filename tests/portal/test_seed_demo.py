@@ -1,4 +1,5 @@
-"""`seed_demo` (what `make run` calls): idempotent, and the printed logins work, staff with TOTP."""
+"""`seed_demo` (what `make run` calls): idempotent, and the printed logins work, staff with TOTP; with
+DEBUG off (pytest-django's default here) it makes no login with the published password unless told to."""
 
 import time
 
@@ -6,9 +7,10 @@ import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from accounts.models import User
 from portal.demo import people
 
 pytestmark = pytest.mark.django_db
@@ -23,13 +25,13 @@ def row_counts() -> dict[str, int]:
 
 
 def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
-    call_command("seed_demo")
+    call_command("seed_demo", "--with-demo-logins")
     first = row_counts()
     out = capsys.readouterr().out
     for email in (people.HELPER_EMAIL, people.NUSHI_EMAIL, people.STAFF_EMAIL):
         assert email in out
     assert people.DEMO_PASSWORD in out
-    call_command("seed_demo")
+    call_command("seed_demo", "--with-demo-logins")
     assert row_counts() == first
     assert first["accounts.HelperProfile"] > 10 and first["accounts.District"] == 4
 
@@ -42,14 +44,14 @@ def login(client, email):
 
 @pytest.mark.parametrize("email", [people.HELPER_EMAIL, people.NUSHI_EMAIL])
 def test_printed_helper_and_nushi_logins_work(client, email):
-    call_command("seed_demo")
+    call_command("seed_demo", "--with-demo-logins")
     response = login(client, email)
     assert response.redirect_chain[-1][0] == reverse("mypage")
     assert response.status_code == 200
 
 
 def test_printed_staff_login_works_with_the_demo_totp_code(client):
-    call_command("seed_demo")
+    call_command("seed_demo", "--with-demo-logins")
     response = login(client, people.STAFF_EMAIL)
     assert response.redirect_chain[-1][0] == reverse("mfa_authenticate")
     code = format_hotp_value(
@@ -58,3 +60,19 @@ def test_printed_staff_login_works_with_the_demo_totp_code(client):
     response = client.post(reverse("mfa_authenticate"), {"code": code}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("mypage")
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_seed_demo_refuses_the_demo_logins_with_debug_off_and_creates_nothing(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--with-demo-logins") as refused:
+        call_command("seed_demo")
+    assert "DEBUG がオフです" in str(refused.value)
+    assert not User.objects.exists()
+    assert row_counts() == dict.fromkeys(row_counts(), 0)
+
+
+def test_seed_demo_needs_no_flag_with_debug_on_as_make_run_has_it(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    assert User.objects.filter(email=people.STAFF_EMAIL).exists()
+    assert people.DEMO_PASSWORD in capsys.readouterr().out

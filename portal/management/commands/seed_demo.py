@@ -1,17 +1,37 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from portal.demo import applications, people, programs
 
 
 class Command(BaseCommand):
-    help = "Create demo data (idempotent). --scale large adds bulk data for benchmarks."
+    help = (
+        "Create demo data (idempotent). --scale large adds bulk data for benchmarks. The demo accounts "
+        "share a published password and the staff account a fixed TOTP secret: with DEBUG off the "
+        "command refuses unless given --with-demo-logins."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=["small", "large"], default="small")
+        parser.add_argument(
+            "--with-demo-logins",
+            action="store_true",
+            help="create the demo logins even with DEBUG off (a demo or benchmark server only)",
+        )
 
-    def handle(self, *args, scale: str, **options):
+    def handle(self, *args, scale: str, with_demo_logins: bool = False, **options):
+        # Anyone who has read the README could sign in to a server seeded by mistake, as staff too.
+        if not settings.DEBUG and not with_demo_logins:
+            raise CommandError(
+                "DEBUG がオフです。デモデータは公開済みのパスワードと固定の二段階認証キーを持つ"
+                "ログインを作るため、作成しませんでした。デモ用のサーバーでだけ --with-demo-logins を"
+                "付けて実行してください。\n"
+                "DEBUG is off: the demo data would create logins with a published password and a fixed "
+                "TOTP secret, so nothing was created. On a demo server only, run it again with "
+                "--with-demo-logins."
+            )
         started = time.monotonic()
         cast = people.seed_people()
         programs.seed_programs(cast)
