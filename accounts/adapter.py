@@ -1,6 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.db.models import Q
 from django.utils import translation
+
+from accounts.models import User
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,3 +18,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if language in dict(settings.LANGUAGES):
             user.language = language
         return super().save_user(request, user, form, commit=commit)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """A mail to an address that has an account (a password reset, "this address is already
+        registered") is written in that account's language, not in the language of whoever filled in
+        the form, who may be someone else."""
+        language = (
+            User.objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email))
+            .values_list("language", flat=True)
+            .first()
+        )
+        if language not in dict(settings.LANGUAGES):
+            return super().send_mail(template_prefix, email, context)
+        with translation.override(language):
+            return super().send_mail(template_prefix, email, context)

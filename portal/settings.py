@@ -183,9 +183,9 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
-# The foundation issue asks signup to say plainly that an email is taken; enumeration is then possible
-# at signup and reset, which the rate limits below slow down. Revisit with the steering notes.
-ACCOUNT_PREVENT_ENUMERATION = False
+# ACCOUNT_PREVENT_ENUMERATION is left at allauth's default (on): signup with a registered email and a
+# password reset for an unknown one answer exactly as for a new or known one, and the owner of the
+# address is told by email instead (templates/account/email/account_already_exists_*).
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[お互いさま] "

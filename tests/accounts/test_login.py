@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.accounts.factories import PASSWORD, UserFactory
@@ -65,3 +66,17 @@ def test_password_reset_sends_a_link(client, helper, mailoutbox):
     client.post(reverse("account_reset_password"), {"email": helper.email})
     assert len(mailoutbox) == 1
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+def test_password_reset_for_an_unknown_address_answers_as_for_a_known_one(
+    client, helper, mailoutbox
+):
+    """Nobody learns from the reset form whether an address has an account; the unknown address is
+    told (by allauth's unknown-account mail) that it has none, and gets no reset link."""
+    known = client.post(reverse("account_reset_password"), {"email": helper.email})
+    unknown = Client().post(reverse("account_reset_password"), {"email": "nobody@example.jp"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    assert [m.to for m in mailoutbox] == [[helper.email], ["nobody@example.jp"]]
+    assert "/accounts/password/reset/key/" not in mailoutbox[1].body
+    assert "/accounts/signup/" in mailoutbox[1].body

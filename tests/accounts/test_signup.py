@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import HelperProfile, User
@@ -64,11 +65,45 @@ def test_bad_signup_input_explains_in_japanese_and_saves_nothing(client, changes
     assert mail.outbox == []
 
 
-def test_duplicate_email_is_refused_with_a_message(client, helper):
-    response = signup(client, email=helper.email.upper())
-    assert response.status_code == 200
-    assert "このメールアドレスでアカウント登録済みです" in response.content.decode()
+def visible(response, email: str) -> str:
+    """The page as a reader sees it, the address typed in and per-response tokens (CSRF, CSP nonce)
+    taken out."""
+    html = response.content.decode().replace(email, "EMAIL")
+    return re.sub(r'(nonce|value)="[^"]*"', "", html)
+
+
+def test_a_registered_email_gets_the_same_answer_as_a_new_one_and_its_owner_an_email(
+    client, helper
+):
+    """Signup reveals nothing about who has an account: the page is the same "confirmation sent";
+    the owner of the address hears of the attempt by email, and no second account is made."""
+    other = Client()
+    new = signup(other, email="someone.new@example.jp")
+    mail.outbox.clear()
+    profiles = HelperProfile.objects.count()
+    taken = signup(client, email=helper.email.upper())
+    assert taken.status_code == new.status_code == 302
+    assert taken["Location"] == new["Location"] == reverse("account_email_verification_sent")
+    taken_page = visible(client.get(taken["Location"]), helper.email)
+    assert "確認メールを EMAIL へ送信しました" in taken_page
+    assert taken_page == visible(other.get(new["Location"]), "someone.new@example.jp")
     assert User.objects.filter(email__iexact=helper.email).count() == 1
+    assert HelperProfile.objects.count() == profiles
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [helper.email]
+    assert message.subject == "[お互いさま] このメールアドレスはすでに登録されています"
+    assert helper.email in message.body and "/accounts/password/reset/" in message.body
+    assert "confirm-email" not in message.body
+
+
+def test_the_already_registered_email_is_in_the_owners_language(client, helper):
+    helper.language = "en"
+    helper.save(update_fields=["language"])
+    signup(client, email=helper.email)  # the form filled in Japanese, by someone else perhaps
+    (message,) = mail.outbox
+    assert message.subject == "[お互いさま] This email address is already registered"
+    assert "already has an account" in message.body
 
 
 def test_password_similar_to_email_is_refused(client):
