@@ -185,8 +185,8 @@ def message_retry(*, message: OutboxMessage) -> bool:
     Compare-and-set on the failed state, so a row sent or retried meanwhile is left alone; True when
     this call re-queued it."""
     return (
-        OutboxMessage.objects.filter(pk=message.pk, sent_at=None, attempts__gte=MAX_ATTEMPTS).update(
-            attempts=0, claimed_at=None, due_at=timezone.now()
-        )
+        OutboxMessage.objects.filter(
+            pk=message.pk, sent_at=None, attempts__gte=MAX_ATTEMPTS
+        ).update(attempts=0, claimed_at=None, due_at=timezone.now())
         == 1
     )

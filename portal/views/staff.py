@@ -407,5 +407,5 @@ def staff_outbox_retry(request, pk: int):
         outbox_services.failed_messages(_staff_outbox_scope(request.user)), pk=pk
     )
     outbox_services.message_retry(message=message)
-    messages.success(request, _("通知をもう一度送ります。数分後にこの一覧から消えます。"))
+    messages.success(request, _("通知を送信待ちに戻しました。数分以内に送られます。"))
     return redirect("staff_outbox_failures")

@@ -66,9 +66,7 @@ def test_notify_records_the_municipality_the_message_is_about(session, helper):
     application_services.application_submit(helper=helper, session_id=session.pk)
     rows = OutboxMessage.objects.filter(recipient=helper)
     assert rows.count() >= 2  # the acceptance and its reminders
-    assert set(rows.values_list("municipality_id", flat=True)) == {
-        session.program.municipality_id
-    }
+    assert set(rows.values_list("municipality_id", flat=True)) == {session.program.municipality_id}
 
 
 def test_staff_see_the_failed_send_and_send_it_again(client, staff, failed, helper):
@@ -78,7 +76,7 @@ def test_staff_see_the_failed_send_and_send_it_again(client, staff, failed, help
     assert failed.subject in page and helper.email in page and "550 mailbox unavailable" in page
 
     response = client.post(reverse("staff_outbox_retry", args=[failed.pk]), follow=True)
-    assert "もう一度送ります" in response.content.decode()
+    assert "送信待ちに戻しました" in response.content.decode()
     failed.refresh_from_db()
     assert failed.attempts == 0 and failed.claimed_at is None and failed.due_at <= timezone.now()
     assert failed.subject not in response.content.decode()  # off the list: back in the queue

@@ -71,7 +71,9 @@ def assert_calm(response) -> None:
 def test_applying_works_and_the_sweep_sends_later(client, session, helper, redis_down, caplog):
     client.force_login(helper)
     with caplog.at_level(logging.WARNING):
-        response = client.post(reverse("application_apply", args=[session.pk]), {"message": "宜しく"})
+        response = client.post(
+            reverse("application_apply", args=[session.pk]), {"message": "宜しく"}
+        )
     assert response.status_code == 302
     application = Application.objects.get(session=session, helper=helper)
     assert application.status == Application.Status.ACCEPTED and application.message == "宜しく"
@@ -139,7 +141,5 @@ def test_healthz_still_reports_the_outage(client, redis_down):
 
 def test_healthz_is_ok_again_once_redis_answers(client, redis_down, settings):
     assert client.get(reverse("healthz")).status_code == 503
-    settings.CACHES = {
-        "default": {**settings.CACHES["default"], "LOCATION": settings.REDIS_URL}
-    }
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": settings.REDIS_URL}}
     assert client.get(reverse("healthz")).status_code == 200
