@@ -92,3 +92,12 @@ def test_each_row_has_its_own_message_id(staff, other_municipality_staff):
     services.deliver_due()
     assert sorted(message_ids()) == sorted([first.message_id, second.message_id])
     assert first.message_id != second.message_id
+
+
+def test_one_try_ends_well_inside_the_lease(settings):
+    """The lease is what keeps a second worker off a row being sent: a send may not outlast it."""
+    from notifications.tasks import deliver
+
+    lease = services.CLAIM_LEASE.total_seconds()
+    assert 0 < settings.EMAIL_TIMEOUT < lease / 2
+    assert deliver.time_limit < lease / 2
