@@ -5,9 +5,9 @@ from notifications.models import OutboxMessage
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ["kind", "recipient", "subject", "due_at", "sent_at", "attempts"]
-    list_filter = ["kind", "channel"]
-    list_select_related = ["recipient"]
+    list_display = ["kind", "recipient", "municipality", "subject", "due_at", "sent_at", "attempts"]
+    list_filter = ["kind", "channel", "municipality"]
+    list_select_related = ["recipient", "municipality"]
     search_fields = ["recipient__email", "subject", "object_key"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
 

@@ -1,9 +1,14 @@
 """The outbox: every notification is a row written in the same transaction as the change that caused it.
 
-A row is delivered at most once per (recipient, kind, object_key) — the unique constraint makes a second
-write of the same notification a no-op — and eventually: a beat sweep re-claims rows whose send did not
-finish (worker or Redis restart), see notifications.services.deliver_due.
+A row is written at most once per (recipient, kind, object_key) — the unique constraint makes a second
+write of the same notification a no-op — and delivered eventually: a beat sweep re-claims rows whose send
+did not finish (worker or Redis restart), see notifications.services.deliver_due. Delivery is
+at-least-once: a worker killed after the mail server accepted a message, before it recorded `sent_at`,
+leaves a claim that the sweep takes again after the lease, and the message goes out a second time with
+the same Message-ID (OutboxMessage.message_id), so mail clients fold the repeat.
 """
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -18,6 +23,17 @@ class OutboxMessage(models.Model):
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_messages"
+    )
+    # The municipality whose business the message is about, given by the caller of notify() (a helper
+    # belongs to none, so it cannot be derived from the recipient). It scopes the staff page of failed
+    # sends; empty for messages about no municipality (those only superusers see). The foreign key's
+    # index serves that page.
+    municipality = models.ForeignKey(
+        "accounts.Municipality",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     kind = models.CharField(max_length=50)
     # What the message is about, e.g. "need:12" or "application:345:accepted".
@@ -52,3 +68,9 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id}"
+
+    @property
+    def message_id(self) -> str:
+        """The email Message-ID: the same on every try of this row, so a repeat folds in mail clients."""
+        domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+        return f"<outbox-{self.pk}@{domain}>"

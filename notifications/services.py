@@ -3,16 +3,26 @@
 `notify()` is called inside the transaction of the change that causes the message; it enqueues the send
 with `transaction.on_commit`, so a rolled-back change sends nothing. `deliver_due()` is the beat sweep that
 picks up anything the on-commit task did not finish (worker lost, Redis restarted, a failing provider).
+
+Delivery is at-least-once, not exactly-once. A worker claims a row (`_claim`), sends, then records
+`sent_at`; if it dies between the mail server's acceptance and that write, the claim lapses after
+CLAIM_LEASE and the sweep sends the row again. Every try of a row carries the same Message-ID
+(`OutboxMessage.message_id`), so the recipient's mail client folds the repeat. The lease must outlast a
+send: EMAIL_TIMEOUT (settings) and the task's time limit keep one try far shorter than CLAIM_LEASE, so a
+slow send is not taken over by a second worker while it is still running.
+
+A row that fails MAX_ATTEMPTS times stops being retried and is listed for its municipality's staff
+(`failed_messages`), who can put it back in the queue (`message_retry`).
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -49,12 +59,16 @@ def notify(
     body: Text,
     due_at: datetime | None = None,
     ics: str = "",
+    municipality_id: int | None = None,
 ) -> OutboxMessage | None:
     """Write one outbox row unless this (recipient, kind, object) was already written. Returns the row,
     or None when it existed. Must be called inside the caller's transaction.
 
     `subject` and `body` are rendered in the recipient's language (User.language): pass lazy
-    translations (gettext_lazy) or a callable that builds the text, not a string already translated."""
+    translations (gettext_lazy) or a callable that builds the text, not a string already translated.
+
+    `municipality_id` names the municipality the message is about, so that its staff see the row if
+    sending it fails for good."""
     language = (
         User.objects.filter(pk=recipient_id).values_list("language", flat=True).first()
         or settings.LANGUAGE_CODE
@@ -71,16 +85,26 @@ def notify(
                 body=body,
                 ics=ics,
                 due_at=due_at or timezone.now(),
+                municipality_id=municipality_id,
             )
     except IntegrityError:
         return None
     if message.due_at <= timezone.now():
-        from notifications.tasks import (
-            deliver,
-        )  # tasks import services: import here, not at the top
-
-        transaction.on_commit(lambda: deliver.delay(message.pk))
+        # robust: enqueue_delivery already catches a broker outage; anything else it raises must not
+        # turn the caller's committed change into an error page either.
+        transaction.on_commit(lambda: enqueue_delivery(message.pk), robust=True)
     return message
+
+
+def enqueue_delivery(message_id: int) -> None:
+    """Hand a committed row to a worker now. With the broker unreachable the row simply waits for the
+    sweep (deliver_due): PostgreSQL holds the message, the queue is only a shortcut."""
+    from notifications.tasks import deliver  # tasks import services: import here, not at the top
+
+    try:
+        deliver.delay(message_id)
+    except Exception as exc:  # kombu's OperationalError, redis' ConnectionError, a timeout
+        log.warning("outbox %s not queued, the sweep will send it: %r", message_id, exc)
 
 
 def _claim(message_id: int) -> bool:
@@ -112,7 +136,11 @@ def deliver(*, message_id: int) -> bool:
             claimed_at=None,
             due_at=timezone.now() + timedelta(minutes=2**attempts),
         )
-        log.warning("outbox %s failed (attempt %s): %r", message.pk, attempts, exc)
+        if attempts >= MAX_ATTEMPTS:
+            # The sweep stops here; the row waits on the staff page of failed sends.
+            log.error("outbox %s failed %s times, given up: %r", message.pk, attempts, exc)
+        else:
+            log.warning("outbox %s failed (attempt %s): %r", message.pk, attempts, exc)
         return False
     OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now())
     return True
@@ -124,6 +152,7 @@ def _send(message: OutboxMessage) -> None:
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient.email],
+        headers={"Message-ID": message.message_id},
     )
     if message.ics:
         email.attach("event.ics", message.ics, "text/calendar")
@@ -140,3 +169,24 @@ def deliver_due(*, limit: int = 500) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(deliver(message_id=pk) for pk in ids)
+
+
+def failed_messages(municipality_ids: Iterable[int] | None) -> QuerySet[OutboxMessage]:
+    """Rows that used up their attempts and are no longer retried, newest first. `None` means every
+    municipality (superusers), including rows about none."""
+    rows = OutboxMessage.objects.filter(sent_at=None, attempts__gte=MAX_ATTEMPTS)
+    if municipality_ids is not None:
+        rows = rows.filter(municipality_id__in=municipality_ids)
+    return rows.select_related("recipient", "municipality").order_by("-due_at")
+
+
+def message_retry(*, message: OutboxMessage) -> bool:
+    """Put a failed row back in the queue: the next sweep tries it again, MAX_ATTEMPTS more times.
+    Compare-and-set on the failed state, so a row sent or retried meanwhile is left alone; True when
+    this call re-queued it."""
+    return (
+        OutboxMessage.objects.filter(
+            pk=message.pk, sent_at=None, attempts__gte=MAX_ATTEMPTS
+        ).update(attempts=0, claimed_at=None, due_at=timezone.now())
+        == 1
+    )

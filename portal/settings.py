@@ -123,9 +123,13 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: with Redis down, pages are served uncached and rate limits let requests
+            # through (logged), see portal/cache.py. Short socket timeouts so that an unreachable
+            # Redis costs a request at most a second, once per outage window.
+            "BACKEND": "portal.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="otagaisama"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -133,6 +137,11 @@ else:
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+# A request that enqueues a send after its commit must not hang on a broker that is down: give up
+# quickly (the outbox row waits for the sweep, notifications.services.enqueue_delivery).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -262,6 +271,9 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="お互いさま <noreply@otagaisama.example.jp>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds one SMTP exchange may take. It must stay far below the outbox claim's lease
+# (notifications.services.CLAIM_LEASE, 5 minutes), so a slow send is never taken over by a second worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # --- Maps -----------------------------------------------------------------------------------------
 MAP_TILE_URL = env.str(

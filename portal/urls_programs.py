@@ -65,4 +65,8 @@ urlpatterns = [
     path(
         "staff/reports/<int:pk>/publish/", staff.staff_report_publish, name="staff_report_publish"
     ),
+    path("staff/notifications/failed/", staff.staff_outbox_failures, name="staff_outbox_failures"),
+    path(
+        "staff/notifications/<int:pk>/retry/", staff.staff_outbox_retry, name="staff_outbox_retry"
+    ),
 ]

@@ -60,7 +60,7 @@ def test_database_and_redis_urls_switch_to_the_real_stack():
                "DJANGO_DEBUG": "1"})  # fmt: skip
     assert s["db"] == "django.db.backends.postgresql"
     assert s["conn_max_age"] == 60 and s["health"] is True
-    assert s["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert s["cache"] == "portal.cache.FailOpenRedisCache"  # Django's RedisCache, failing open
     assert s["eager"] is False and s["broker"] == "redis://cache:6379/0"
 
 

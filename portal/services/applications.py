@@ -197,6 +197,7 @@ def tell_helper(
     link = site_url("application_detail", application.pk)
     notify(
         recipient_id=application.helper_id,
+        municipality_id=session.program.municipality_id,
         kind=kind,
         object_key=f"application:{application.pk}",
         subject=subject,
@@ -215,6 +216,7 @@ def tell_hosts(session: Session, *, kind: str, object_key: str, subject: Text, b
     for user_id in sorted(recipients):
         notify(
             recipient_id=user_id,
+            municipality_id=program.municipality_id,
             kind=kind,
             object_key=object_key,
             subject=subject,

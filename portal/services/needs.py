@@ -65,6 +65,7 @@ def need_submit(
     for staff_id in municipality_staff_ids(need.municipality_id):
         notify(
             recipient_id=staff_id,
+            municipality_id=need.municipality_id,
             kind="need_submitted",
             object_key=f"need:{need.pk}",
             subject=lambda: _("新しい困りごと: %(title)s") % {"title": need.title},
@@ -135,6 +136,7 @@ def need_reject(*, need: Need, by: User, reason: str) -> Need:
     for member_id in organization_member_ids(need.nushi_id):
         notify(
             recipient_id=member_id,
+            municipality_id=need.municipality_id,
             kind="need_rejected",
             object_key=f"need:{need.pk}",
             subject=lambda: _("ご相談「%(title)s」について") % {"title": need.title},

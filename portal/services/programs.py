@@ -130,6 +130,7 @@ def program_send_to_nushi(*, program: Program, by: User) -> Program:
     for member_id in organization_member_ids(program.nushi_id):
         notify(
             recipient_id=member_id,
+            municipality_id=program.municipality_id,
             kind="program_confirm_request",
             object_key=f"program:{program.pk}:{program.preview_token}",
             subject=lambda: _("プログラム案の確認のお願い: %(title)s") % {"title": program.title},
@@ -148,6 +149,7 @@ def _tell_staff(program: Program, *, kind: str, subject: Text, body: Text) -> No
     for staff_id in municipality_staff_ids(program.municipality_id):
         notify(
             recipient_id=staff_id,
+            municipality_id=program.municipality_id,
             kind=kind,
             object_key=f"program:{program.pk}:{program.preview_token}",
             subject=subject,
@@ -214,6 +216,7 @@ def program_reject(*, program: Program, by: User, reason: str) -> Program:
     for member_id in organization_member_ids(program.nushi_id):
         notify(
             recipient_id=member_id,
+            municipality_id=program.municipality_id,
             kind="program_rejected",
             object_key=f"program:{program.pk}",
             subject=lambda: _("プログラム案「%(title)s」について") % {"title": program.title},
@@ -245,6 +248,7 @@ def program_publish(*, program: Program, by: User) -> Program:
     for member_id in organization_member_ids(program.nushi_id):
         notify(
             recipient_id=member_id,
+            municipality_id=program.municipality_id,
             kind="program_published",
             object_key=f"program:{program.pk}",
             subject=lambda: _("プログラムを公開しました: %(title)s") % {"title": program.title},
@@ -291,6 +295,7 @@ def program_cancel(*, program: Program, by: User, reason: str) -> Program:
     for helper_id in helper_ids:
         notify(
             recipient_id=helper_id,
+            municipality_id=program.municipality_id,
             kind="program_cancelled",
             object_key=f"program:{program.pk}",
             subject=lambda: _("中止のお知らせ: %(title)s") % {"title": program.title},

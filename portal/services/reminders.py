@@ -76,6 +76,7 @@ def reminders_plan(application: Application, *, link: str = "", now: datetime | 
             continue
         row = notify(
             recipient_id=application.helper_id,
+            municipality_id=session.program.municipality_id,
             kind=kind,
             object_key=f"{_key_prefix(application.pk)}{start_key}",
             subject=subjects[kind],

@@ -61,6 +61,7 @@ def session_cancel(*, session_id: int, actor: User, reason: str = "") -> int:
             )
             notify(
                 recipient_id=application.helper_id,
+                municipality_id=session.program.municipality_id,
                 kind="session_cancelled",
                 object_key=f"application:{app_id}",
                 subject=lambda: _("開催中止のお知らせ"),
@@ -120,6 +121,7 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
                 released += 1
                 notify(
                     recipient_id=application.helper_id,
+                    municipality_id=session.program.municipality_id,
                     kind="session_moved_released",
                     object_key=f"application:{application.pk}",
                     subject=lambda: _("予備日への変更のお知らせ（参加取消）"),
@@ -141,6 +143,7 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
             reminders_plan(application, link=link)
             notify(
                 recipient_id=application.helper_id,
+                municipality_id=session.program.municipality_id,
                 kind="session_moved",
                 object_key=f"application:{application.pk}",
                 subject=lambda: _("予備日に変更になりました"),

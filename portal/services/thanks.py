@@ -39,6 +39,7 @@ def session_message_post(*, session: Session, author: User, body: str) -> Sessio
         for user_id in sorted(recipients):
             notify(
                 recipient_id=user_id,
+                municipality_id=program.municipality_id,
                 kind="session_message",
                 object_key=f"session_message:{message.pk}",
                 subject=lambda: _("「%(title)s」に新しいメッセージ") % {"title": program.title},
@@ -63,6 +64,7 @@ def thank_you_send(*, session: Session, author: User, body: str, photos=()) -> T
         ):
             notify(
                 recipient_id=application.helper_id,
+                municipality_id=session.program.municipality_id,
                 kind="thank_you",
                 object_key=f"thank_you:{thank_you.pk}",
                 subject=lambda: (

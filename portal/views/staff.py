@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import scope_to_staff, staff_municipality_ids, staff_required
+from notifications import services as outbox_services
 from portal import maps, selectors
 from portal.forms import (
     NeedForm,
@@ -383,3 +384,28 @@ def staff_report_publish(request, pk: int):
     else:
         messages.success(request, _("活動レポートの公開状態を変更しました。"))
     return redirect("staff_report_detail", pk=report.pk)
+
+
+def _staff_outbox_scope(user) -> set[int] | None:
+    """The municipalities whose failed sends this staff member sees; None for superusers (all, and
+    the messages about no municipality)."""
+    return None if user.is_superuser else staff_municipality_ids(user)
+
+
+@staff_required
+def staff_outbox_failures(request):
+    """Notifications that could not be sent after every try, for the staff of the municipality they are
+    about. Queries: the staff member's municipalities (1), the rows with their recipients (1)."""
+    rows = list(outbox_services.failed_messages(_staff_outbox_scope(request.user))[:200])
+    return render(request, "portal/staff/outbox_failures.html", {"rows": rows})
+
+
+@staff_required
+@require_POST
+def staff_outbox_retry(request, pk: int):
+    message = get_object_or_404(
+        outbox_services.failed_messages(_staff_outbox_scope(request.user)), pk=pk
+    )
+    outbox_services.message_retry(message=message)
+    messages.success(request, _("通知を送信待ちに戻しました。数分以内に送られます。"))
+    return redirect("staff_outbox_failures")

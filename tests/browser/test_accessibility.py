@@ -8,9 +8,12 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Browser
 
 from accounts.models import User
+from notifications.models import OutboxMessage
+from notifications.services import MAX_ATTEMPTS
 from portal.demo import people
 from portal.models import ActivityReport, Application, Program, Session
 
@@ -126,12 +129,19 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
 
 def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
     program = demo["program"]
+    # A notification that failed every try, so the failed-sends page shows its table.
+    OutboxMessage.objects.create(
+        recipient=User.objects.get(email=people.STAFF_EMAIL), kind="test", object_key="a11y",
+        subject="件名", body="本文", due_at=timezone.now(), attempts=MAX_ATTEMPTS,
+        last_error="SMTPRecipientsRefused", municipality_id=program.municipality_id,
+    )  # fmt: skip
     paths = [
         "/staff/",
         "/staff/needs/new/",
         f"/staff/programs/{program.pk}/",
         f"/staff/programs/{program.pk}/edit/",
         f"/sessions/{demo['session'].pk}/checkin/",
+        "/staff/notifications/failed/",
     ]
     found = check(context_for(browser, live_server, people.STAFF_EMAIL), live_server, paths)
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

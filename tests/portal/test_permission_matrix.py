@@ -10,6 +10,8 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from notifications.models import OutboxMessage
+from notifications.services import MAX_ATTEMPTS
 from portal.models import ActivityReport, ProgramPhoto
 from tests.portal.factories import ApplicationFactory, NeedFactory, ProgramFactory, SessionFactory
 
@@ -65,6 +67,8 @@ ROUTES = {
     "staff_report_create": (PRIVATE, lambda w: {"pk": w["program"].pk}),
     "staff_report_detail": (PRIVATE, lambda w: {"pk": w["draft_report"].pk}),
     "staff_report_publish": (PRIVATE, lambda w: {"pk": w["draft_report"].pk}),
+    "staff_outbox_failures": (STAFF, lambda w: {}),
+    "staff_outbox_retry": (PRIVATE, lambda w: {"pk": w["failed_message"].pk}),
     "application_detail": (PRIVATE, lambda w: {"pk": w["application"].pk}),
     "application_cancel": (PRIVATE, lambda w: {"pk": w["application"].pk}),
     "application_qr": (PRIVATE, lambda w: {"pk": w["application"].pk}),
@@ -126,10 +130,17 @@ def world(municipality, organization, nushi, helper):
     )
     draft_report = ActivityReport.objects.create(program=program, title="下書き", body="…")
     need = NeedFactory(municipality=municipality, nushi=organization)
+    # A notification about this municipality's program that could not be sent after every try.
+    failed_message = OutboxMessage.objects.create(
+        recipient=helper, kind="program_cancelled", object_key=f"program:{program.pk}",
+        subject=program.title, body="…", due_at=now, attempts=MAX_ATTEMPTS,
+        last_error="SMTPRecipientsRefused", municipality=municipality,
+    )  # fmt: skip
     return {
         "program": program, "session": session, "past_session": past_session,
         "application": application, "attended": attended, "draft": draft, "photo": photo,
         "report": report, "draft_report": draft_report, "need": need,
+        "failed_message": failed_message,
     }  # fmt: skip
 
 
@@ -180,6 +191,7 @@ def test_the_matrix_rows_open_for_those_they_belong_to(client, world, nushi, sta
         "need_detail": nushi, "program_preview": nushi, "staff_program_detail": staff,
         "staff_report_detail": staff, "application_detail": helper, "application_qr": helper,
         "application_certificate": helper, "session_roster": nushi, "session_messages": helper,
+        "staff_outbox_failures": staff,
     }  # fmt: skip
     for name, user in owners.items():
         client.force_login(user)
