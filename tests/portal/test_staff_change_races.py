@@ -73,8 +73,14 @@ def test_race_accepts_a_helper_into_a_cancelled_session_without_the_status_guard
         assert_invariants()
 
 
-@pytest.mark.parametrize("how", ["session", "program"])
-def test_a_helper_applying_while_staff_cancel_is_refused(monkeypatch, session, staff, how):
+@pytest.mark.parametrize(
+    ("how", "acceptance_mode"),
+    [("session", "first_come"), ("program", "first_come"), ("session", "selection")],
+)
+def test_a_helper_applying_while_staff_cancel_is_refused(
+    monkeypatch, session, staff, how, acceptance_mode
+):
+    Session.objects.filter(pk=session.pk).update(acceptance_mode=acceptance_mode)
     pause = Pause()
     pause_after(monkeypatch, services, "eligibility_problems", pause)
     helper = make_helpers(1)[0]
