@@ -76,6 +76,7 @@ from portal.services.reminders import reminders_plan
 log = logging.getLogger(__name__)
 Status = Application.Status
 
+
 def _retrying(fn):
     """Run a service again (at most 3 times) when PostgreSQL aborts it as a deadlock victim."""
 

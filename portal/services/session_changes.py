@@ -223,4 +223,3 @@ def reschedule_locked_session(
             ics=session_ics(application) if application.status == Status.ACCEPTED else "",
         )
     return session
-

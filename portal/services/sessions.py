@@ -132,9 +132,7 @@ def session_update(*, session: Session, by: User, data: dict) -> Session:
         or locked.program.status not in OPEN_PROGRAM_STATES
     ):
         raise InvalidTransition(_("この開催日は変更できません。"))
-    before = Session(
-        starts_at=locked.starts_at, ends_at=locked.ends_at, capacity=locked.capacity
-    )
+    before = Session(starts_at=locked.starts_at, ends_at=locked.ends_at, capacity=locked.capacity)
     values = {k: getattr(locked, k) for k in SESSION_FIELDS}
     values.update({k: v for k, v in data.items() if k in SESSION_FIELDS})
     _check(values, places_taken=locked.places_taken)

@@ -124,7 +124,9 @@ def interleave(first: Callable, second: Callable, pause: Pause) -> tuple[dict, d
                 row = cursor.fetchone()
             blocked = row is not None and row[0] == "Lock"
         if not blocked:
-            time.sleep(0.005)  # polling a state, not waiting for one: the outcome does not depend on it
+            time.sleep(
+                0.005
+            )  # polling a state, not waiting for one: the outcome does not depend on it
     outcomes[1]["blocked"] = blocked
     pause.resume.set()
     t1.join(60)
@@ -161,7 +163,11 @@ def assert_invariants(sessions=None) -> None:
     assert not cancelled.exclude(places_taken=0).exists(), "a cancelled session holds places"
     live = Application.objects.filter(
         session__in=cancelled,
-        status__in=(*Application.HOLDS_PLACE, Application.Status.APPLIED, Application.Status.WAITLISTED),
+        status__in=(
+            *Application.HOLDS_PLACE,
+            Application.Status.APPLIED,
+            Application.Status.WAITLISTED,
+        ),
     )
     assert not live.exists(), "a cancelled session still has open applications"
     # Pending reminders: object_key "application:<id>@<local start, YYYYmmddHHMM>" (reminders.py).

@@ -127,7 +127,7 @@ def test_race_overbooks_when_the_capacity_guard_is_bypassed(monkeypatch):
     assert Application.objects.filter(session=session, status=Status.ACCEPTED).count() == 3
     session.refresh_from_db()
     assert session.places_taken == 1  # lost updates
-    with pytest.raises(AssertionError, match="drifted|overbooked"):
+    with pytest.raises(AssertionError, match=r"drifted|overbooked"):
         assert_invariants([session])
 
 
@@ -182,7 +182,9 @@ def test_race_strands_a_freed_place_without_the_share_lock_or_the_cancellation_l
         monkeypatch.setattr(services, "share_lock_session", lambda session_id: None)
     else:  # application_cancel reads the session without locking it
         monkeypatch.setattr(
-            services, "lock_session", lambda pk: Session.objects.select_related("program").get(pk=pk)
+            services,
+            "lock_session",
+            lambda pk: Session.objects.select_related("program").get(pk=pk),
         )
     session, waiting, cancelled = _waitlisting_while_a_place_is_freed(monkeypatch)
     assert not cancelled["blocked"]

@@ -29,7 +29,10 @@ def test_raising_the_capacity_offers_the_places_to_the_waitlist_in_order(session
     sessions.session_update(session=session, by=staff, data={"capacity": 4})
     assert _statuses(apps) == ["accepted"] * 4 + ["waitlisted"]
     promoted = OutboxMessage.objects.filter(kind="application_promoted")
-    assert set(promoted.values_list("recipient_id", flat=True)) == {apps[2].helper_id, apps[3].helper_id}
+    assert set(promoted.values_list("recipient_id", flat=True)) == {
+        apps[2].helper_id,
+        apps[3].helper_id,
+    }
     session.refresh_from_db()
     assert session.places_taken == 4
     assert_invariants()
@@ -49,9 +52,10 @@ def test_new_times_move_reminders_and_calendars_and_tell_everyone(session, staff
     session.refresh_from_db()
     assert session.times_changed == 1
     # Reminders for the new start only (assert_invariants checks their start key).
-    assert OutboxMessage.objects.filter(
-        recipient=a, kind__in=reminders.KINDS, sent_at=None
-    ).count() == 2
+    assert (
+        OutboxMessage.objects.filter(recipient=a, kind__in=reminders.KINDS, sent_at=None).count()
+        == 2
+    )
     assert_invariants()
     told = OutboxMessage.objects.get(recipient=a, kind="session_moved")
     event = Calendar.from_ical(told.ics).walk("VEVENT")[0]

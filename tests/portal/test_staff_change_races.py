@@ -175,7 +175,7 @@ def test_race_double_books_a_helper_when_apply_decides_on_the_stale_row(
         pause,
     )
     assert applied["result"].status == Status.ACCEPTED
-    with pytest.raises(AssertionError, match="overlapping|another start"):
+    with pytest.raises(AssertionError, match=r"overlapping|another start"):
         assert_invariants()
 
 
@@ -218,6 +218,53 @@ def test_a_helper_accepted_before_the_move_is_moved_with_the_roster(
     assert application.status == Status.ACCEPTED
     assert OutboxMessage.objects.filter(recipient=helper, kind="session_moved").exists()
     assert_invariants()  # its reminders follow the new start
+
+
+def _accept_while_moving(monkeypatch, session, staff, nushi, busy_helper):
+    """The nushi takes a waitlisted helper (busy elsewhere at the rain date) just as staff move the
+    session to its rain date; the accept stops right after its read of the session."""
+    Session.objects.filter(pk=session.pk).update(capacity=1)
+    services.application_submit(helper=make_helpers(1)[0], session_id=session.pk)
+    waiting = services.application_submit(helper=busy_helper, session_id=session.pk)
+    assert waiting.status == Status.WAITLISTED
+    Session.objects.filter(pk=session.pk).update(capacity=2)
+    pause = Pause()
+    pause_after(monkeypatch, services, "lock_session", pause)
+    return interleave(
+        lambda: services.application_accept(application_id=waiting.pk, actor=nushi),
+        _move("rain_date", session, staff),
+        pause,
+    )
+
+
+def test_race_double_books_when_accept_reads_the_session_without_locking_it(
+    monkeypatch, session, staff, nushi, busy_on_the_rain_date
+):
+    monkeypatch.setattr(
+        services, "lock_session", lambda pk: Session.objects.select_related("program").get(pk=pk)
+    )
+    accepted, moved = _accept_while_moving(
+        monkeypatch, session, staff, nushi, busy_on_the_rain_date
+    )
+    assert accepted["result"].status == Status.ACCEPTED and not moved["blocked"]
+    with pytest.raises(AssertionError, match="overlapping"):
+        assert_invariants()
+
+
+def test_accept_locks_the_session_so_the_move_sees_the_acceptance(
+    monkeypatch, session, staff, nushi, busy_on_the_rain_date
+):
+    accepted, moved = _accept_while_moving(
+        monkeypatch, session, staff, nushi, busy_on_the_rain_date
+    )
+    assert moved["blocked"] and "error" not in accepted and "error" not in moved
+    # Accepted for the first date, then released by the move, since it overlaps their other place.
+    application = Application.objects.get(pk=accepted["result"].pk)
+    assert application.status == Status.CANCELLED
+    assert OutboxMessage.objects.filter(
+        recipient=busy_on_the_rain_date, kind="session_moved_released"
+    ).exists()
+    assert_invariants()
 
 
 # --- check-in, attendance marks and cancellation while the session is being closed ----------------
