@@ -382,7 +382,8 @@ def application_cancel(
 ) -> Application:
     """Cancel an application until the session starts. A held place is freed and the waitlist promoted
     in the same transaction. Within LATE_CANCELLATION_WINDOW of the start the cancellation is flagged as
-    late and the nushi and staff are told (not after a move to the rain date: then releasing is expected)."""
+    late and the nushi and staff are told (not once its times changed, by the rain date or an edit: then
+    releasing is expected)."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session_id = Application.objects.values_list("session_id", flat=True).get(pk=application_id)
@@ -396,7 +397,7 @@ def application_cancel(
         held = application.status in Application.HOLDS_PLACE
         late = (
             held
-            and not session.moved_to_rain_date
+            and not session.times_changed  # moved (rain date, new times): releasing is expected
             and now >= session.starts_at - LATE_CANCELLATION_WINDOW
         )
         application = transition(

@@ -236,6 +236,8 @@ def test_race_double_books_a_helper_when_the_helper_lock_is_bypassed(monkeypatch
         lambda s: services.application_submit(helper=helper, session_id=s.pk), sessions
     )
     assert Application.objects.filter(helper=helper, status=Status.ACCEPTED).count() > 1
+    with pytest.raises(AssertionError, match="overlapping"):
+        assert_invariants(sessions)
 
 
 def test_helper_lock_prevents_double_booking_overlapping_sessions():

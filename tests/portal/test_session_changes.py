@@ -131,3 +131,19 @@ def test_cancelling_gives_back_exactly_the_places_held(session, staff):
     session.refresh_from_db()
     assert (session.status, session.places_taken) == (Session.Status.CANCELLED, 0)
     assert_invariants()
+
+
+def test_withdrawing_after_new_times_is_never_flagged_late(session, staff):
+    helper = make_helpers(1)[0]
+    application = services.application_submit(helper=helper, session_id=session.pk)
+    new_start = session.starts_at + timedelta(days=1)
+    sessions.session_update(
+        session=session,
+        by=staff,
+        data={"starts_at": new_start, "ends_at": new_start + timedelta(hours=2)},
+    )
+    services.application_cancel(
+        application_id=application.pk, actor=helper, now=new_start - timedelta(hours=2)
+    )
+    assert Application.objects.get(pk=application.pk).late_cancellation is False
+    assert not OutboxMessage.objects.filter(kind="late_cancellation").exists()
