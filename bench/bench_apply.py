@@ -345,13 +345,38 @@ def apply_burst() -> dict:
     return line
 
 
+def _take_place_with_row_lock(session_id: int) -> bool:
+    """The alternative to the service's conditional UPDATE, kept here for the comparison only: lock the
+    row (SELECT ... FOR UPDATE), compare in Python, then write. Same conditions as the service's."""
+    from django.db.models import F
+
+    from portal.models import Session
+
+    row = (
+        Session.objects.select_for_update()
+        .only("capacity", "places_taken", "status", "starts_at")
+        .get(pk=session_id)
+    )
+    if (
+        row.places_taken >= row.capacity
+        or row.status != Session.Status.SCHEDULED
+        or row.starts_at <= timezone.now()
+    ):
+        return False
+    Session.objects.filter(pk=session_id).update(places_taken=F("places_taken") + 1)
+    return True
+
+
 def _race(program, strategy: str, rounds: int, day: int, helpers, threads: int = 8):
-    """`rounds` rounds of len(helpers) concurrent service calls on a fresh 10-place session each."""
+    """`rounds` rounds of len(helpers) concurrent service calls on a fresh 10-place session each.
+    `strategy`: "conditional" (the service as it is) or "lock" (_take_place_with_row_lock swapped in)."""
     from portal.services import applications as services
 
     session_ids = _sessions(program, day, rounds)
     elapsed = 0.0
-    services.capacity_strategy = strategy
+    production = services.take_place
+    if strategy == "lock":
+        services.take_place = _take_place_with_row_lock
     try:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             for session_id in session_ids:
@@ -380,7 +405,7 @@ def _race(program, strategy: str, rounds: int, day: int, helpers, threads: int =
 
             list(pool.map(lambda _: close(), range(threads)))
     finally:
-        services.capacity_strategy = "conditional"
+        services.take_place = production
     written = _written(session_ids)
     if written != rounds * len(helpers):
         raise BenchError(f"apply_race: {written} of {rounds * len(helpers)} written")

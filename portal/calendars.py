@@ -10,7 +10,7 @@ from portal.models import Session
 
 def session_calendar(session: Session, *, uid: str, url: str, cancelled: bool = False) -> bytes:
     """One session as an event. Give the same `uid` for the same event every time: the SEQUENCE grows
-    with each change (moved to the rain date, cancelled), so a calendar app updates the event it
+    with each change (new times, the rain date, cancelled), so a calendar app updates the event it
     already has instead of adding a second one."""
     program = session.program
     cancelled = cancelled or session.status == Session.Status.CANCELLED
@@ -20,7 +20,7 @@ def session_calendar(session: Session, *, uid: str, url: str, cancelled: bool = 
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
     event.add("summary", program.title)
-    event.add("sequence", int(session.moved_to_rain_date) + int(cancelled))
+    event.add("sequence", session.times_changed + int(cancelled))
     if cancelled:
         event.add("status", "CANCELLED")
     place = " ".join(p for p in (program.meeting_place, program.meeting_address) if p)

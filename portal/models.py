@@ -260,6 +260,9 @@ class Session(models.Model):
     rain_starts_at = models.DateTimeField(_("予備日の開始"), null=True, blank=True)
     rain_ends_at = models.DateTimeField(_("予備日の終了"), null=True, blank=True)
     moved_to_rain_date = models.BooleanField(_("予備日に変更済み"), default=False)
+    # How many times the session's times changed after it was created (the rain date, an edit): the
+    # helpers' calendar events carry it as their SEQUENCE, so each change replaces the event.
+    times_changed = models.PositiveIntegerField(_("日時の変更回数"), default=0)
     acceptance_mode = models.CharField(
         _("受付方法"),
         max_length=20,

@@ -5,14 +5,26 @@ Capacity (pretix's rules, STYLE.md):
   these services (and attendance / session_changes), in the same transaction as the application rows, and
   the CHECK `portal_session_places_within_capacity` refuses any write that would overbook.
 - Taking a place is one conditional UPDATE (`... SET places_taken = places_taken + 1 WHERE places_taken <
-  capacity`). Under READ COMMITTED PostgreSQL re-evaluates the WHERE after waiting for a concurrent writer
-  of the same row, so two transactions can never both take the last place; the row lock the UPDATE takes
-  is held to commit. `make bench` (apply_race) measured it against an explicit SELECT ... FOR UPDATE;
-  `capacity_strategy` keeps both for that measurement (and "unguarded" for the concurrency pair's
-  demonstration of the race). On the 2-core bench machine (2026-11, 1,000 for 10 places, 8 threads in
-  one process) both ran at ~42-44 applications/s: the Python side, not the row, is the bottleneck
-  there, so the 3-5x of STYLE.md did not show. The conditional UPDATE stays: one statement instead of
-  two, and no lock at all on the waitlist path's first look.
+  capacity AND status = 'scheduled' AND starts_at > now`). Under READ COMMITTED PostgreSQL re-evaluates
+  the WHERE after waiting for a concurrent writer of the same row, so two transactions can never both take
+  the last place, nor a place of a session staff cancelled meanwhile; the row lock the UPDATE takes is
+  held to commit. `make bench` (apply_race) measured it against an explicit SELECT ... FOR UPDATE (the
+  variant now lives in bench/bench_apply.py): on the 2-core bench machine (2026-11, 1,000 for 10 places, 8
+  threads in one process) both ran at ~42-44 applications/s: the Python side, not the row, is the
+  bottleneck there, so the 3-5x of STYLE.md did not show. The conditional UPDATE stays: one statement
+  instead of two, and no lock at all on the waitlist path's first look.
+- Nothing read before that lock decides: the first look at the session (eligibility, for messages
+  people can read) may be stale by the time the place is taken, because staff may have moved the session
+  (rain date, new times) meanwhile. Once this transaction holds the session row (the UPDATE's lock, or
+  the shared lock below), the session is read again (`_session_now`) and that row decides the overlap
+  check, the reminders and the .ics. A session change locks the row FOR UPDATE, so it either committed
+  before (and the second read sees it) or waits for this commit (and then sees the new application).
+  Re-reading after the UPDATE was chosen over locking the row (FOR UPDATE) before deciding: it adds one
+  primary-key SELECT, and concurrent applicants still never queue on an exclusive lock. apply_race,
+  2026-12, 3 rounds of 1,000 for 10 places on the shared 2-core machine: conditional UPDATE + re-read
+  47 applications/s (raw-SQL floor 243/s), row lock 25/s; the code before the re-read and the status
+  check, same conditions: 52/s (floor 287/s), row lock 31/s. Against its floor the re-read is within
+  the noise (5.2x vs 5.6x the floor); the row lock costs ~1.9x either way.
 - When the session looks full, the waitlist path takes a shared lock on the session row (SELECT ... FOR
   KEY SHARE) before writing the waitlisted row, and holds it to commit. A cancellation locks the row FOR
   UPDATE before freeing a place, so it waits until every waitlisting transaction in flight has committed
@@ -68,10 +80,6 @@ from portal.services.reminders import reminders_plan
 log = logging.getLogger(__name__)
 Status = Application.Status
 
-# "conditional" (production), "lock" (SELECT ... FOR UPDATE then count; for the benchmark) or
-# "unguarded" (read, compare in Python, write back: the race the concurrency-pair test demonstrates).
-capacity_strategy = "conditional"
-
 
 def _retrying(fn):
     """Run a service again (at most 3 times) when PostgreSQL aborts it as a deadlock victim."""
@@ -94,25 +102,15 @@ def _retrying(fn):
 
 
 def take_place(session_id: int) -> bool:
-    """Take one place of the session if one is left; True when taken. Call inside a transaction."""
-    if capacity_strategy == "lock":
-        row = (
-            Session.objects.select_for_update().only("capacity", "places_taken").get(pk=session_id)
-        )
-        if row.places_taken >= row.capacity:
-            return False
-        Session.objects.filter(pk=session_id).update(places_taken=F("places_taken") + 1)
-        return True
-    if capacity_strategy == "unguarded":
-        row = Session.objects.only("capacity", "places_taken").get(pk=session_id)
-        if row.places_taken >= row.capacity:
-            return False
-        Session.objects.filter(pk=session_id).update(places_taken=row.places_taken + 1)
-        return True
+    """Take one place of the session if it is still scheduled, not started and not full; True when
+    taken. Call inside a transaction: the row stays locked (FOR NO KEY UPDATE) until it commits."""
     return (
-        Session.objects.filter(pk=session_id, places_taken__lt=F("capacity")).update(
-            places_taken=F("places_taken") + 1
-        )
+        Session.objects.filter(
+            pk=session_id,
+            status=Session.Status.SCHEDULED,
+            starts_at__gt=timezone.now(),
+            places_taken__lt=F("capacity"),
+        ).update(places_taken=F("places_taken") + 1)
         == 1
     )
 
@@ -137,6 +135,19 @@ def share_lock_session(session_id: int) -> None:
     with connection.cursor() as cursor:
         # The ORM has no FOR KEY SHARE; the table name is ours, the id a parameter.
         cursor.execute("SELECT id FROM portal_session WHERE id = %s FOR KEY SHARE", [session_id])
+
+
+def _session_now(session_id: int) -> Session:
+    """The session as it is now. Call once this transaction holds the session row (taken a place, or
+    share_lock_session): from then on nobody can cancel or move it before this commit."""
+    return Session.objects.select_related("program__municipality").get(pk=session_id)
+
+
+def _refuse_unless_open(session: Session) -> None:
+    """The session (read under the lock) must still take applications: staff may have cancelled it
+    while this request waited."""
+    if session.status != Session.Status.SCHEDULED or timezone.now() >= session.starts_at:
+        raise NotEligible([Problem("not_open", _("この日程は募集していません。"))])
 
 
 def lock_helper(helper_id: int) -> None:
@@ -239,20 +250,25 @@ def application_submit(*, helper: User, session_id: int, message: str = "") -> A
     """Apply for a session. First come: accepted while places remain, then waitlisted. Selection: applied,
     waiting for the nushi or staff. Raises NotEligible with every reason, or Overlap."""
     with transaction.atomic(durable=True):
+        # A first look, unlocked: every reason that can be explained at once. What it saw may change
+        # while this waits for the row (see the module docstring), so nothing below decides on it.
         session = Session.objects.select_related("program__municipality").get(pk=session_id)
         problems = eligibility_problems(helper=helper, session=session)
         if problems:
             raise NotEligible(problems)
-        if session.acceptance_mode == Session.AcceptanceMode.SELECTION:
-            status = Status.APPLIED
-        elif take_place(session.pk):
+        if session.acceptance_mode != Session.AcceptanceMode.SELECTION and take_place(session_id):
+            session = _session_now(session_id)
             _accept_under_lock(session, helper.pk)
             status = Status.ACCEPTED
         else:
-            if capacity_strategy != "unguarded":
-                # Wait for cancellations in flight (see the module docstring), then look once more.
-                share_lock_session(session.pk)
-            if take_place(session.pk):
+            # Full, cancelled or a selection: wait for cancellations and session changes in flight
+            # (see the module docstring), then look once more at the session as it is now.
+            share_lock_session(session_id)
+            session = _session_now(session_id)
+            _refuse_unless_open(session)
+            if session.acceptance_mode == Session.AcceptanceMode.SELECTION:
+                status = Status.APPLIED
+            elif take_place(session_id):
                 _accept_under_lock(session, helper.pk)
                 status = Status.ACCEPTED
             else:
@@ -308,8 +324,10 @@ def application_accept(
     """The nushi or staff accept an applied (or waitlisted) helper. SessionFull / Overlap / TooLate."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        application = Application.objects.select_related("session").get(pk=application_id)
-        session = application.session
+        session_id = Application.objects.values_list("session_id", flat=True).get(pk=application_id)
+        # Decide on the session as it is now (staff may be cancelling or moving it): lock it first.
+        session = lock_session(session_id)
+        application = Application.objects.get(pk=application_id)
         _check_decision_time(session, now)
         if application.status not in (Status.APPLIED, Status.WAITLISTED):
             raise InvalidTransition
@@ -366,7 +384,8 @@ def application_cancel(
 ) -> Application:
     """Cancel an application until the session starts. A held place is freed and the waitlist promoted
     in the same transaction. Within LATE_CANCELLATION_WINDOW of the start the cancellation is flagged as
-    late and the nushi and staff are told (not after a move to the rain date: then releasing is expected)."""
+    late and the nushi and staff are told (not once its times changed, by the rain date or an edit: then
+    releasing is expected)."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session_id = Application.objects.values_list("session_id", flat=True).get(pk=application_id)
@@ -380,7 +399,7 @@ def application_cancel(
         held = application.status in Application.HOLDS_PLACE
         late = (
             held
-            and not session.moved_to_rain_date
+            and not session.times_changed  # moved (rain date, new times): releasing is expected
             and now >= session.starts_at - LATE_CANCELLATION_WINDOW
         )
         application = transition(

@@ -22,9 +22,11 @@ from accounts.images import thumbnail_of
 from accounts.models import Organization, User
 from accounts.permissions import municipality_staff_ids, organization_member_ids
 from notifications.services import Text, notify, render, site_url
-from portal.models import Application, Need, Program, ProgramPhoto, Session
+from portal.models import Need, Program, ProgramPhoto, Session
 from portal.services._state import InvalidTransition, transition
+from portal.services.applications import lock_session
 from portal.services.needs import need_mark_published, need_start_design
+from portal.services.session_changes import cancel_locked_session
 
 S = Program.Status
 EDITABLE = (S.DRAFT, S.PENDING_NUSHI, S.CHANGES_REQUESTED, S.CONFIRMED, S.PUBLISHED)
@@ -265,9 +267,10 @@ def program_close(*, program: Program, by: User) -> Program:
 
 @transaction.atomic
 def program_cancel(*, program: Program, by: User, reason: str) -> Program:
-    """Call the whole program off. Its future sessions are cancelled and everyone holding an active
-    application is told; the applications themselves are left to the applications service
-    (issue 5)."""
+    """Call the whole program off. Each future session is cancelled by the one rule for a session's
+    cancellation (session_changes.cancel_locked_session): applications cancelled, places given back,
+    reminders withdrawn, every helper told with the reason and a cancelled calendar event. Refused as a
+    whole if one of them has already checked people in."""
     reason = reason.strip()
     if not reason:
         raise InvalidTransition(_("中止の理由を入力してください。"))
@@ -279,31 +282,16 @@ def program_cancel(*, program: Program, by: User, reason: str) -> Program:
         reason="cancelled",
         status_note=reason,
     )
-    upcoming = list(
-        Session.objects.filter(
-            program_id=program.pk, status=Session.Status.SCHEDULED, starts_at__gt=timezone.now()
-        ).values_list("pk", flat=True)
-    )
-    Session.objects.filter(pk__in=upcoming, status=Session.Status.SCHEDULED).update(
-        status=Session.Status.CANCELLED
-    )
-    helper_ids = set(
-        Application.objects.filter(
-            session_id__in=upcoming, status__in=Application.ACTIVE
-        ).values_list("helper_id", flat=True)
-    )
-    for helper_id in helper_ids:
-        notify(
-            recipient_id=helper_id,
-            municipality_id=program.municipality_id,
-            kind="program_cancelled",
-            object_key=f"program:{program.pk}",
-            subject=lambda: _("中止のお知らせ: %(title)s") % {"title": program.title},
-            body=lambda: (
-                _("申し訳ありません。このプログラムは中止になりました。理由: %(reason)s")
-                % {"reason": reason}
-            ),
-        )
+    upcoming = Session.objects.filter(
+        program_id=program.pk, status=Session.Status.SCHEDULED, starts_at__gt=timezone.now()
+    ).order_by("pk")
+    # Lock order: the program (locked by the transition above), then its sessions one by one.
+    for session_id in upcoming.values_list("pk", flat=True):
+        session = lock_session(session_id)
+        if session.status == Session.Status.SCHEDULED:  # may have been cancelled meanwhile
+            cancel_locked_session(
+                session, actor=by, reason=reason, history_reason="program_cancelled"
+            )
     return program
 
 

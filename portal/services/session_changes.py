@@ -1,9 +1,16 @@
-"""Staff change a session everyone is booked on: cancel it, or move it to its rain date.
+"""Staff change a session everyone is booked on: cancel it, move it to its rain date, or give it new times
+(portal.services.sessions.session_update). Cancelling a program cancels each of its sessions here too.
 
-Both lock the session row first (the lock order of portal.services.applications), change every active
-application in the same transaction, and tell everyone through the outbox."""
+All lock the session row first (the lock order of portal.services.applications), change every active
+application in the same transaction, and tell everyone through the outbox. Two rules are shared:
+`cancel_locked_session` (a cancelled session holds no application and plans no reminder, whoever
+cancelled it) and `reschedule_locked_session` (after new times: release who now overlaps, fill the gap
+from the waitlist, move the reminders and the calendar events of everyone else)."""
+
+from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,38 +48,7 @@ def session_cancel(*, session_id: int, actor: User, reason: str = "") -> int:
     helper told. Returns how many applications were cancelled."""
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        if session.status != Session.Status.SCHEDULED:
-            raise InvalidTransition(_("この日程はすでに中止または終了しています。"))
-        Session.objects.filter(pk=session_id).update(
-            status=Session.Status.CANCELLED, places_taken=0
-        )
-        _session_history(session, actor, "cancel")
-        count = 0
-        for app_id, status in Application.objects.filter(
-            session_id=session_id, status__in=OPEN
-        ).values_list("pk", "status"):
-            application = transition(
-                app_id,
-                from_statuses=OPEN,
-                to=Status.CANCELLED,
-                actor=actor,
-                reason="session_cancelled",
-                cancelled_at=timezone.now(),
-            )
-            notify(
-                recipient_id=application.helper_id,
-                municipality_id=session.program.municipality_id,
-                kind="session_cancelled",
-                object_key=f"application:{app_id}",
-                subject=lambda: _("開催中止のお知らせ"),
-                body=lambda: (
-                    _("申し訳ありません。次の日程は中止になりました。")
-                    + f"\n{session.program.title}\n{when_text(session)}\n{reason}"
-                ),
-                # Marks the event the acceptance email put into the helper's calendar as cancelled.
-                ics=session_ics(application, cancelled=True) if status == Status.ACCEPTED else "",
-            )
-            count += 1
+        count = cancel_locked_session(session, actor=actor, reason=reason)
         tell_hosts(
             session,
             kind="session_cancelled",
@@ -81,6 +57,62 @@ def session_cancel(*, session_id: int, actor: User, reason: str = "") -> int:
             body=lambda: _("この日程を中止しました。") + f"\n{reason}",
         )
     return count
+
+
+def cancel_locked_session(
+    session: Session, *, actor: User, reason: str, history_reason: str = "cancel"
+) -> int:
+    """Cancel a session whose row this transaction has locked (lock_session): the one rule for a
+    session's cancellation, used by session_cancel and program_cancel. Every open application is
+    cancelled (its reminders go with it, in transition()) and its helper told, with a cancelled
+    calendar event for those who had one. Returns how many applications were cancelled.
+
+    Refused once anyone has attended: the session then took place, at least in part, and its
+    attendance is what credits points, which only closing the session does (a cancelled session can't
+    be closed). Staff mark the others no-show and close it instead. So places_taken never falls under
+    rows that still hold a place."""
+    if session.status != Session.Status.SCHEDULED:
+        raise InvalidTransition(_("この日程はすでに中止または終了しています。"))
+    if Application.objects.filter(session_id=session.pk, status=Status.ATTENDED).exists():
+        raise InvalidTransition(
+            _(
+                "参加の受付をした方がいるため、この日程は中止にできません。"
+                "来なかった方を欠席にして、締めてください。"
+            )
+        )
+    rows = list(
+        Application.objects.filter(session_id=session.pk, status__in=OPEN)
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
+    released = sum(status in Application.HOLDS_PLACE for _pk, status in rows)
+    Session.objects.filter(pk=session.pk).update(
+        status=Session.Status.CANCELLED, places_taken=F("places_taken") - released
+    )
+    _session_history(session, actor, history_reason)
+    for app_id, status in rows:
+        application = transition(
+            app_id,
+            from_statuses=OPEN,
+            to=Status.CANCELLED,
+            actor=actor,
+            reason="session_cancelled",
+            cancelled_at=timezone.now(),
+        )
+        notify(
+            recipient_id=application.helper_id,
+            municipality_id=session.program.municipality_id,
+            kind="session_cancelled",
+            object_key=f"application:{app_id}",
+            subject=lambda: _("開催中止のお知らせ"),
+            body=lambda: (
+                _("申し訳ありません。次の日程は中止になりました。")
+                + f"\n{session.program.title}\n{when_text(session)}\n{reason}"
+            ),
+            # Marks the event the acceptance email put into the helper's calendar as cancelled.
+            ics=session_ics(application, cancelled=True) if status == Status.ACCEPTED else "",
+        )
+    return len(rows)
 
 
 def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
@@ -96,71 +128,101 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
         # The old times, to be written out in each recipient's language.
         before = Session(starts_at=session.starts_at, ends_at=session.ends_at)
         Session.objects.filter(pk=session_id).update(
-            starts_at=session.rain_starts_at, ends_at=session.rain_ends_at, moved_to_rain_date=True
+            starts_at=session.rain_starts_at,
+            ends_at=session.rain_ends_at,
+            moved_to_rain_date=True,
+            times_changed=F("times_changed") + 1,
         )
         _session_history(session, actor, "rain_date")
-        session = Session.objects.select_related("program").get(pk=session_id)
-        accepted = list(
-            Application.objects.filter(session_id=session_id, status=Status.ACCEPTED).order_by(
-                "helper_id"
-            )
+        session = reschedule_locked_session(
+            session_id,
+            before=before,
+            actor=actor,
+            released_subject=lambda: _("予備日への変更のお知らせ（参加取消）"),
+            released_body=lambda: _(
+                "予備日が、参加確定している別の日程と重なるため、この日程の参加を取り消しました。"
+            ),
+            moved_subject=lambda: _("予備日に変更になりました"),
+            moved_body=lambda: _(
+                "天候などのため、予備日に変更になりました。ご都合が合わない方は、次のページの「参加を辞退する」ボタンで辞退できます。"
+            ),
         )
-        released = 0
-        for application in accepted:
-            lock_helper(application.helper_id)
-            if overlapping_held(helper_id=application.helper_id, session=session).exists():
-                released_application = transition(
-                    application.pk,
-                    from_statuses=(Status.ACCEPTED,),
-                    to=Status.CANCELLED,
-                    actor=actor,
-                    reason="rain_date_overlap",
-                    cancelled_at=timezone.now(),
-                )
-                release_place(session_id)
-                released += 1
-                notify(
-                    recipient_id=application.helper_id,
-                    municipality_id=session.program.municipality_id,
-                    kind="session_moved_released",
-                    object_key=f"application:{application.pk}",
-                    subject=lambda: _("予備日への変更のお知らせ（参加取消）"),
-                    body=lambda: (
-                        _(
-                            "予備日が、参加確定している別の日程と重なるため、この日程の参加を取り消しました。"
-                        )
-                        + f"\n{session.program.title}\n{when_text(before)} → {when_text(session)}"
-                    ),
-                    ics=session_ics(released_application, cancelled=True),
-                )
-        if released:
-            promote_waitlist(session_id=session_id, actor=actor)
-        for application in Application.objects.filter(
-            session_id=session_id, status__in=OPEN
-        ).select_related("session__program"):
-            link = site_url("application_detail", application.pk)
-            # The reminders of everyone keeping their place move to the new time.
-            reminders_plan(application, link=link)
-            notify(
-                recipient_id=application.helper_id,
-                municipality_id=session.program.municipality_id,
-                kind="session_moved",
-                object_key=f"application:{application.pk}",
-                subject=lambda: _("予備日に変更になりました"),
-                body=lambda link=link: (
-                    _(
-                        "天候などのため、予備日に変更になりました。ご都合が合わない方は、次のページの「参加を辞退する」ボタンで辞退できます。"
-                    )
-                    + f"\n{session.program.title}\n{when_text(before)} → {when_text(session)}\n{link}"
-                ),
-                # Moves the event in the calendars of those who keep their place.
-                ics=session_ics(application) if application.status == Status.ACCEPTED else "",
-            )
         tell_hosts(
             session,
             kind="session_moved",
-            object_key=f"session:{session_id}",
+            object_key=f"session:{session_id}:times{session.times_changed}",
             subject=lambda: _("予備日に変更しました"),
             body=lambda: f"{when_text(before)} → {when_text(session)}",
+        )
+    return session
+
+
+def reschedule_locked_session(
+    session_id: int,
+    *,
+    before: Session,
+    actor: User,
+    released_subject: Callable[[], str],
+    released_body: Callable[[], str],
+    moved_subject: Callable[[], str],
+    moved_body: Callable[[], str],
+) -> Session:
+    """After the locked session's times changed (already saved; `before` holds the old times): a helper
+    whose new time overlaps another place they hold is released (the invariant forbids two); the waitlist
+    fills the gap; everyone still open is told, their reminders re-planned for the new time, and the
+    accepted get their calendar event moved (same UID, higher SEQUENCE). Returns the session as now."""
+    session = Session.objects.select_related("program").get(pk=session_id)
+    accepted = list(
+        Application.objects.filter(session_id=session_id, status=Status.ACCEPTED).order_by(
+            "helper_id"
+        )
+    )
+    released = 0
+    for application in accepted:
+        lock_helper(application.helper_id)
+        if overlapping_held(helper_id=application.helper_id, session=session).exists():
+            released_application = transition(
+                application.pk,
+                from_statuses=(Status.ACCEPTED,),
+                to=Status.CANCELLED,
+                actor=actor,
+                reason="rain_date_overlap" if session.moved_to_rain_date else "times_overlap",
+                cancelled_at=timezone.now(),
+            )
+            release_place(session_id)
+            released += 1
+            notify(
+                recipient_id=application.helper_id,
+                municipality_id=session.program.municipality_id,
+                kind="session_moved_released",
+                object_key=f"application:{application.pk}:times{session.times_changed}",
+                subject=released_subject,
+                body=lambda: (
+                    released_body()
+                    + f"\n{session.program.title}\n{when_text(before)} → {when_text(session)}"
+                ),
+                ics=session_ics(released_application, cancelled=True),
+            )
+    if released:
+        promote_waitlist(session_id=session_id, actor=actor)
+    for application in Application.objects.filter(
+        session_id=session_id, status__in=OPEN
+    ).select_related("session__program"):
+        link = site_url("application_detail", application.pk)
+        # The reminders of everyone keeping their place move to the new time.
+        reminders_plan(application, link=link)
+        notify(
+            recipient_id=application.helper_id,
+            municipality_id=session.program.municipality_id,
+            kind="session_moved",
+            # One notice per change: a session may change its times more than once.
+            object_key=f"application:{application.pk}:times{session.times_changed}",
+            subject=moved_subject,
+            body=lambda link=link: (
+                moved_body()
+                + f"\n{session.program.title}\n{when_text(before)} → {when_text(session)}\n{link}"
+            ),
+            # Moves the event in the calendars of those who keep their place.
+            ics=session_ics(application) if application.status == Status.ACCEPTED else "",
         )
     return session

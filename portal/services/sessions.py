@@ -1,7 +1,7 @@
 """Sessions (開催日): staff add and edit the dated occurrences of a program.
 
-Cancelling a session or moving it to its rain date touches applications and belongs with them
-(issue 5 adds those functions here, separately from these).
+Cancelling a session or moving it to its rain date touches applications and lives in session_changes;
+an edit of the times reuses its rescheduling rule.
 """
 
 from datetime import datetime
@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from portal.models import Program, Session
 from portal.services._state import InvalidTransition, record_history, transition
+from portal.services.applications import promote_waitlist
+from portal.services.session_changes import reschedule_locked_session
 
 SESSION_FIELDS = (
     "starts_at", "ends_at", "capacity", "apply_deadline", "rain_starts_at", "rain_ends_at",
@@ -116,19 +118,47 @@ def _back_to_draft(program: Program, *, by: User, reason: str) -> None:
 @transaction.atomic
 def session_update(*, session: Session, by: User, data: dict) -> Session:
     """Change a scheduled session. Capacity can't drop below the places already taken (the row lock
-    makes that check safe against an application being accepted at the same moment)."""
-    locked = Session.objects.select_for_update().select_related("program").get(pk=session.pk)
+    makes that check safe against an application being accepted at the same moment). With people
+    booked, the change reaches them as the rain-date move does: more places are offered to the
+    waitlist in order; new times release whoever now overlaps another place they hold, move everyone's
+    reminders and calendar event, and tell them."""
+    # Lock order: program, then session (as session_create and program_cancel), then helpers.
+    Program.objects.select_for_update().filter(pk=session.program_id).first()
+    locked = (
+        Session.objects.select_for_update(of=("self",)).select_related("program").get(pk=session.pk)
+    )
     if (
         locked.status != Session.Status.SCHEDULED
         or locked.program.status not in OPEN_PROGRAM_STATES
     ):
         raise InvalidTransition(_("この開催日は変更できません。"))
+    before = Session(starts_at=locked.starts_at, ends_at=locked.ends_at, capacity=locked.capacity)
     values = {k: getattr(locked, k) for k in SESSION_FIELDS}
     values.update({k: v for k, v in data.items() if k in SESSION_FIELDS})
     _check(values, places_taken=locked.places_taken)
     for key, value in values.items():
         setattr(locked, key, value)
+    moved = (locked.starts_at, locked.ends_at) != (before.starts_at, before.ends_at)
+    if moved:
+        locked.times_changed += 1
     locked._history_user = by
     locked.save()
+    if moved:
+        locked = reschedule_locked_session(
+            locked.pk,
+            before=before,
+            actor=by,
+            released_subject=lambda: _("日時変更のお知らせ（参加取消）"),
+            released_body=lambda: _(
+                "新しい日時が、参加確定している別の日程と重なるため、この日程の参加を取り消しました。"
+            ),
+            moved_subject=lambda: _("日時が変更になりました"),
+            moved_body=lambda: _(
+                "日時が変更になりました。ご都合が合わない方は、次のページの「参加を辞退する」ボタンで辞退できます。"
+            ),
+        )
+    if locked.capacity > before.capacity:
+        promote_waitlist(session_id=locked.pk, actor=by)
+        locked.refresh_from_db()
     _back_to_draft(locked.program, by=by, reason="session changed")
     return locked

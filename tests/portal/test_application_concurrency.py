@@ -2,6 +2,7 @@
 connections (`transaction=True`). Each guard comes as a pair: the race with the guard bypassed, then
 the same load with the guard in place."""
 
+import threading
 import time
 from datetime import timedelta
 
@@ -11,7 +12,14 @@ from django.utils import timezone
 
 from portal.models import Application, Session
 from portal.services import applications as services
-from tests.portal.apply_helpers import assert_invariants, make_helpers, run_concurrently
+from tests.portal.apply_helpers import (
+    Pause,
+    assert_invariants,
+    interleave,
+    make_helpers,
+    pause_after,
+    run_concurrently,
+)
 from tests.portal.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,37 +104,98 @@ def test_concurrent_applications_and_cancellations_never_strand_a_free_place():
 # --- concurrency pair: capacity ---------------------------------------------------------------------
 
 
-def _unguarded_take_place(session_id: int) -> bool:
-    """What a naive service does: read, decide in Python, write back (a lost update waiting to happen)."""
-    row = Session.objects.only("capacity", "places_taken").get(pk=session_id)
-    if row.places_taken >= row.capacity:
-        return False
-    time.sleep(0.02)  # widen the window between read and write, as a slow request would
-    Session.objects.filter(pk=session_id).update(places_taken=row.places_taken + 1)
-    return True
-
-
 def test_race_overbooks_when_the_capacity_guard_is_bypassed(monkeypatch):
-    monkeypatch.setattr(services, "take_place", _unguarded_take_place)
-    monkeypatch.setattr(services, "lock_session", lambda pk: None)
-    session = SessionFactory(capacity=5)
-    run_concurrently(
-        lambda h: services.application_submit(helper=h, session_id=session.pk), make_helpers(40)
+    """Apply with take_place replaced by what a naive service does: read, decide in Python, write back.
+    Three helpers for two places all read "0 taken" before any writes (a barrier makes sure), so all
+    three are accepted and the counter loses two updates."""
+    readers = threading.Barrier(3, timeout=30)
+
+    def unguarded_take_place(session_id: int) -> bool:
+        row = Session.objects.only("capacity", "places_taken").get(pk=session_id)
+        readers.wait()
+        if row.places_taken >= row.capacity:
+            return False
+        Session.objects.filter(pk=session_id).update(places_taken=row.places_taken + 1)
+        return True
+
+    monkeypatch.setattr(services, "take_place", unguarded_take_place)
+    session = SessionFactory(capacity=2)
+    results = run_concurrently(
+        lambda h: services.application_submit(helper=h, session_id=session.pk), make_helpers(3)
     )
-    accepted = Application.objects.filter(session=session, status=Status.ACCEPTED).count()
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert Application.objects.filter(session=session, status=Status.ACCEPTED).count() == 3
     session.refresh_from_db()
-    assert accepted > session.capacity  # the race happened: more people accepted than places
-    assert session.places_taken < accepted  # and the counter drifted (lost updates)
+    assert session.places_taken == 1  # lost updates
+    with pytest.raises(AssertionError, match=r"drifted|overbooked"):
+        assert_invariants([session])
 
 
-@pytest.mark.parametrize("strategy", ["conditional", "lock"])
-def test_capacity_guard_prevents_the_race(monkeypatch, strategy):
-    monkeypatch.setattr(services, "capacity_strategy", strategy)
+def test_capacity_guard_prevents_the_race():
     session = SessionFactory(capacity=5)
-    run_concurrently(
+    results = run_concurrently(
         lambda h: services.application_submit(helper=h, session_id=session.pk), make_helpers(40)
     )
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert [r.status for r in results].count(Status.ACCEPTED) == 5
     assert Application.objects.filter(session=session, status=Status.ACCEPTED).count() == 5
+    assert Application.objects.filter(session=session, status=Status.WAITLISTED).count() == 35
+    assert_invariants([session])
+
+
+# --- concurrency pair: a place freed while someone is being waitlisted --------------------------------
+# The waitlister holds a shared lock on the session row from its second look until it commits; a
+# cancellation locks the row FOR UPDATE before freeing a place, so it waits, then sees the new waitlisted
+# row and promotes it. Without either lock the cancellation commits in between and the place is
+# stranded: free, with someone on the waitlist.
+
+
+def _waitlisting_while_a_place_is_freed(monkeypatch):
+    session = SessionFactory(capacity=1)
+    holder, waiter = make_helpers(2)
+    held = services.application_submit(helper=holder, session_id=session.pk)
+    assert held.status == Status.ACCEPTED
+    pause = Pause()
+    calls = []
+
+    def second_look_found_it_full(taken):
+        calls.append(taken)
+        return len(calls) == 2 and not taken
+
+    # The waitlister stops after its second look (still full), before writing its waitlisted row.
+    pause_after(monkeypatch, services, "take_place", pause, when=second_look_found_it_full)
+    applied, cancelled = interleave(
+        lambda: services.application_submit(helper=waiter, session_id=session.pk),
+        lambda: services.application_cancel(application_id=held.pk, actor=holder),
+        pause,
+    )
+    assert "error" not in applied and "error" not in cancelled
+    session.refresh_from_db()
+    return session, Application.objects.get(pk=applied["result"].pk), cancelled
+
+
+@pytest.mark.parametrize("guard", ["share_lock_session", "lock_session"])
+def test_race_strands_a_freed_place_without_the_share_lock_or_the_cancellation_lock(
+    monkeypatch, guard
+):
+    if guard == "share_lock_session":
+        monkeypatch.setattr(services, "share_lock_session", lambda session_id: None)
+    else:  # application_cancel reads the session without locking it
+        monkeypatch.setattr(
+            services,
+            "lock_session",
+            lambda pk: Session.objects.select_related("program").get(pk=pk),
+        )
+    session, waiting, cancelled = _waitlisting_while_a_place_is_freed(monkeypatch)
+    assert not cancelled["blocked"]
+    assert (session.places_taken, session.capacity, waiting.status) == (0, 1, Status.WAITLISTED)
+    assert_invariants([session])  # consistent, yet the place is lost to the waitlister
+
+
+def test_a_place_freed_while_someone_is_being_waitlisted_goes_to_them(monkeypatch):
+    session, waiting, cancelled = _waitlisting_while_a_place_is_freed(monkeypatch)
+    assert cancelled["blocked"]
+    assert (session.places_taken, waiting.status) == (1, Status.ACCEPTED)
     assert_invariants([session])
 
 
@@ -167,6 +236,8 @@ def test_race_double_books_a_helper_when_the_helper_lock_is_bypassed(monkeypatch
         lambda s: services.application_submit(helper=helper, session_id=s.pk), sessions
     )
     assert Application.objects.filter(helper=helper, status=Status.ACCEPTED).count() > 1
+    with pytest.raises(AssertionError, match="overlapping"):
+        assert_invariants(sessions)
 
 
 def test_helper_lock_prevents_double_booking_overlapping_sessions():

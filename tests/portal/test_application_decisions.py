@@ -43,6 +43,7 @@ def test_first_come_waitlist_can_still_be_taken_by_hand_after_the_deadline(sessi
     after_deadline = session.apply_deadline + timedelta(minutes=1)
     services.application_accept(application_id=waiting.pk, actor=nushi, now=after_deadline)
     assert Application.objects.get(pk=waiting.pk).status == Status.ACCEPTED
+    first.refresh_from_db()
     assert first.status == Status.ACCEPTED
 
 

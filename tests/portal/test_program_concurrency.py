@@ -10,6 +10,7 @@ from django.db import connection
 from portal.models import Program
 from portal.services import programs as svc
 from portal.services._state import InvalidTransition, record_history
+from tests.portal.apply_helpers import assert_invariants
 from tests.portal.factories import ProgramFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,6 +60,7 @@ def test_without_compare_and_set_both_publish(confirmed, staff):
     results = race(naive)
     assert all(isinstance(r, Program) for r in results)
     assert confirmed.history.filter(history_change_reason="published").count() == 2
+    assert_invariants()
 
 
 def test_with_compare_and_set_exactly_one_publishes(confirmed, staff):
@@ -68,3 +70,4 @@ def test_with_compare_and_set_exactly_one_publishes(confirmed, staff):
     assert sorted(type(r).__name__ for r in results) == ["InvalidTransition", "Program"]
     assert confirmed.history.filter(history_change_reason="published").count() == 1
     assert Program.objects.get(pk=confirmed.pk).status == Program.Status.PUBLISHED
+    assert_invariants()

@@ -7,11 +7,14 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import OutboxMessage
-from portal.models import Need, Program, Session
+from portal.models import Application, Need, Program, Session
 from portal.services import programs as svc
+from portal.services import reminders
 from portal.services._state import InvalidTransition
+from portal.services.applications import application_submit
 from portal.services.sessions import session_create
-from tests.portal.factories import ApplicationFactory, NeedFactory, ProgramFactory, SessionFactory
+from tests.portal.apply_helpers import assert_invariants, make_helpers
+from tests.portal.factories import NeedFactory, ProgramFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 S = Program.Status
@@ -166,14 +169,29 @@ def test_close_stops_a_published_program(draft, staff):
         svc.program_close(program=draft, by=staff)
 
 
-def test_cancel_cancels_future_sessions_and_tells_applicants(draft, staff, helper):
+def test_cancel_cancels_future_sessions_and_their_applications(draft, staff):
+    """Cancelling a program is cancelling each of its sessions: nobody stays accepted, places are given
+    back, no reminder is left to say あさって参加予定…, and each helper is told with the reason."""
     at(draft, S.PUBLISHED)
     session = draft.sessions.get()
-    ApplicationFactory(session=session, helper=helper)
+    Session.objects.filter(pk=session.pk).update(capacity=1)
+    helper, other = make_helpers(2)
+    accepted = application_submit(helper=helper, session_id=session.pk)
+    waiting = application_submit(helper=other, session_id=session.pk)
+    assert (accepted.status, waiting.status) == ("accepted", "waitlisted")
+    assert OutboxMessage.objects.filter(recipient=helper, kind__in=reminders.KINDS).exists()
     program = svc.program_cancel(program=draft, by=staff, reason="大雪のため")
     assert program.status == S.CANCELLED
-    assert Session.objects.get(pk=session.pk).status == Session.Status.CANCELLED
-    assert OutboxMessage.objects.filter(recipient=helper, kind="program_cancelled").exists()
+    session.refresh_from_db()
+    assert (session.status, session.places_taken) == (Session.Status.CANCELLED, 0)
+    assert set(Application.objects.filter(session=session).values_list("status", flat=True)) == {
+        "cancelled"
+    }
+    assert not OutboxMessage.objects.filter(recipient=helper, kind__in=reminders.KINDS).exists()
+    told = OutboxMessage.objects.get(recipient=helper, kind="session_cancelled")
+    assert "大雪のため" in told.body and "STATUS:CANCELLED" in told.ics
+    assert session.history.filter(history_change_reason="program_cancelled").exists()
+    assert_invariants()
 
 
 def test_editing_after_the_nushi_saw_it_goes_back_to_draft(draft, staff):
