@@ -23,8 +23,9 @@ def session_calendar(session: Session, *, uid: str, url: str, cancelled: bool = 
     event.add("sequence", session.times_changed + int(cancelled))
     if cancelled:
         event.add("status", "CANCELLED")
-    place = " ".join(p for p in (program.meeting_place, program.meeting_address) if p)
-    location = _("オンライン") if program.is_online else place
+    # The public meeting place only: the exact address is private (can_see_nushi_contact), and this
+    # file is public (カレンダーに追加) or kept in a calendar long after the helper's access ends.
+    location = _("オンライン") if program.is_online else program.meeting_place
     if location:
         event.add("location", location)
     event.add("description", f"{program.summary}\n{url}".strip())

@@ -195,7 +195,9 @@ class ProgramForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    meeting_postal_code = PostalCodeField(required=False, label=_("集合場所の郵便番号"))
+    meeting_postal_code = PostalCodeField(
+        required=False, label=_("くわしい住所の郵便番号（非公開）")
+    )
 
     class Meta:
         model = Program
@@ -211,10 +213,21 @@ class ProgramForm(forms.ModelForm):
             "about_nushi": forms.Textarea(attrs={"rows": 4}),
             "what_to_bring": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {"district": _("地区")}
+        # The public place (name, district, map point) and the private exact address are separate
+        # fields: the address is shown only to those who may see the nushi's contact
+        # (can_see_nushi_contact), never on the public page, its map, structured data or .ics.
+        labels = {
+            "district": _("地区"),
+            "meeting_place": _("集合場所（公開）"),
+            "meeting_address": _("くわしい住所（非公開）"),
+        }
         help_texts = {
+            "meeting_place": _(
+                "公民館・駅・集落の名前など、誰に見られてもよい場所を書いてください。個人宅の住所は書かないでください。"
+            ),
+            "meeting_address": _("参加が確定した人と、主催者・事務局だけに表示されます。"),
             "latitude": _(
-                "地図に印を出すときに入力します（例: 36.2381）。下の地図をタップしても入ります。"
+                "公開の地図に出る印です。個人宅ではなく、集合場所（公民館など）に置いてください（例: 36.2381）。下の地図をタップしても入ります。"
             ),
             "longitude": _("例: 137.1863"),
         }

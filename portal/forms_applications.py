@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Application
+from portal.selectors_applications import public_name
 
 
 class ApplyForm(forms.Form):
@@ -79,7 +80,7 @@ class AttendanceForm(forms.Form):
                 else None
             )
             self.fields[f"app_{application.pk}"] = forms.ChoiceField(
-                label=str(application.helper),
+                label=public_name(application.helper),
                 choices=self.CHOICES,
                 widget=forms.RadioSelect,
                 required=False,

@@ -4,7 +4,6 @@ runs, and gives staff a map to place the point on. Plus links that open the poin
 
 import math
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from django.conf import settings
 
@@ -55,8 +54,9 @@ def static_map(lat: float, lng: float, zoom: int = ZOOM) -> StaticMap:
 
 
 def map_context(program) -> dict:
-    """The place section of a program page: a map when the point is known, else a map-app link for
-    the address; nothing for online programs."""
+    """The place section of a program page: a map when the point is known; nothing otherwise, nor for
+    online programs. Never from `meeting_address`: that is the exact (often a resident's) address, which
+    only people allowed to see the nushi's contact may read (can_see_nushi_contact)."""
     if program.is_online:
         return {}
     if program.latitude is not None and program.longitude is not None:
@@ -66,11 +66,6 @@ def map_context(program) -> dict:
             "map_point": {"lat": f"{lat:.6f}", "lng": f"{lng:.6f}", "zoom": ZOOM},
             "map_app_url": f"https://www.google.com/maps/search/?api=1&query={lat:.6f},{lng:.6f}",
             "gsi_url": f"https://maps.gsi.go.jp/#{ZOOM}/{lat:.6f}/{lng:.6f}/",
-        }
-    if program.meeting_address:
-        return {
-            "map_app_url": "https://www.google.com/maps/search/?api=1&query="
-            + quote(program.meeting_address)
         }
     return {}
 

@@ -174,13 +174,14 @@ class Program(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # What the keyword search looks in, lower-cased, kept by the database itself (bulk inserts included).
-    # PostgreSQL serves `LIKE '%みょうが%'` on it from a pg_trgm GIN index (migration 0003).
+    # PostgreSQL serves `LIKE '%みょうが%'` on it from a pg_trgm GIN index (migration 0003). Public
+    # fields only: searching by the private meeting_address would tell anyone whose home it is.
     search_text = models.GeneratedField(
         expression=Lower(
             Concat(
                 "title", Value(" "), "summary", Value(" "), "story", Value(" "), "background",
-                Value(" "), "about_nushi", Value(" "), "meeting_place", Value(" "), "meeting_address",
-                Value(" "), "okaeshi", output_field=models.TextField(),
+                Value(" "), "about_nushi", Value(" "), "meeting_place", Value(" "), "okaeshi",
+                output_field=models.TextField(),
             )
         ),
         output_field=models.TextField(),
@@ -457,10 +458,19 @@ class ActivityReportPhoto(Photo):
 
 
 class SessionMessage(models.Model):
-    """One message in a session's thread. Participants: staff of the municipality, the nushi's members
-    and helpers holding a place (portal.selectors_applications.can_use_thread decides)."""
+    """One message in a session's thread. Without `application`: the group thread, read by every helper
+    holding a place, the nushi's members and the municipality's staff (can_use_thread decides). With
+    it: the private thread between that application's helper and the hosts (can_use_private_thread)."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="messages")
+    application = models.ForeignKey(
+        "Application",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="private_messages",
+        db_index=False,  # portal_sessionmsg_private below starts with it
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="session_messages"
     )
@@ -474,6 +484,8 @@ class SessionMessage(models.Model):
         indexes = [
             # The thread page: one session's messages in order.
             models.Index(fields=["session", "created_at"], name="portal_sessionmsg_thread"),
+            # The private thread page: one application's messages in order.
+            models.Index(fields=["application", "created_at"], name="portal_sessionmsg_private"),
         ]
 
     def __str__(self) -> str:

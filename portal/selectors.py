@@ -188,7 +188,7 @@ def public_program(pk: int) -> Program:
 # key (updated_at) and the place (map links). Everything else is read by the article on a cache miss.
 PAGE_HEAD_FIELDS = (
     "status", "title", "summary", "story", "cover_image", "updated_at", "preview_token", "is_online",
-    "latitude", "longitude", "meeting_address", "municipality",
+    "latitude", "longitude", "municipality",
 )  # fmt: skip
 
 

@@ -12,8 +12,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import HelperProfile, User
-from accounts.permissions import is_member_of, is_staff_of
-from portal.models import Application, Program, Session
+from accounts.permissions import (
+    is_member_of,
+    is_staff_of,
+    municipality_staff_ids,
+    organization_member_ids,
+)
+from portal.models import Application, Program, Session, SessionMessage
 
 # The nushi's phone and address stay visible to an accepted helper until this long after the session.
 CONTACT_GRACE = timedelta(days=7)
@@ -145,10 +150,23 @@ def can_see_nushi_contact(user: User, session: Session) -> bool:
     ).exists()
 
 
+def public_name(user: User) -> str:
+    """How a helper is named to hosts and to the other participants: their display name only, never
+    their email or full name (which str(user) gives)."""
+    profile = getattr(user, "helper_profile", None)
+    return (profile.display_name if profile else "") or _("（表示名未設定）")
+
+
 def can_manage_session(user: User, session: Session) -> bool:
     """Roster, decisions, check-in, attendance, thank-you: the nushi's members and the municipality's staff."""
     program = session.program
     return is_staff_of(user, program.municipality_id) or is_member_of(user, program.nushi_id)
+
+
+def can_cancel_for_helper(user: User, session: Session) -> bool:
+    """Taking an accepted helper's place away: staff of the municipality only. The nushi declines
+    applicants (with a reason) or asks staff; a host's action is never the helper's cancellation."""
+    return is_staff_of(user, session.program.municipality_id)
 
 
 def can_use_thread(user: User, session: Session) -> bool:
@@ -160,6 +178,47 @@ def can_use_thread(user: User, session: Session) -> bool:
     return Application.objects.filter(
         session=session, helper_id=user.pk, status__in=Application.HOLDS_PLACE
     ).exists()
+
+
+def can_use_private_thread(user: User, application: Application) -> bool:
+    """One application's private thread: its helper (whatever the application's state: they may ask
+    before a decision) and the hosts, the nushi's members and the municipality's staff. Never another
+    helper of the session. `application.session.program` should be selected."""
+    if not user.is_authenticated:
+        return False
+    return user.pk == application.helper_id or can_manage_session(user, application.session)
+
+
+def host_ids(session: Session) -> set[int]:
+    """The hosts of a session: the nushi's members and the municipality's staff."""
+    program = session.program
+    return set(organization_member_ids(program.nushi_id)) | set(
+        municipality_staff_ids(program.municipality_id)
+    )
+
+
+def thread_messages(
+    session: Session, application: Application | None = None
+) -> list[SessionMessage]:
+    """The group thread (no `application`) or one application's private thread, in order, each message
+    with `author_label`: the nushi's name for its members, 事務局 for staff, a helper's display name
+    (never an email or full name, which every participant would read)."""
+    program = session.program
+    members = set(organization_member_ids(program.nushi_id))
+    staff = set(municipality_staff_ids(program.municipality_id))
+    messages = list(
+        SessionMessage.objects.filter(session=session, application=application).select_related(
+            "author__helper_profile"
+        )
+    )
+    for message in messages:
+        if message.author_id in members:
+            message.author_label = _("%(name)s（主催者）") % {"name": program.nushi.name}
+        elif message.author_id in staff:
+            message.author_label = _("事務局")
+        else:
+            message.author_label = public_name(message.author)
+    return messages
 
 
 def session_for_update_page(pk: int) -> Session:

@@ -24,10 +24,13 @@ def program_events(
         location = {
             "@type": "Place",
             "name": program.meeting_place or str(program.municipality),
+            # The area only: the street address is private (can_see_nushi_contact), often a home.
             "address": {
                 "@type": "PostalAddress",
-                "postalCode": program.meeting_postal_code,
-                "streetAddress": program.meeting_address,
+                "addressRegion": program.municipality.prefecture,
+                "addressLocality": " ".join(
+                    str(p) for p in (program.municipality.name, program.district) if p
+                ),
                 "addressCountry": "JP",
             },
         }

@@ -26,6 +26,11 @@ urlpatterns = [
     path(
         "applications/<int:pk>/decide/", session_host.application_decide, name="application_decide"
     ),
+    path(
+        "applications/<int:pk>/messages/",
+        session_host.application_messages,
+        name="application_messages",
+    ),
     path("sessions/<int:pk>/roster/", session_host.session_roster, name="session_roster"),
     path("sessions/<int:pk>/checkin/", session_host.session_checkin, name="session_checkin"),
     path(

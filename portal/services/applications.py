@@ -64,12 +64,14 @@ from portal.models import Application, Session
 from portal.selectors_applications import (
     LATE_CANCELLATION_WINDOW,
     Problem,
+    can_cancel_for_helper,
     decisions_open,
     eligibility_problems,
     overlapping_held,
 )
 from portal.services.errors import (
     InvalidTransition,
+    NotAllowed,
     NotEligible,
     Overlap,
     SessionFull,
@@ -353,10 +355,11 @@ def application_accept(
 
 
 def application_decline(
-    *, application_id: int, actor: User, now: datetime | None = None
+    *, application_id: int, actor: User, note: str = "", now: datetime | None = None
 ) -> Application:
     """The nushi or staff decline an applied or waitlisted helper (no place was held); TooLate after
-    the deadline of a selection, or the start."""
+    the deadline of a selection, or the start. `note`, if given, is the reason the helper is told."""
+    note = note.strip()
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session = Session.objects.get(applications__pk=application_id)
@@ -373,32 +376,54 @@ def application_decline(
             application,
             "application_declined",
             gettext_lazy("今回はお見送りとなりました"),
-            gettext_lazy("ご応募ありがとうございました。今回はお見送りとなりました。"),
+            lambda: (
+                _("ご応募ありがとうございました。今回はお見送りとなりました。")
+                + (("\n" + _("主催者より: %(note)s") % {"note": note}) if note else "")
+            ),
         )
     return application
 
 
 @_retrying
 def application_cancel(
-    *, application_id: int, actor: User, reason: str = "cancel", now: datetime | None = None
+    *,
+    application_id: int,
+    actor: User,
+    reason: str = "cancel",
+    note: str = "",
+    now: datetime | None = None,
 ) -> Application:
     """Cancel an application until the session starts. A held place is freed and the waitlist promoted
     in the same transaction. Within LATE_CANCELLATION_WINDOW of the start the cancellation is flagged as
     late and the nushi and staff are told (not once its times changed, by the rain date or an edit: then
-    releasing is expected)."""
+    releasing is expected).
+
+    The helper cancels their own; anyone else must be allowed by can_cancel_for_helper (staff) and give
+    a `note`, the reason the helper is told. Only the helper's own cancellation can be late: a host's
+    decision is never recorded as the helper's."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session_id = Application.objects.values_list("session_id", flat=True).get(pk=application_id)
         # Lock the session first (the global lock order), so this cannot deadlock with a session change.
         session = lock_session(session_id)
         application = Application.objects.get(pk=application_id)
+        by_helper = actor.pk == application.helper_id
+        note = note.strip()
+        if not by_helper:
+            if not can_cancel_for_helper(actor, session):
+                raise NotAllowed
+            if not note:
+                raise InvalidTransition(
+                    _("取り消しの理由を入力してください（参加者に伝わります）。")
+                )
         if now >= session.starts_at:
             raise TooLate(
                 _("開始時刻を過ぎたため、キャンセルできません。主催者に直接ご連絡ください。")
             )
         held = application.status in Application.HOLDS_PLACE
         late = (
-            held
+            by_helper
+            and held
             and not session.times_changed  # moved (rain date, new times): releasing is expected
             and now >= session.starts_at - LATE_CANCELLATION_WINDOW
         )
@@ -414,12 +439,20 @@ def application_cancel(
         if held:
             release_place(session.pk)
             promote_waitlist(session_id=session.pk, actor=actor)
-        tell_helper(
-            application,
-            "application_cancelled",
-            gettext_lazy("キャンセルを受け付けました"),
-            gettext_lazy("キャンセルを受け付けました。"),
-        )
+        if by_helper:
+            tell_helper(
+                application,
+                "application_cancelled",
+                gettext_lazy("キャンセルを受け付けました"),
+                gettext_lazy("キャンセルを受け付けました。"),
+            )
+        else:
+            tell_helper(
+                application,
+                "application_cancelled",
+                gettext_lazy("参加が取り消されました"),
+                lambda: _("事務局が参加を取り消しました。理由: %(note)s") % {"note": note},
+            )
         if late:
             name = getattr(getattr(application.helper, "helper_profile", None), "display_name", "")
             tell_hosts(

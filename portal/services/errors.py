@@ -44,6 +44,13 @@ class InvalidTransition(ServiceError):
     default_message = _("この応募の状態は変更されています。画面を読み込み直してください。")
 
 
+class NotAllowed(ServiceError):
+    """The actor may not make this change (the permission helpers in selectors_applications decide)."""
+
+    code = "not_allowed"
+    default_message = _("この操作はできません。")
+
+
 class TooLate(ServiceError):
     code = "too_late"
     default_message = _("受付期間を過ぎています。")

@@ -1,4 +1,4 @@
-"""The session thread, the nushi's thank-you to attendees, helpers' impressions, and pulling both into a
+"""The session's group thread, an application's private thread, the nushi's thank-you to attendees, helpers' impressions, and pulling both into a
 draft activity report for staff."""
 
 from django.db import transaction
@@ -19,6 +19,7 @@ from portal.models import (
     ThankYou,
     ThankYouPhoto,
 )
+from portal.selectors_applications import host_ids
 from portal.services.errors import InvalidTransition, TooLate
 
 
@@ -43,6 +44,32 @@ def session_message_post(*, session: Session, author: User, body: str) -> Sessio
                 kind="session_message",
                 object_key=f"session_message:{message.pk}",
                 subject=lambda: _("「%(title)s」に新しいメッセージ") % {"title": program.title},
+                body=lambda: f"{body[:500]}\n\n{link}",
+            )
+    return message
+
+
+def application_message_post(
+    *, application: Application, author: User, body: str
+) -> SessionMessage:
+    """Post to one application's private thread (the view checked can_use_private_thread) and tell the
+    other side: the helper when a host writes, the hosts when the helper writes (and the other hosts
+    either way, who share the conversation)."""
+    session = application.session
+    with transaction.atomic():
+        message = SessionMessage.objects.create(
+            session=session, application=application, author=author, body=body
+        )
+        recipients = ({application.helper_id} | host_ids(session)) - {author.pk}
+        link = site_url("application_messages", application.pk)
+        program = session.program
+        for user_id in sorted(recipients):
+            notify(
+                recipient_id=user_id,
+                municipality_id=program.municipality_id,
+                kind="application_message",
+                object_key=f"session_message:{message.pk}",
+                subject=lambda: _("「%(title)s」の個別メッセージ") % {"title": program.title},
                 body=lambda: f"{body[:500]}\n\n{link}",
             )
     return message

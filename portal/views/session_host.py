@@ -4,6 +4,7 @@ activity report from the thank-you loop."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,13 +13,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_staff_of
 from portal.forms_applications import AttendanceForm, CheckinForm, MessageForm, ThankYouForm
-from portal.models import Application, Attendance, Session, SessionMessage, ThankYou
+from portal.models import Application, Attendance, Session, ThankYou
 from portal.selectors_applications import (
+    can_cancel_for_helper,
     can_manage_session,
     can_see_nushi_contact,
+    can_use_private_thread,
     can_use_thread,
     decisions_open,
     roster,
+    thread_messages,
 )
 from portal.services import applications as services
 from portal.services import attendance as attendance_services
@@ -26,6 +30,7 @@ from portal.services import session_changes
 from portal.services.errors import ServiceError
 from portal.services.thanks import (
     activity_report_draft_from_session,
+    application_message_post,
     session_message_post,
     thank_you_send,
 )
@@ -89,16 +94,23 @@ def application_decide(request, pk: int):
     if not can_manage_session(request.user, application.session):
         raise Http404
     decision = request.POST.get("decision")
+    note = request.POST.get("reason", "")[:500]
+    # The nushi accepts or declines; taking an accepted helper's place away is staff's (the service
+    # checks the same rule).
+    if decision == "cancel" and not can_cancel_for_helper(request.user, application.session):
+        raise PermissionDenied
     try:
         if decision == "accept":
             services.application_accept(application_id=pk, actor=request.user)
             messages.success(request, _("参加確定にしました。"))
         elif decision == "decline":
-            services.application_decline(application_id=pk, actor=request.user)
+            services.application_decline(application_id=pk, actor=request.user, note=note)
             messages.success(request, _("お見送りにしました。"))
         elif decision == "cancel":
-            services.application_cancel(application_id=pk, actor=request.user, reason="host_cancel")
-            messages.success(request, _("この方の参加を取り消しました。"))
+            services.application_cancel(
+                application_id=pk, actor=request.user, reason="staff_cancel", note=note
+            )
+            messages.success(request, _("この方の参加を取り消しました。理由をお伝えしました。"))
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("session_roster", pk=application.session_id)
@@ -150,7 +162,7 @@ def session_attendance(request, pk: int):
     session = _get_session_for_host(request, pk)
     markable = session.applications.filter(
         status__in=("accepted", "attended", "no_show")
-    ).select_related("helper")
+    ).select_related("helper__helper_profile")
     form = AttendanceForm(request.POST, applications=markable)
     if form.is_valid():
         try:
@@ -207,6 +219,7 @@ def session_rain_date(request, pk: int):
 
 @login_required
 def session_messages(request, pk: int):
+    """The group thread: every helper holding a place, the nushi's members and staff read it."""
     session = _session(pk)
     if not can_use_thread(request.user, session):
         raise Http404
@@ -214,12 +227,39 @@ def session_messages(request, pk: int):
     if request.method == "POST" and form.is_valid():
         session_message_post(session=session, author=request.user, body=form.cleaned_data["body"])
         return redirect("session_messages", pk=session.pk)
-    thread = SessionMessage.objects.filter(session=session).select_related("author__helper_profile")
     return render(
         request,
         "portal/applications/messages.html",
-        {"session": session, "program": session.program, "thread": thread, "form": form,
-         "show_contact": can_see_nushi_contact(request.user, session)},
+        {"session": session, "program": session.program, "thread": thread_messages(session),
+         "form": form, "show_contact": can_see_nushi_contact(request.user, session),
+         "private": False},
+    )  # fmt: skip
+
+
+@login_required
+def application_messages(request, pk: int):
+    """One application's private thread: its helper and the hosts only (can_use_private_thread)."""
+    application = get_object_or_404(
+        Application.objects.select_related(
+            "session__program__municipality", "session__program__nushi", "helper__helper_profile"
+        ),
+        pk=pk,
+    )
+    if not can_use_private_thread(request.user, application):
+        raise Http404
+    session = application.session
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        application_message_post(
+            application=application, author=request.user, body=form.cleaned_data["body"]
+        )
+        return redirect("application_messages", pk=application.pk)
+    return render(
+        request,
+        "portal/applications/messages.html",
+        {"session": session, "program": session.program, "form": form, "private": True,
+         "application": application, "thread": thread_messages(session, application),
+         "is_helper": request.user.pk == application.helper_id},
     )  # fmt: skip
 
 

@@ -131,6 +131,8 @@ def _initial_from_need(need: Need) -> dict:
         "okaeshi": need.okaeshi,
         "district": need.district_id,
         "meeting_place": need.meeting_place,
+        # The need's address goes to the program's exact address, which is private as the need's is
+        # (shown only where can_see_nushi_contact allows); never to the public place or map point.
         "meeting_postal_code": need.postal_code,
         "meeting_address": need.address,
     }

@@ -111,13 +111,20 @@ def test_public_pages_meet_wcag_aa(browser: Browser, live_server, demo):
 
 
 def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo):
+    application = demo["application"]
     helper_paths = [
         "/mypage/",
         f"/sessions/{demo['session'].pk}/apply/",
-        f"/applications/{demo['application'].pk}/",
+        f"/applications/{application.pk}/",
+        f"/applications/{application.pk}/messages/",
     ]
     found = check(context_for(browser, live_server, people.HELPER_EMAIL), live_server, helper_paths)
-    nushi_paths = ["/mypage/", "/needs/new/", f"/sessions/{demo['session'].pk}/roster/"]
+    nushi_paths = [
+        "/mypage/",
+        "/needs/new/",
+        f"/sessions/{demo['session'].pk}/roster/",
+        f"/sessions/{demo['session'].pk}/messages/",
+    ]
     found |= {
         f"nushi {k}": v
         for k, v in check(
@@ -142,6 +149,8 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         f"/staff/programs/{program.pk}/edit/",
         f"/sessions/{demo['session'].pk}/checkin/",
         "/staff/notifications/failed/",
+        f"/sessions/{demo['session'].pk}/roster/",
+        f"/applications/{demo['application'].pk}/messages/",
     ]
     found = check(context_for(browser, live_server, people.STAFF_EMAIL), live_server, paths)
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

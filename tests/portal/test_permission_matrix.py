@@ -75,6 +75,7 @@ ROUTES = {
     "application_impression": (PRIVATE, lambda w: {"pk": w["attended"].pk}),
     "application_certificate": (PRIVATE, lambda w: {"pk": w["attended"].pk}),
     "application_decide": (PRIVATE, lambda w: {"pk": w["application"].pk}),
+    "application_messages": (PRIVATE, lambda w: {"pk": w["application"].pk}),
     "session_roster": (PRIVATE, lambda w: {"pk": w["session"].pk}),
     "session_checkin": (PRIVATE, lambda w: {"pk": w["session"].pk}),
     "session_attendance": (PRIVATE, lambda w: {"pk": w["past_session"].pk}),

@@ -159,7 +159,9 @@ def test_program_page_shows_places_map_link_and_share_metadata(client, municipal
     assert "地図アプリで開く" in page and "query=36.238100,137.186300" in page
     assert "cyberjapandata.gsi.go.jp/xyz/std/16/" in page and 'data-testid="static-map"' in page
     assert '<meta property="og:title" content="みょうが畑づくり体験">' in page
-    assert "カレンダーに追加" in page and "岐阜県飛騨市古川町殿町1-2" in page
+    assert "カレンダーに追加" in page and "古川町公民館" in page
+    # The exact address is for those who may see the nushi's contact (tests/portal/test_private_address.py).
+    assert "古川町殿町1-2" not in page
 
 
 def test_session_ics(client, municipality):
