@@ -164,7 +164,9 @@ class MunicipalityScopedAdmin(MunicipalityScopedFieldsMixin, SimpleHistoryAdmin)
         return request.user.is_superuser
 
     def get_queryset(self, request):
-        return scope_to_staff(super().get_queryset(request), request.user, self.get_municipality_field())
+        return scope_to_staff(
+            super().get_queryset(request), request.user, self.get_municipality_field()
+        )
 
     def get_list_filter(self, request):
         scoped = []
@@ -209,21 +211,19 @@ class MunicipalityScopedAdmin(MunicipalityScopedFieldsMixin, SimpleHistoryAdmin)
         # through get_queryset, and saves the posted form over the live row (a "revert").
         if self._scoped_object(request, object_id) is None and not request.user.is_superuser:
             raise Http404
-        if not str(version_id).isdigit():
-            raise Http404
         if request.method == "POST":
             raise PermissionDenied  # revert is off (see the class docstring)
         request._history_version_read_only = True
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except (ValueError, ValidationError) as exc:  # a malformed id
+            raise Http404 from exc
 
     def _scoped_object(self, request, object_id):
         return self.get_object(request, unquote(object_id))
 
     def revert_disabled(self, request, obj=None):
         return True
-
-    def has_change_history_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         if getattr(request, "_history_version_read_only", False):
@@ -266,7 +266,9 @@ def restrict_unscoped_admins(site: admin.AdminSite = admin.site) -> None:
             continue
         cls = type(model_admin)
         restricted = type(
-            f"SuperuserOnly{cls.__name__}", (SuperuserOnlyAdminMixin, cls), {"__module__": cls.__module__}
+            f"SuperuserOnly{cls.__name__}",
+            (SuperuserOnlyAdminMixin, cls),
+            {"__module__": cls.__module__},
         )
         site.unregister(model)
         site.register(model, restricted)

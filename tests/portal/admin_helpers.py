@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import ModelAdmin
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.test import RequestFactory
 from django.urls import resolve, reverse
@@ -93,12 +94,18 @@ class _FormParser(HTMLParser):
                 return
             if kind in ("checkbox", "radio") and "checked" not in a:
                 return
-            self.data.setdefault(a["name"], []).append(a.get("value") or ("on" if kind == "checkbox" else ""))
+            self.data.setdefault(a["name"], []).append(
+                a.get("value") or ("on" if kind == "checkbox" else "")
+            )
         elif tag == "textarea":
             self.textarea = a["name"]
             self.data.setdefault(self.textarea, []).append("")
         elif tag == "select":
-            self.select, self.first_option, self.selected = (a["name"], "multiple" in a), None, False
+            self.select, self.first_option, self.selected = (
+                (a["name"], "multiple" in a),
+                None,
+                False,
+            )
         elif tag == "option" and self.select:
             value = a.get("value", "")
             if self.first_option is None:
@@ -155,7 +162,7 @@ def field_for_key(model_admin: ModelAdmin, obj, user, key: str) -> models.Field 
         model, name = inlines[prefix], rest.partition("-")[2]
     try:
         return model._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - management form keys and the like
+    except FieldDoesNotExist:  # management form keys and the like
         return None
 
 

@@ -14,9 +14,12 @@ import json
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ImproperlyConfigured
+from django.forms import ModelForm
 from django.test import RequestFactory
 from django.urls import reverse
 
+from accounts.admin import MunicipalityScopedAdmin
 from accounts.models import District, Municipality, Organization, OrganizationMembership
 from portal.models import ActivityReport, Need, Program, Session
 from tests.accounts.factories import (
@@ -309,6 +312,9 @@ def test_nobody_reverts_from_history(client, ours, staff, who):
             continue
         page = client.get(url).content.decode()
         assert MARK in page and 'name="_save"' not in page, url
+        # The old values are shown as text, not as a form that looks editable.
+        posted = {name for key in parse_form(page) for name in (key, key.rsplit("_", 1)[0])}
+        assert not posted & {f.name for f in opts.get_fields()}, url
         data = _tampered(rendered_form_data(model_admin, obj, user), model, ours)
         before = snapshot()
         assert client.post(url, data).status_code == 403, url
@@ -335,3 +341,45 @@ def test_every_other_admin_is_for_superusers_only(client, staff):
         ), opts.label  # fmt: skip
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         assert client.get(url).status_code == 403, url
+
+
+def test_a_scoped_admin_refuses_unscoped_inlines_and_forms(staff):
+    """A plain inline or form would bring back unscoped foreign keys: configuring one fails loudly."""
+    request = RequestFactory().get("/")
+    request.user = staff
+
+    class PlainInline(admin.TabularInline):
+        model = OrganizationMembership
+
+    class Loose(MunicipalityScopedAdmin):
+        inlines = [PlainInline]
+
+    with pytest.raises(ImproperlyConfigured):
+        Loose(Organization, admin.site).get_inline_instances(request)
+
+    class PlainForm(ModelForm):
+        class Meta:
+            model = Organization
+            fields = ["name"]
+
+    class LooseForm(MunicipalityScopedAdmin):
+        form = PlainForm
+
+    with pytest.raises(ImproperlyConfigured):
+        LooseForm(Organization, admin.site).get_form(request)
+
+
+@pytest.mark.parametrize("who", ["staff", "superuser"])
+def test_malformed_ids_are_not_found(client, ours, staff, who):
+    user = staff
+    if who == "superuser":
+        user = UserFactory(is_superuser=True, is_staff=True)
+        user.authenticator_set.create(type="totp", data={"secret": "x"})
+    client.force_login(user)
+    org = ours[Organization]
+    for url in (
+        "/admin/accounts/organization/abc/history/",
+        "/admin/accounts/organization/abc/history/1/",
+        f"/admin/accounts/organization/{org.pk}/history/abc/",
+    ):
+        assert client.get(url).status_code == 404, url
