@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from accounts.admin import SuperuserOnlyAdminMixin
 from notifications.models import OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["kind", "recipient", "municipality", "subject", "due_at", "sent_at", "attempts"]
     list_filter = ["kind", "channel", "municipality"]
     list_select_related = ["recipient", "municipality"]

@@ -3,12 +3,13 @@ changes go through the services (actions and save_model), so the admin and the s
 same rules. Creating needs and programs happens on the staff pages (/staff/), which guide the flow."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import MunicipalityScopedAdmin
+from accounts.admin import MunicipalityScopedAdmin, MunicipalityScopedInline
 from portal.models import ActivityReport, ActivityReportPhoto, Need, Program, ProgramPhoto, Session
 from portal.services import programs as program_services
 from portal.services import reports as report_services
@@ -47,7 +48,7 @@ class NeedAdmin(MunicipalityScopedAdmin):
         )
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(MunicipalityScopedInline):
     model = Session
     extra = 0
     fields = [
@@ -69,7 +70,7 @@ class SessionInline(admin.TabularInline):
         return False
 
 
-class ProgramPhotoInline(admin.TabularInline):
+class ProgramPhotoInline(MunicipalityScopedInline):
     model = ProgramPhoto
     extra = 0
     fields = ["image", "caption", "order"]
@@ -100,6 +101,7 @@ class ProgramAdmin(MunicipalityScopedAdmin):
         "published_at",
         "created_by",
         "municipality",
+        "nushi",  # the services never move a program to another nushi (program_update ignores it)
         "need",
     ]
     exclude = ["preview_token"]
@@ -124,6 +126,8 @@ class ProgramAdmin(MunicipalityScopedAdmin):
             program_services.program_update(program=obj, by=request.user, data=data)
         except InvalidTransition as exc:
             self.message_user(request, str(exc), messages.ERROR)
+        except ValidationError as exc:  # a district of another municipality (accounts.scoping)
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
     @admin.action(description=_("選んだプログラムを公開する（ヌシ確認済みのみ）"))
     def publish(self, request, queryset):
@@ -152,7 +156,7 @@ class SessionAdmin(MunicipalityScopedAdmin):
         return False  # view only: changes go through the staff page (validated, history kept)
 
 
-class ActivityReportPhotoInline(admin.TabularInline):
+class ActivityReportPhotoInline(MunicipalityScopedInline):
     model = ActivityReportPhoto
     extra = 0
     fields = ["image", "caption", "order"]

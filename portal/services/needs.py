@@ -15,6 +15,7 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import municipality_staff_ids, organization_member_ids
+from accounts.scoping import require_one_municipality
 from notifications.services import notify, site_url
 from portal.models import Need
 from portal.services._state import InvalidTransition, record_history, transition
@@ -58,6 +59,7 @@ def need_submit(
         channel=channel,
         **values,
     )
+    require_one_municipality(need)
     need.full_clean()
     need._history_user = created_by
     need.save()
@@ -88,6 +90,7 @@ def need_update(*, need: Need, by: User, data: dict) -> Need:
     for key, value in data.items():
         if key in NEED_FIELDS:
             setattr(locked, key, value)
+    require_one_municipality(locked, names=data)
     locked.full_clean()
     locked._history_user = by
     locked.save()

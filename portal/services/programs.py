@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from accounts.images import thumbnail_of
 from accounts.models import Organization, User
 from accounts.permissions import municipality_staff_ids, organization_member_ids
+from accounts.scoping import require_one_municipality
 from notifications.services import Text, notify, render, site_url
 from portal.models import Need, Program, ProgramPhoto, Session
 from portal.services._state import InvalidTransition, transition
@@ -87,6 +88,7 @@ def program_create(
     if need is not None and "district" not in data:
         program.district_id = need.district_id
     _apply(program, data)
+    require_one_municipality(program)  # the need and the district are the nushi's municipality's
     program.full_clean(exclude=["search_text"])
     program._history_user = by
     program.save()
@@ -103,6 +105,7 @@ def program_update(*, program: Program, by: User, data: dict) -> Program:
             % {"status": locked.get_status_display()}
         )
     _apply(locked, data)
+    require_one_municipality(locked, names=data)
     reason = "edit"
     if locked.status in BACK_TO_DRAFT:
         locked.status = S.DRAFT
