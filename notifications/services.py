@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from accounts.text import single_line
 from notifications.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,15 @@ def render(text: Text) -> str:
     return str(text() if callable(text) else text)
 
 
+def one_line_subject(text: str) -> str:
+    """A subject as an email header takes it: one line (Django refuses a header with a line break at
+    send time, so a title typed over two lines would silence every message about it) that fits the
+    column (a long title must not fail the change that notifies)."""
+    text = single_line(text).strip()
+    limit = OutboxMessage._meta.get_field("subject").max_length
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def notify(
     *,
     recipient_id: int,
@@ -60,7 +70,7 @@ def notify(
         or settings.LANGUAGE_CODE
     )
     with translation.override(language):
-        subject, body = render(subject), render(body)
+        subject, body = one_line_subject(render(subject)), render(body)
     try:
         with transaction.atomic():  # savepoint: a duplicate must not break the caller's transaction
             message = OutboxMessage.objects.create(
@@ -120,7 +130,7 @@ def deliver(*, message_id: int) -> bool:
 
 def _send(message: OutboxMessage) -> None:
     email = EmailMessage(
-        subject=message.subject,
+        subject=one_line_subject(message.subject),  # rows written before notify() made it one line
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient.email],

@@ -12,6 +12,7 @@ from accounts.forms import PostalCodeField
 from accounts.images import process_upload
 from accounts.models import District, Municipality, Organization, Skill
 from portal.models import ActivityReport, Category, Need, Program, Session
+from portal.query_params import validate_listing_date
 from portal.services.sessions import session_errors
 
 BIG = {"class": "text-xl"}  # the need form is for elderly residents too: large text in the inputs
@@ -354,10 +355,16 @@ class ProgramFilterForm(forms.Form):
     )
     district = forms.TypedChoiceField(label=_("地区"), coerce=int, required=False, empty_value=None)
     date_from = forms.DateField(
-        label=_("この日から"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("この日から"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_listing_date],
     )
     date_to = forms.DateField(
-        label=_("この日まで"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("この日まで"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_listing_date],
     )
     weekend = forms.BooleanField(label=_("土日のみ"), required=False)
     open_only = forms.BooleanField(label=_("空きのある日程だけ"), required=False)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from portal import selectors
+from portal import query_params, selectors
 from portal.calendars import session_calendar
 from portal.forms import ProgramFilterForm
 from portal.maps import map_context
@@ -34,10 +34,7 @@ def program_list(request):
     districts = selectors.listing_districts()
     form = ProgramFilterForm(request.GET or None, districts=districts)
     filters = form.filters() if request.GET else {}
-    try:
-        page = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        page = 1
+    page = query_params.page_number(request.GET)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -58,19 +55,21 @@ def program_list(request):
 
 def program_calendar(request):
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
-        first = dt.date(year, month, 1)
-    except ValueError:
-        first = today.replace(day=1)
+    first, adjusted = query_params.calendar_month(request.GET, today)
+    earliest, latest = query_params.calendar_bounds(today)
     weeks = selectors.calendar_month(first.year, first.month)
-    prev_month = (first - dt.timedelta(days=1)).replace(day=1)
-    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    prev_month = (first - dt.timedelta(days=1)).replace(day=1) if first > earliest else None
+    next_month = (first + dt.timedelta(days=32)).replace(day=1) if first < latest else None
     return render(
         request,
         "portal/programs/calendar.html",
-        {"weeks": weeks, "first": first, "prev_month": prev_month, "next_month": next_month},
+        {
+            "weeks": weeks,
+            "first": first,
+            "prev_month": prev_month,
+            "next_month": next_month,
+            "adjusted": adjusted,
+        },
     )
 
 
