@@ -18,8 +18,9 @@ from portal.maps import map_context
 from portal.models import Session
 
 # The rendered result list is the same for everyone with the same filters and page, and rendering 20
-# cards costs more than the query: it is kept this long. Places left on a card may lag by as much;
-# the program page shows them live and the application itself checks the live count.
+# cards costs more than the query: it is kept this long. Places left on a card may lag by as much, so a
+# card gives an exact count only while it is too large to run out meanwhile (selectors.FEW_PLACES);
+# the program page shows the live count, and the application itself checks it.
 RESULTS_CACHE_SECONDS = 30
 
 
@@ -73,9 +74,9 @@ def program_calendar(request):
     )
 
 
-# The program page's article (sessions with places left, story, photos, reports) is cached per program
-# version (updated_at moves on every edit, transition, photo and report change) for this long; places
-# left may lag by as much, the application itself always checks the live count.
+# The program page's article (sessions with places left, story, photos, reports) is cached for this long
+# per program version (updated_at moves on every edit, transition, photo and report change) and per
+# version of its sessions (read live by the head query), so places left on the page are never stale.
 PAGE_CACHE_SECONDS = 30
 
 
