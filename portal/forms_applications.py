@@ -30,6 +30,14 @@ class MessageForm(forms.Form):
     )
 
 
+class SessionCancelForm(forms.Form):
+    """Staff cancel a session: the reason (one line, optional) goes to every participant."""
+
+    reason = forms.CharField(
+        label=_("中止の理由（参加者に届きます）"), max_length=500, required=False
+    )
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_staff_of
-from portal.forms_applications import AttendanceForm, CheckinForm, MessageForm, ThankYouForm
+from portal.forms_applications import (
+    AttendanceForm,
+    CheckinForm,
+    MessageForm,
+    SessionCancelForm,
+    ThankYouForm,
+)
 from portal.models import Application, Attendance, Session, SessionMessage, ThankYou
 from portal.selectors_applications import (
     can_manage_session,
@@ -181,9 +187,13 @@ def session_close(request, pk: int):
 @require_POST
 def session_cancel(request, pk: int):
     session = _get_session_for_staff(request, pk)
+    form = SessionCancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect("session_roster", pk=session.pk)
     try:
         n = session_changes.session_cancel(
-            session_id=session.pk, actor=request.user, reason=request.POST.get("reason", "")[:500]
+            session_id=session.pk, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except ServiceError as exc:
         messages.error(request, exc.message)

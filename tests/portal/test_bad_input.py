@@ -9,6 +9,7 @@ from django.utils import timezone
 from notifications.models import OutboxMessage
 from notifications.services import deliver_due, notify
 from portal.models import Need
+from tests.accounts.factories import StaffMembershipFactory
 from tests.portal.factories import ProgramFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,74 @@ def test_single_line_fields_lose_line_breaks_and_control_characters(client, nush
     # A multi-line field keeps its line breaks and loses the other control characters.
     assert need.description == "一行目\r\n二行目"
 
+
+@pytest.mark.parametrize("value", [" ", "abc", "²", "1\x00", "99999999999999999999"])
+def test_a_need_for_an_organisation_that_is_no_number_is_refused_on_the_form(
+    quiet_client, nushi, organization, staff, value
+):
+    """The need form's districts depend on the organisation chosen: the choice is read before the form
+    is validated, through the field's own cleaning, so any value gives the form back, not a 500."""
+    for user, url, field in (
+        (nushi, reverse("need_create"), "who-organization"),
+        (staff, reverse("staff_need_create"), "intake-organization"),
+    ):
+        quiet_client.force_login(user)
+        response = quiet_client.post(url, {field: value, "title": "草取り", "description": "畑"})
+        assert response.status_code == 200, (url, value)
+    assert not Need.objects.exists()
+
+
+def test_a_session_cancelled_with_control_characters_in_its_reason(client, staff, session, helper):
+    """The reason is read through a form like every other input: a NUL (which PostgreSQL cannot store)
+    is dropped instead of failing the cancellation; one too long is refused with a message."""
+    client.force_login(staff)
+    url = reverse("session_cancel", args=[session.pk])
+    response = client.post(url, {"reason": "x" * 501})
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.status == "scheduled"
+    response = client.post(url, {"reason": "雨\x00のため\r\n中止"})
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.status == "cancelled"
+
+
+def test_a_program_whose_author_left_can_still_be_edited(client, staff, municipality, organization):
+    """created_by empties when its author's account is deleted (SET_NULL); an edit then used to fail
+    model validation on a field the form does not show, and answer 500."""
+    from django.forms.models import model_to_dict
+
+    from portal.forms import ProgramForm
+
+    author = StaffMembershipFactory(municipality=municipality).user
+    program = ProgramFactory(
+        municipality=municipality, nushi=organization, status="draft", created_by=author
+    )
+    author.delete()
+    program.refresh_from_db()
+    assert program.created_by is None
+    data = {
+        k: v
+        for k, v in model_to_dict(program, fields=ProgramForm._meta.fields).items()
+        if v not in (None, "")
+    }
+    data.update(title="新しいタイトル", tags="農業", required_skills=[])
+    client.force_login(staff)
+    response = client.post(reverse("staff_program_edit", args=[program.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    program.refresh_from_db()
+    assert program.title == "新しいタイトル"
+
+
+def test_a_service_error_on_a_field_the_form_does_not_show_goes_to_the_top_of_the_form():
+    from django.core.exceptions import ValidationError
+
+    from portal.forms import ReasonForm, add_service_error
+
+    form = ReasonForm({"reason": "理由"})
+    assert form.is_valid()
+    add_service_error(
+        form, ValidationError({"created_by": "作成者がいません。", "reason": "短すぎます。"})
+    )
+    assert form.non_field_errors() == ["作成者がいません。"]
+    assert form.errors["reason"] == ["短すぎます。"]
