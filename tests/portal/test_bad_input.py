@@ -96,9 +96,12 @@ def test_the_listing_answers_any_filter(quiet_client, municipality, query):
     assert response.status_code == 200
 
 
-def test_a_date_far_off_is_left_out_with_the_usual_message(client, municipality):
-    response = client.get(reverse("program_list"), {"date_to": "9999-12-31"})
-    assert "入力の形が正しくない条件は使わずにさがしました。" in response.content.decode()
+@pytest.mark.parametrize("name", ["date_from", "date_to"])
+def test_a_date_far_off_is_left_out_with_the_usual_message(client, municipality, name):
+    for day in ("9999-12-31", "0001-01-01"):
+        response = client.get(reverse("program_list"), {name: day})
+        assert "入力の形が正しくない条件は使わずにさがしました。" in response.content.decode()
+        assert response.context["filtered"] is False
 
 
 def test_a_subject_is_one_line_whatever_the_caller_passes(helper):
@@ -223,3 +226,17 @@ def test_a_service_error_on_a_field_the_form_does_not_show_goes_to_the_top_of_th
     )
     assert form.non_field_errors() == ["作成者がいません。"]
     assert form.errors["reason"] == ["短すぎます。"]
+
+
+def test_a_subject_stored_over_two_lines_before_is_sent_on_one(helper, mailoutbox):
+    """Rows written before notify() made subjects one line are still delivered."""
+    OutboxMessage.objects.create(
+        recipient=helper,
+        kind="need_submitted",
+        object_key="need:1",
+        subject="新しい困りごと: 草取り\r\nをお願い",
+        body="本文",
+        due_at=timezone.now(),
+    )
+    assert deliver_due() == 1
+    assert [m.subject for m in mailoutbox] == ["新しい困りごと: 草取り をお願い"]
