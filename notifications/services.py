@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from accounts.text import single_line
 from notifications.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,15 @@ def site_url(viewname: str, *args) -> str:
 def render(text: Text) -> str:
     """A message text as a string, in the language active now (notify() makes it the recipient's)."""
     return str(text() if callable(text) else text)
+
+
+def one_line_subject(text: str) -> str:
+    """A subject as an email header takes it: one line (Django refuses a header with a line break at
+    send time, so a title typed over two lines would silence every message about it) that fits the
+    column (a long title must not fail the change that notifies)."""
+    text = single_line(text).strip()
+    limit = OutboxMessage._meta.get_field("subject").max_length
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def notify(
@@ -74,7 +84,7 @@ def notify(
         or settings.LANGUAGE_CODE
     )
     with translation.override(language):
-        subject, body = render(subject), render(body)
+        subject, body = one_line_subject(render(subject)), render(body)
     try:
         with transaction.atomic():  # savepoint: a duplicate must not break the caller's transaction
             message = OutboxMessage.objects.create(
@@ -148,7 +158,7 @@ def deliver(*, message_id: int) -> bool:
 
 def _send(message: OutboxMessage) -> None:
     email = EmailMessage(
-        subject=message.subject,
+        subject=one_line_subject(message.subject),  # rows written before notify() made it one line
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient.email],

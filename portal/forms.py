@@ -12,6 +12,7 @@ from accounts.forms import PostalCodeField
 from accounts.images import process_upload
 from accounts.models import District, Municipality, Organization, Skill
 from portal.models import ActivityReport, Category, Need, Program, Session
+from portal.query_params import validate_listing_date
 from portal.services.sessions import session_errors
 
 BIG = {"class": "text-xl"}  # the need form is for elderly residents too: large text in the inputs
@@ -114,6 +115,29 @@ class NeedForm(forms.ModelForm):
         return data
 
 
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: each error on the field it names when the form
+    has that field, otherwise at the top of the form. (Django's add_error refuses, with an exception,
+    an error on a model field the form does not show, which turned such a rule into a server error.)"""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def chosen_object(form: forms.BaseForm, name: str):
+    """What a bound form's choice field names, read before the form is validated (another form's
+    choices depend on it), or None when the value names nothing: the field's own cleaning turns
+    whatever was posted (a word, a huge number, several values) into an object or a refusal."""
+    if not form.is_bound:
+        return None
+    try:
+        return form.fields[name].clean(form[name].data)
+    except ValidationError:
+        return None
+
+
 class NushiChoiceForm(forms.Form):
     """Who the need is from, for a signed-in resident: one of their organisations, or (with none yet)
     a municipality and a name to post as an individual nushi."""
@@ -145,12 +169,10 @@ class NushiChoiceForm(forms.Form):
     @property
     def municipality_id(self) -> int | None:
         if self.has_organizations:
-            org = self.fields["organization"].queryset.first()
-            value = self.data.get(self.add_prefix("organization")) if self.is_bound else None
-            chosen = self.fields["organization"].queryset.filter(pk=value).first() if value else org
-            return (chosen or org).municipality_id
-        value = self.data.get(self.add_prefix("municipality")) if self.is_bound else None
-        return int(value) if value and str(value).isdigit() else None
+            chosen = chosen_object(self, "organization")
+            return (chosen or self.fields["organization"].queryset.first()).municipality_id
+        chosen = chosen_object(self, "municipality")
+        return chosen.pk if chosen else None
 
 
 class StaffIntakeForm(forms.Form):
@@ -367,10 +389,16 @@ class ProgramFilterForm(forms.Form):
     )
     district = forms.TypedChoiceField(label=_("地区"), coerce=int, required=False, empty_value=None)
     date_from = forms.DateField(
-        label=_("この日から"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("この日から"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_listing_date],
     )
     date_to = forms.DateField(
-        label=_("この日まで"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("この日まで"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_listing_date],
     )
     weekend = forms.BooleanField(label=_("土日のみ"), required=False)
     open_only = forms.BooleanField(label=_("空きのある日程だけ"), required=False)

@@ -31,6 +31,24 @@ class MessageForm(forms.Form):
     )
 
 
+class SessionCancelForm(forms.Form):
+    """Staff cancel a session: the reason (one line, optional) goes to every participant."""
+
+    reason = forms.CharField(
+        label=_("中止の理由（参加者に届きます）"), max_length=500, required=False
+    )
+
+
+class DecisionForm(forms.Form):
+    """A host's decision on one application from the roster; the reason, when given, is told to the
+    helper (required of staff who cancel: the service says so)."""
+
+    decision = forms.ChoiceField(
+        choices=[("accept", _("参加確定")), ("decline", _("お見送り")), ("cancel", _("取り消し"))]
+    )
+    reason = forms.CharField(label=_("理由（参加者に届きます）"), max_length=500, required=False)
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

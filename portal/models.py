@@ -164,10 +164,12 @@ class Program(models.Model):
     status_note = models.TextField(_("修正依頼・見送りの理由"), blank=True)
     # Secret for the nushi's preview link; rotated when a draft is sent again.
     preview_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    # Empty once its author's account is deleted (SET_NULL): the program must stay editable then.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="programs_created",
     )
     published_at = models.DateTimeField(null=True, blank=True)

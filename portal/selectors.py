@@ -8,7 +8,18 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import (
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import MD5, Cast, Coalesce, Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -28,6 +39,9 @@ LIST_FIELDS = (
     "program__okaeshi", "program__municipality__name", "program__municipality__points_name",
     "program__district__name",
 )  # fmt: skip
+# A card counts places exactly only above this; at or below it says 残りわずか (its count may lag by
+# views.programs.RESULTS_CACHE_SECONDS, and a few places can go in that time: the program page is live).
+FEW_PLACES = 3
 # How many matching sessions one listing query reads, per program wanted: enough that a prefix in date
 # order almost always holds a page of distinct programs (demo data: ~1.05 sessions per program).
 PREFIX_FACTOR = 3
@@ -97,6 +111,12 @@ class ListedProgram:
     district_name: str | None
     starts_at: dt.datetime
     places_left: int
+
+    @property
+    def few_places_left(self) -> bool:
+        """Few enough places that the count may be gone by the time the visitor looks: the card,
+        cached for RESULTS_CACHE_SECONDS, then says 残りわずか instead of a number that may be stale."""
+        return 0 < self.places_left <= FEW_PLACES
 
     @property
     def category_label(self) -> str:
@@ -192,11 +212,50 @@ PAGE_HEAD_FIELDS = (
 )  # fmt: skip
 
 
+# What the article shows of each session: a change to any of them (an application taking a place, a
+# cancellation, a move to the rain date, staff editing the session) must show at once.
+SESSION_SHOWN_FIELDS = (
+    "pk", "places_taken", "capacity", "status", "starts_at", "ends_at", "apply_deadline",
+    "rain_starts_at", "rain_ends_at", "acceptance_mode",
+)  # fmt: skip
+
+
+def _sessions_version() -> Subquery:
+    """A fingerprint of the program's sessions as the page shows them (MD5 of their shown fields),
+    computed inside the head query: the article's cache key carries it, so places left on the page
+    are live whatever service changed them, with no invalidation to forget and no extra query."""
+    parts: list = []
+    for name in SESSION_SHOWN_FIELDS:
+        parts += [
+            Coalesce(Cast(name, TextField()), Value("-", TextField())),
+            Value("|", TextField()),
+        ]
+    return Subquery(
+        Session.objects.filter(program=OuterRef("pk"))
+        .order_by()
+        .values("program")
+        .annotate(
+            version=MD5(
+                StringAgg(
+                    Concat(*parts, output_field=TextField()),
+                    Value(",", TextField()),
+                    order_by="pk",
+                )
+            )
+        )
+        .values("version")[:1],
+        output_field=TextField(),
+    )
+
+
 def public_program_head(pk: int) -> Program:
     """The public program page's one query while its article is cached: a narrow row of the program
-    alone (no join; about a sixth of the columns _detail_qs reads), else 404 as public_program."""
+    alone (no join; about a sixth of the columns _detail_qs reads) with its sessions' version (a
+    subquery on the sessions' program index), else 404 as public_program."""
     return get_object_or_404(
-        Program.objects.only(*PAGE_HEAD_FIELDS), pk=pk, status__in=PUBLIC_STATES
+        Program.objects.only(*PAGE_HEAD_FIELDS).annotate(sessions_version=_sessions_version()),
+        pk=pk,
+        status__in=PUBLIC_STATES,
     )
 
 

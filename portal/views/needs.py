@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import postal
 from accounts.permissions import is_member_of
 from portal import selectors
-from portal.forms import NeedForm, NushiChoiceForm, ReasonForm
+from portal.forms import NeedForm, NushiChoiceForm, ReasonForm, add_service_error
 from portal.services import needs as need_services
 from portal.services import programs as program_services
 from portal.services._state import InvalidTransition
@@ -40,7 +40,7 @@ def need_create(request):
                     created_by=request.user, nushi=nushi, data=form.cleaned_data
                 )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request,
@@ -100,7 +100,7 @@ def need_edit(request, pk: int):
         except InvalidTransition as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
             return render(request, "portal/needs/form.html", {"form": form, "need": need})
         else:
             messages.success(request, _("困りごとを更新しました。"))

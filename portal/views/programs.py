@@ -11,15 +11,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from portal import selectors
+from portal import query_params, selectors
 from portal.calendars import session_calendar
 from portal.forms import ProgramFilterForm
 from portal.maps import map_context
 from portal.models import Session
 
 # The rendered result list is the same for everyone with the same filters and page, and rendering 20
-# cards costs more than the query: it is kept this long. Places left on a card may lag by as much;
-# the program page shows them live and the application itself checks the live count.
+# cards costs more than the query: it is kept this long. Places left on a card may lag by as much, so a
+# card gives an exact count only while it is too large to run out meanwhile (selectors.FEW_PLACES);
+# the program page shows the live count, and the application itself checks it.
 RESULTS_CACHE_SECONDS = 30
 
 
@@ -34,10 +35,7 @@ def program_list(request):
     districts = selectors.listing_districts()
     form = ProgramFilterForm(request.GET or None, districts=districts)
     filters = form.filters() if request.GET else {}
-    try:
-        page = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        page = 1
+    page = query_params.page_number(request.GET)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -58,25 +56,27 @@ def program_list(request):
 
 def program_calendar(request):
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
-        first = dt.date(year, month, 1)
-    except ValueError:
-        first = today.replace(day=1)
+    first, adjusted = query_params.calendar_month(request.GET, today)
+    earliest, latest = query_params.calendar_bounds(today)
     weeks = selectors.calendar_month(first.year, first.month)
-    prev_month = (first - dt.timedelta(days=1)).replace(day=1)
-    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    prev_month = (first - dt.timedelta(days=1)).replace(day=1) if first > earliest else None
+    next_month = (first + dt.timedelta(days=32)).replace(day=1) if first < latest else None
     return render(
         request,
         "portal/programs/calendar.html",
-        {"weeks": weeks, "first": first, "prev_month": prev_month, "next_month": next_month},
+        {
+            "weeks": weeks,
+            "first": first,
+            "prev_month": prev_month,
+            "next_month": next_month,
+            "adjusted": adjusted,
+        },
     )
 
 
-# The program page's article (sessions with places left, story, photos, reports) is cached per program
-# version (updated_at moves on every edit, transition, photo and report change) for this long; places
-# left may lag by as much, the application itself always checks the live count.
+# The program page's article (sessions with places left, story, photos, reports) is cached for this long
+# per program version (updated_at moves on every edit, transition, photo and report change) and per
+# version of its sessions (read live by the head query), so places left on the page are never stale.
 PAGE_CACHE_SECONDS = 30
 
 

@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_staff_of
-from portal.forms_applications import AttendanceForm, CheckinForm, MessageForm, ThankYouForm
+from portal.forms_applications import (
+    AttendanceForm,
+    CheckinForm,
+    DecisionForm,
+    MessageForm,
+    SessionCancelForm,
+    ThankYouForm,
+)
 from portal.models import Application, Attendance, Session, ThankYou
 from portal.selectors_applications import (
     can_cancel_for_helper,
@@ -93,8 +100,12 @@ def application_decide(request, pk: int):
     application = get_object_or_404(Application.objects.select_related("session__program"), pk=pk)
     if not can_manage_session(request.user, application.session):
         raise Http404
-    decision = request.POST.get("decision")
-    note = request.POST.get("reason", "")[:500]
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect("session_roster", pk=application.session_id)
+    decision, note = form.cleaned_data["decision"], form.cleaned_data["reason"]
     # The nushi accepts or declines; taking an accepted helper's place away is staff's (the service
     # checks the same rule).
     if decision == "cancel" and not can_cancel_for_helper(request.user, application.session):
@@ -193,9 +204,13 @@ def session_close(request, pk: int):
 @require_POST
 def session_cancel(request, pk: int):
     session = _get_session_for_staff(request, pk)
+    form = SessionCancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect("session_roster", pk=session.pk)
     try:
         n = session_changes.session_cancel(
-            session_id=session.pk, actor=request.user, reason=request.POST.get("reason", "")[:500]
+            session_id=session.pk, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except ServiceError as exc:
         messages.error(request, exc.message)

@@ -21,6 +21,8 @@ from portal.forms import (
     ReportForm,
     SessionForm,
     StaffIntakeForm,
+    add_service_error,
+    chosen_object,
 )
 from portal.models import Need, Program, ProgramPhoto
 from portal.services import needs as need_services
@@ -66,12 +68,7 @@ def staff_need_create(request):
     intake = StaffIntakeForm(
         request.POST or None, municipality_ids=staff_municipality_ids(request.user), prefix="intake"
     )
-    chosen = request.POST.get("intake-organization", "")
-    org = (
-        intake.fields["organization"].queryset.filter(pk=chosen).first()
-        if chosen.isdigit()
-        else None
-    )
+    org = chosen_object(intake, "organization")
     form = NeedForm(
         request.POST or None,
         request.FILES or None,
@@ -86,7 +83,7 @@ def staff_need_create(request):
                 channel=intake.cleaned_data["channel"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("困りごとを登録しました。"))
             return redirect("staff_need_detail", pk=need.pk)
@@ -156,7 +153,7 @@ def staff_program_create(request, need_pk: int):
         except InvalidTransition as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request, _("プログラムの下書きを作りました。開催日を追加してください。")
@@ -201,7 +198,7 @@ def staff_program_edit(request, pk: int):
             messages.error(request, str(exc))
             return redirect("staff_program_detail", pk=program.pk)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("保存しました。"))
             return redirect("staff_program_detail", pk=program.pk)
@@ -268,7 +265,7 @@ def staff_session_create(request, pk: int):
             messages.error(request, str(exc))
             return redirect("staff_program_detail", pk=program.pk)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("開催日を追加しました。"))
             return redirect("staff_program_detail", pk=program.pk)
@@ -289,7 +286,7 @@ def staff_session_edit(request, pk: int):
             messages.error(request, str(exc))
             return redirect("staff_program_detail", pk=session.program_id)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("開催日を変更しました。"))
             return redirect("staff_program_detail", pk=session.program_id)
@@ -359,7 +356,7 @@ def staff_report_create(request, pk: int):
             messages.error(request, str(exc))
             return redirect("staff_program_detail", pk=program.pk)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("活動レポートの下書きを保存しました。"))
             return redirect("staff_report_detail", pk=report.pk)

@@ -270,10 +270,10 @@ def test_preview_shows_the_same_place_section_as_the_public_page(client, municip
 
 def test_cards_count_places_in_the_visitors_language(client, municipality):
     program = published(municipality, "楮の皮はぎ")
-    program.sessions.update(places_taken=7)
-    assert "3人" in client.get(reverse("program_list")).content.decode()
+    program.sessions.update(places_taken=5)
+    assert "5人" in client.get(reverse("program_list")).content.decode()
     client.cookies["django_language"] = "en"
-    assert "3 people" in client.get(reverse("program_list")).content.decode()
+    assert "5 people" in client.get(reverse("program_list")).content.decode()
 
 
 def test_static_map_centres_the_meeting_point_on_its_tiles():
@@ -375,3 +375,54 @@ def test_drafts_previewed_by_the_nushi_carry_no_structured_data(client, municipa
     client.force_login(staff)
     page = client.get(reverse("program_preview", args=[program.pk, program.preview_token]))
     assert json_ld_events(page.content.decode()) == []
+
+
+def test_program_page_shows_places_left_live_after_someone_applies(client, municipality, helper):
+    """The article is cached, but not its places: right after an application (or a cancellation) the
+    page shows the new number, not the one cached a moment ago."""
+    from portal.services.applications import application_cancel, application_submit
+
+    program = published(municipality, "みょうが畑づくり")
+    session = program.sessions.get()
+    url = reverse("program_detail", args=[program.pk])
+    assert "残り10人" in client.get(url).content.decode()
+    application = application_submit(helper=helper, session_id=session.pk)
+    page = client.get(url).content.decode()
+    assert "残り9人" in page and "残り10人" not in page
+    application_cancel(application_id=application.pk, actor=helper)
+    assert "残り10人" in client.get(url).content.decode()
+
+
+def test_program_page_follows_a_session_cancelled_or_filled_without_a_program_edit(
+    client, municipality
+):
+    from portal.models import Session
+
+    program = published(municipality, "みょうが畑づくり")
+    url = reverse("program_detail", args=[program.pk])
+    assert "残り10人" in client.get(url).content.decode()
+    # Raw updates, as a conditional UPDATE in a service writes them: no save(), no updated_at.
+    Session.objects.filter(program=program).update(places_taken=10)
+    assert "満員（キャンセル待ちできます）" in client.get(url).content.decode()
+    Session.objects.filter(program=program).update(status=Session.Status.CANCELLED)
+    page = client.get(url).content.decode()
+    assert "満員" not in page and "中止" in page
+
+
+@pytest.mark.parametrize(
+    ("taken", "shown"),
+    [(0, "10人"), (6, "4人"), (7, "わずか"), (9, "わずか"), (10, "満員（キャンセル待ち）")],
+)
+def test_listing_cards_give_an_exact_count_only_while_it_cannot_run_out_unseen(
+    client, municipality, taken, shown
+):
+    """Cards are cached for a while: a count of a few places left may be gone by then, so a card says
+    わずか (after 残り) and the program page gives the live number."""
+    program = published(municipality, "みょうが畑づくり")
+    program.sessions.update(places_taken=taken)
+    page = client.get(reverse("program_list")).content.decode()
+    card = page[page.index('data-testid="program-card"') :]
+    card = card[: card.index("</li>")]
+    assert shown in card
+    if shown == "わずか":
+        assert "人" not in card.split("残り", 1)[1]
