@@ -10,11 +10,10 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
 from accounts.models import (
     Municipality,
-    Organization,
     OrganizationMembership,
     StaffMembership,
     User,
@@ -79,12 +78,6 @@ def scope_to_staff(queryset: QuerySet, user: User, field: str = "municipality") 
     if user.is_superuser:
         return queryset
     return queryset.filter(**{f"{field}__in": staff_municipality_ids(user)})
-
-
-def get_organization_for_member(request: HttpRequest, pk: int) -> Organization:
-    if not is_member_of(request.user, pk):
-        raise Http404
-    return Organization.objects.get(pk=pk)
 
 
 def staff_required(view):

@@ -14,7 +14,7 @@ def home(request):
     return HttpResponse(f"<!DOCTYPE html><html lang=ja><body><ul>{items}</ul></body></html>")
 
 
-# --- issue 4: the program list and a program page ----------------------------------------------------
+# --- The program list and a program page ----------------------------------------------------
 
 # The same plan as portal.selectors.program_list: sessions in date order (a prefix), each program's
 # first one kept; the floor dedupes in Python exactly as the view does.

@@ -456,7 +456,7 @@ class ActivityReportPhoto(Photo):
         return self.caption or self.image.name
 
 
-# --- Issue 5: the helper's journey after applying (messages, thank-you loop) -----------------------
+# --- The helper's journey after applying (messages, thank-you loop) -----------------------
 
 
 class SessionMessage(models.Model):

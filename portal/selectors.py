@@ -419,12 +419,6 @@ def nushi_programs_to_confirm(user: User) -> QuerySet[Program]:
     ).select_related("nushi")
 
 
-def nushi_programs(user: User) -> QuerySet[Program]:
-    return Program.objects.filter(nushi_id__in=organization_ids(user)).exclude(
-        status=Program.Status.DRAFT
-    )
-
-
 def nushi_context(user: User) -> dict:
     """My page's nushi section: their needs and the drafts waiting for their confirmation (2 queries,
     none for someone who is not a nushi)."""

@@ -221,10 +221,6 @@ def thread_messages(
     return messages
 
 
-def session_for_update_page(pk: int) -> Session:
-    return Session.objects.select_related("program__municipality", "program__nushi").get(pk=pk)
-
-
 def roster(session: Session) -> QuerySet[Application]:
     """One session's applications with the helper's profile, in application order."""
     return (

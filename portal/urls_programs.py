@@ -1,4 +1,4 @@
-"""URLs of issue 4: needs, programs, the public listing, staff co-design, activity reports."""
+"""URLs of needs, programs, the public listing, staff co-design, activity reports."""
 
 from django.urls import path
 

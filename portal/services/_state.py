@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 # One domain error for "not (any more) in a state that allows this change", shared with the
-# application services (issue 5); the message is Japanese and safe to show.
+# application services; the message is Japanese and safe to show.
 from portal.services.errors import InvalidTransition
 
 

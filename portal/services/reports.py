@@ -45,16 +45,6 @@ def report_create(
 
 
 @transaction.atomic
-def report_update(*, report: ActivityReport, by: User, title: str, body: str) -> ActivityReport:
-    locked = ActivityReport.objects.select_for_update().get(pk=report.pk)
-    locked.title, locked.body = title, body
-    locked.full_clean()
-    locked._history_user = by
-    locked.save()
-    return locked
-
-
-@transaction.atomic
 def report_publish(*, report: ActivityReport, by: User) -> ActivityReport:
     if report.session_id and report.session.starts_at > timezone.now():
         raise InvalidTransition(_("開催前の日程のレポートは公開できません。"))

@@ -15,6 +15,6 @@ def mypage(request):
         [Skill(code).label for code in profile.skills if code in Skill.values] if profile else []
     )
     context = {"profile": profile, "profile_skills": skills}
-    context.update(nushi_context(request.user))  # issue 4: needs and drafts to confirm
-    context.update(mypage_context(request.user))  # issue 5: applications, rosters, check-in
+    context.update(nushi_context(request.user))  # needs and drafts to confirm
+    context.update(mypage_context(request.user))  # applications, rosters, check-in
     return render(request, "portal/mypage.html", context)

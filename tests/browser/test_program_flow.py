@@ -1,4 +1,4 @@
-"""Issue 4 end to end in Chromium, on a phone-sized screen: a resident posts a need, staff turn it into a
+"""From a need to a published program, end to end in Chromium, on a phone-sized screen: a resident posts a need, staff turn it into a
 program with two sessions, the nushi confirms the draft, staff publish, and an anonymous visitor finds it
 by a Japanese keyword and opens it."""
 

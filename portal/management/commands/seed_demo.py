@@ -35,13 +35,13 @@ class Command(BaseCommand):
         started = time.monotonic()
         cast = people.seed_people()
         programs.seed_programs(cast)
-        applications.seed_applications()  # issue 5
+        applications.seed_applications()
         if scale == "large":
             made = people.seed_large_helpers()
             self.stdout.write(f"large scale: {made} helpers added")
             made = programs.seed_large_programs(cast)
             self.stdout.write(f"large scale: {made} programs added (3 sessions each)")
-            made = applications.seed_large_applications()  # issue 5
+            made = applications.seed_large_applications()
             self.stdout.write(f"large scale: {made} applications added")
         self.stdout.write(
             self.style.SUCCESS(f"demo data ready in {time.monotonic() - started:.1f}s")
