@@ -1,6 +1,6 @@
-"""From a need to a published program, end to end in Chromium, on a phone-sized screen: a resident posts a need, staff turn it into a
-program with two sessions, the nushi confirms the draft, staff publish, and an anonymous visitor finds it
-by a Japanese keyword and opens it."""
+"""From a need to a published program, end to end in Chromium, on a phone-sized screen: a resident
+posts a need, staff turn it into a program with two sessions, the nushi confirms the draft, staff
+publish, and an anonymous visitor finds it by a Japanese keyword and opens it."""
 
 from datetime import timedelta
 
