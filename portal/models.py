@@ -7,11 +7,13 @@ functions in portal/services, under row locks, and tested on PostgreSQL.
 
 import secrets
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -313,6 +315,11 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def is_ahead(self, now: datetime | None = None) -> bool:
+        """Scheduled and not started: places can still be taken, decisions made and the waitlist
+        promoted (take_place checks the same in its conditional UPDATE)."""
+        return self.status == self.Status.SCHEDULED and (now or timezone.now()) < self.starts_at
 
     @property
     def places_left(self) -> int:

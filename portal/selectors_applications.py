@@ -127,7 +127,7 @@ def decisions_open(session: Session, now: datetime | None = None) -> bool:
     """Whether the nushi or staff may still accept or decline: a selection (選考) until the application
     deadline, as its applicants were told; a first-come waitlist until the start."""
     now = now or timezone.now()
-    if session.status != Session.Status.SCHEDULED or now >= session.starts_at:
+    if not session.is_ahead(now):
         return False
     return not (
         session.acceptance_mode == Session.AcceptanceMode.SELECTION and now > session.apply_deadline

@@ -1,4 +1,4 @@
-"""Applying, rosters, check-in, attendance, the thread and the thank-you loop ."""
+"""Applying, rosters, check-in, attendance, the thread and the thank-you loop."""
 
 from django.urls import path
 

@@ -57,7 +57,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.permissions import municipality_staff_ids, organization_member_ids
 from notifications.services import Text, notify, render, site_url
 from portal.calendars import session_calendar
 from portal.models import Application, Session
@@ -67,6 +66,7 @@ from portal.selectors_applications import (
     can_cancel_for_helper,
     decisions_open,
     eligibility_problems,
+    host_ids,
     overlapping_held,
 )
 from portal.services.errors import (
@@ -148,7 +148,7 @@ def _session_now(session_id: int) -> Session:
 def _refuse_unless_open(session: Session) -> None:
     """The session (read under the lock) must still take applications: staff may have cancelled it
     while this request waited."""
-    if session.status != Session.Status.SCHEDULED or timezone.now() >= session.starts_at:
+    if not session.is_ahead():
         raise NotEligible([Problem("not_open", _("この日程は募集していません。"))])
 
 
@@ -223,10 +223,7 @@ def tell_hosts(session: Session, *, kind: str, object_key: str, subject: Text, b
     """The nushi's members and the municipality's staff, each in their language (`subject` and `body`
     lazy or callables, as for tell_helper)."""
     program = session.program
-    recipients = set(organization_member_ids(program.nushi_id)) | set(
-        municipality_staff_ids(program.municipality_id)
-    )
-    for user_id in sorted(recipients):
+    for user_id in sorted(host_ids(session)):
         notify(
             recipient_id=user_id,
             municipality_id=program.municipality_id,
@@ -314,7 +311,7 @@ def _check_decision_time(session: Session, now: datetime) -> None:
     start, like an automatic promotion."""
     if decisions_open(session, now):
         return
-    if session.status != Session.Status.SCHEDULED or now >= session.starts_at:
+    if not session.is_ahead(now):
         raise TooLate(_("開始した日程や中止になった日程では、参加を確定できません。"))
     raise TooLate(_("申込締切を過ぎたため、選考の結果は変更できません。"))
 
@@ -471,7 +468,7 @@ def promote_waitlist(*, session_id: int, actor: User | None) -> list[Application
     """Fill free places from the waitlist in application order, skipping a helper who now holds an
     overlapping place. Call inside the transaction that freed the place, after locking the session."""
     session = Session.objects.select_related("program").get(pk=session_id)
-    if session.status != Session.Status.SCHEDULED or timezone.now() >= session.starts_at:
+    if not session.is_ahead():
         return []
     promoted: list[Application] = []
     skipped: list[int] = []

@@ -1,5 +1,5 @@
-"""The session's group thread, an application's private thread, the nushi's thank-you to attendees, helpers' impressions, and pulling both into a
-draft activity report for staff."""
+"""The session's group thread, an application's private thread, the nushi's thank-you to attendees,
+helpers' impressions, and pulling both into a draft activity report for staff."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 
 from accounts.images import process_upload, thumbnail_of
 from accounts.models import User
-from accounts.permissions import municipality_staff_ids, organization_member_ids
 from notifications.services import notify, site_url
 from portal.models import (
     ActivityReport,
@@ -31,11 +30,7 @@ def session_message_post(*, session: Session, author: User, body: str) -> Sessio
         helpers = Application.objects.filter(
             session=session, status__in=Application.HOLDS_PLACE
         ).values_list("helper_id", flat=True)
-        recipients = (
-            set(helpers)
-            | set(organization_member_ids(program.nushi_id))
-            | set(municipality_staff_ids(program.municipality_id))
-        ) - {author.pk}
+        recipients = (set(helpers) | host_ids(session)) - {author.pk}
         link = site_url("session_messages", session.pk)
         for user_id in sorted(recipients):
             notify(

@@ -99,3 +99,19 @@ def test_the_nushi_declines_with_a_reason_the_helper_is_told(client, session, nu
     assert Application.objects.get(pk=application.pk).status == Status.DECLINED
     told = OutboxMessage.objects.get(recipient=helper, kind="application_declined")
     assert "今回は経験者を優先しました" in told.body
+
+
+def test_a_decision_the_roster_does_not_offer_is_refused_with_a_message(
+    client, session, accepted, staff
+):
+    client.force_login(staff)
+    response = client.post(
+        reverse("application_decide", args=[accepted.pk]),
+        {"decision": "delete", "reason": "x" * 501},
+        follow=True,
+    )
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) == 2  # the unknown decision and the over-long reason, each said
+    assert Application.objects.get(pk=accepted.pk).status == Status.ACCEPTED
+    assert Session.objects.get(pk=session.pk).places_taken == 1
