@@ -230,7 +230,7 @@ class Organization(models.Model):
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
     description = models.TextField(_("紹介"), blank=True)
     # Private contact details: shown only to staff of the municipality and to helpers accepted for one
-    # of this nushi's sessions (portal.selectors_applications.can_see_nushi_contact decides, nowhere else).
+    # of this nushi's sessions (portal.permissions.can_see_nushi_contact decides, nowhere else).
     phone = PhoneNumberField(_("電話番号"), blank=True)
     postal_code = models.CharField(_("郵便番号"), max_length=8, blank=True)
     address = models.CharField(_("住所"), max_length=200, blank=True)

@@ -8,7 +8,7 @@ import os
 import pkgutil
 import sys
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")  # no HTTPS redirect under the test client
 
 import django

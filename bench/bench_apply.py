@@ -220,7 +220,7 @@ def _start_server(port: int) -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}",
          "--workers", "2", "--threads", "8", "--log-level", "warning"],
         env=env,
     )  # fmt: skip
@@ -422,7 +422,7 @@ def apply_race() -> dict:
     helpers = _helpers(n, "race")
     # The outbox send is enqueued (to an in-memory broker nobody reads), as production enqueues it to
     # Redis, instead of being sent in the caller's thread by eager Celery: the race measures the service.
-    from portal.celery import app
+    from config.celery import app
 
     eager, broker = app.conf.task_always_eager, app.conf.broker_url
     app.conf.task_always_eager, app.conf.broker_url = False, "memory://localhost/"

@@ -16,7 +16,7 @@ def home(request):
 
 # --- The program list and a program page ----------------------------------------------------
 
-# The same plan as portal.selectors.program_list: sessions in date order (a prefix), each program's
+# The same plan as portal.selectors.programs.program_list: sessions in date order (a prefix), each program's
 # first one kept; the floor dedupes in Python exactly as the view does.
 PROGRAM_LIST_SQL = """
 SELECT s.id, s.program_id, s.starts_at, s.capacity - s.places_taken, p.title, p.summary, p.category,

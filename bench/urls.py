@@ -3,7 +3,7 @@
 from django.urls import path
 
 from bench import floors
-from portal.urls import urlpatterns as portal_urlpatterns
+from config.urls import urlpatterns as portal_urlpatterns
 
 urlpatterns = [
     path("_bench/floor/home/", floors.home),

@@ -2,7 +2,7 @@
 
 A row is written at most once per (recipient, kind, object_key) — the unique constraint makes a second
 write of the same notification a no-op — and delivered eventually: a beat sweep re-claims rows whose send
-did not finish (worker or Redis restart), see notifications.services.deliver_due. Delivery is
+did not finish (worker or Redis restart), see notifications.delivery.deliver_due. Delivery is
 at-least-once: a worker killed after the mail server accepted a message, before it recorded `sent_at`,
 leaves a claim that the sweep takes again after the lease, and the message goes out a second time with
 the same Message-ID (OutboxMessage.message_id), so mail clients fold the repeat.
@@ -41,6 +41,9 @@ class OutboxMessage(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    # The same message for a LINE chat bubble, and an HTML part for kinds whose email has one.
+    line_text = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
     ics = models.TextField(blank=True, help_text="iCalendar attachment, if any")
     due_at = models.DateTimeField()
     # Set when a worker claims the row; a claim older than the lease is taken again by the sweep.

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _forget_site_name(sender, instance, **kwargs):
-    from portal.selectors import forget_site_name
+    from portal.selectors.programs import forget_site_name
 
     forget_site_name(instance.pk)
 

@@ -5,7 +5,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from portal.models import ActivityReport, Program
-from portal.selectors import PUBLIC_STATES
+from portal.selectors.programs import PUBLIC_STATES
 
 
 class PagesSitemap(Sitemap):

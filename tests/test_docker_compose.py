@@ -37,10 +37,10 @@ def test_web_seeds_nothing_without_demo(tmp_path):
     calls = run_web(tmp_path, demo="0")
     assert calls[0] == "python manage.py migrate --noinput"
     assert not any("seed_demo" in call for call in calls)
-    assert calls[-1].startswith("gunicorn portal.wsgi")
+    assert calls[-1].startswith("gunicorn config.wsgi")
 
 
 def test_web_seeds_the_demo_logins_when_demo_is_1(tmp_path):
     calls = run_web(tmp_path, demo="1")
     assert "python manage.py seed_demo --with-demo-logins" in calls
-    assert calls[-1].startswith("gunicorn portal.wsgi")
+    assert calls[-1].startswith("gunicorn config.wsgi")

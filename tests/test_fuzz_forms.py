@@ -31,24 +31,17 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from accounts.forms import HelperProfileForm, PostalCodeField
-from portal.forms import (
-    NeedForm,
-    NushiChoiceForm,
-    PhotoForm,
-    ProgramFilterForm,
-    ProgramForm,
-    ReasonForm,
-    ReportForm,
-    SessionForm,
-    StaffIntakeForm,
-)
-from portal.forms_applications import (
-    ApplyForm,
+from portal.forms.applications import ApplyForm, ImpressionForm
+from portal.forms.common import ReasonForm
+from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
+from portal.forms.programs import PhotoForm, ProgramFilterForm, ProgramForm
+from portal.forms.reports import ReportForm
+from portal.forms.sessions import (
     AttendanceForm,
     CheckinForm,
-    ImpressionForm,
     MessageForm,
     SessionCancelForm,
+    SessionForm,
     ThankYouForm,
 )
 from portal.models import Application, Attendance, Session

@@ -60,7 +60,7 @@ def get(url: str) -> tuple[int, dict[str, str], bytes]:
 def serve(env: dict[str, str], port: int) -> subprocess.Popen:
     # No control socket: its default path is one per machine, and another gunicorn may hold it.
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", "1", "--log-level", "warning", "--no-control-socket"],
         env=env, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip

@@ -32,7 +32,7 @@ print(json.dumps({
 
 def run(env: dict, *args: str) -> subprocess.CompletedProcess:
     base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
-            "DJANGO_SETTINGS_MODULE": "portal.settings"}  # fmt: skip
+            "DJANGO_SETTINGS_MODULE": "config.settings"}  # fmt: skip
     return subprocess.run(
         [sys.executable, *args], env={**base, **env}, cwd=settings.BASE_DIR,
         capture_output=True, text=True, timeout=60,
@@ -60,7 +60,7 @@ def test_database_and_redis_urls_switch_to_the_real_stack():
                "DJANGO_DEBUG": "1"})  # fmt: skip
     assert s["db"] == "django.db.backends.postgresql"
     assert s["conn_max_age"] == 60 and s["health"] is True
-    assert s["cache"] == "portal.cache.FailOpenRedisCache"  # Django's RedisCache, failing open
+    assert s["cache"] == "config.cache.FailOpenRedisCache"  # Django's RedisCache, failing open
     assert s["eager"] is False and s["broker"] == "redis://cache:6379/0"
 
 

@@ -1,6 +1,6 @@
 # Program.search_text (a generated column) and the keyword search's index on it.
 #
-# `search_text LIKE '%…%'` (portal.selectors.program_list) is served on PostgreSQL by a pg_trgm GIN index:
+# `search_text LIKE '%…%'` (portal.selectors.programs.program_list) is served on PostgreSQL by a pg_trgm GIN index:
 # pg_trgm (0002) extracts trigrams from Japanese text because the database's ctype is UTF-8. SQLite has no
 # such index and scans, which is fine at demo size; hence RunPython checking the vendor.
 import django.db.models.functions.text

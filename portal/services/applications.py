@@ -60,15 +60,14 @@ from accounts.models import User
 from notifications.services import Text, notify, render, site_url
 from portal.calendars import session_calendar
 from portal.models import Application, Session
-from portal.selectors_applications import (
+from portal.permissions import can_cancel_for_helper
+from portal.selectors.applications import (
     LATE_CANCELLATION_WINDOW,
     Problem,
-    can_cancel_for_helper,
-    decisions_open,
     eligibility_problems,
-    host_ids,
     overlapping_held,
 )
+from portal.selectors.sessions import decisions_open, host_ids
 from portal.services.errors import (
     InvalidTransition,
     NotAllowed,

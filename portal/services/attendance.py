@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from portal.models import Application, Attendance, Session
-from portal.selectors_applications import CHECKIN_OPENS_BEFORE
+from portal.selectors.sessions import CHECKIN_OPENS_BEFORE
 from portal.services.applications import lock_session, release_place, transition
 from portal.services.errors import AttendanceFinal, InvalidTransition, TooLate, UnknownCode
 

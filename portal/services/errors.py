@@ -45,7 +45,7 @@ class InvalidTransition(ServiceError):
 
 
 class NotAllowed(ServiceError):
-    """The actor may not make this change (the permission helpers in selectors_applications decide)."""
+    """The actor may not make this change (portal.permissions decides)."""
 
     code = "not_allowed"
     default_message = _("この操作はできません。")

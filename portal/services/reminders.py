@@ -1,6 +1,6 @@
 """Reminders before a session, for accepted helpers: two days before, and at 08:00 (Asia/Tokyo) on the
 day before. Each is an outbox row with a future `due_at`, written in the transaction that accepts the
-helper; the minute-by-minute sweep (notifications.services.deliver_due) sends it when it comes due.
+helper; the minute-by-minute sweep (notifications.delivery.deliver_due) sends it when it comes due.
 
 The one place that decides whether a reminder may still go out is `reminders_plan()`, called by
 `portal.services.applications.transition()` for every status change, by `application_submit()` for an

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from notifications.services import notify
 from portal.models import Application, Session
-from portal.selectors_applications import overlapping_held
+from portal.selectors.applications import overlapping_held
 from portal.services.applications import (
     lock_helper,
     lock_session,

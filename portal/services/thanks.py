@@ -18,7 +18,7 @@ from portal.models import (
     ThankYou,
     ThankYouPhoto,
 )
-from portal.selectors_applications import host_ids
+from portal.selectors.sessions import host_ids
 from portal.services.errors import InvalidTransition, TooLate
 
 

@@ -1,5 +1,5 @@
 """Applications nobody can decide any more. A selection (選考) is decided by its application deadline and
-a first-come waitlist by the start (selectors_applications.decisions_open). After that, helpers still
+a first-come waitlist by the start (portal.selectors.sessions.decisions_open). After that, helpers still
 waiting (選考中, キャンセル待ち) are told it did not work out this time, instead of waiting for an answer
 that cannot come. A day before a selection closes, the nushi and staff are reminded of the applications
 still waiting for them. A beat task runs `sweep` every few minutes (portal/tasks.py)."""
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from notifications.services import site_url
 from portal.models import Application, Session
-from portal.selectors_applications import decisions_open
+from portal.selectors.sessions import decisions_open
 from portal.services._state import InvalidTransition
 from portal.services.applications import tell_helper, tell_hosts, transition
 

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from portal.selectors_applications import public_name as _public_name
+from accounts.selectors import public_name as _public_name
 from portal.structured_data import json_ld, program_events
 
 register = template.Library()
@@ -9,7 +9,7 @@ register = template.Library()
 
 @register.filter
 def public_name(user) -> str:
-    """A helper's display name, never their email or full name (selectors_applications.public_name)."""
+    """A helper's display name, never their email or full name (accounts.selectors.public_name)."""
     return _public_name(user)
 
 

@@ -15,13 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from portal.forms_applications import ApplyForm, ImpressionForm
+from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.models import Application, Session, ThankYou
-from portal.selectors_applications import (
-    can_see_nushi_contact,
-    can_use_thread,
-    eligibility_problems,
-)
+from portal.permissions import can_see_nushi_contact, can_use_thread
+from portal.selectors.applications import eligibility_problems
 from portal.services import applications as services
 from portal.services.errors import NotEligible, ServiceError
 from portal.services.thanks import impression_save

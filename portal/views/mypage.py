@@ -2,8 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from accounts.models import HelperProfile, Skill
-from portal.selectors import nushi_context
-from portal.selectors_applications import mypage_context
+from portal.selectors.applications import mypage_context
+from portal.selectors.needs import nushi_context
 
 
 @login_required

@@ -11,8 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import postal
 from accounts.permissions import is_member_of
-from portal import selectors
-from portal.forms import NeedForm, NushiChoiceForm, ReasonForm, add_service_error
+from portal.forms.common import ReasonForm, add_service_error
+from portal.forms.needs import NeedForm, NushiChoiceForm
+from portal.selectors.needs import need_for_nushi
+from portal.selectors.programs import program_for_preview
 from portal.services import needs as need_services
 from portal.services import programs as program_services
 from portal.services._state import InvalidTransition
@@ -54,7 +56,7 @@ def need_create(request):
 def postal_lookup(request):
     """htmx enhancement of the postal-code fields: shows the address for the code and fills the address
     field when it is still empty (an out-of-band swap). Without JavaScript the form does the same on
-    submit (portal.forms._address_from_postal)."""
+    submit (portal.forms.needs.address_from_postal)."""
     field = request.GET.get("field", "address")
     if field not in ("address", "meeting_address"):
         field = "address"
@@ -79,7 +81,7 @@ def postal_lookup(request):
 
 @login_required
 def need_detail(request, pk: int):
-    need = selectors.need_for_nushi(request.user, pk)
+    need = need_for_nushi(request.user, pk)
     programs = need.programs.exclude(status="draft").order_by("-created_at")
     return render(request, "portal/needs/detail.html", {"need": need, "programs": programs})
 
@@ -87,7 +89,7 @@ def need_detail(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_edit(request, pk: int):
-    need = selectors.need_for_nushi(request.user, pk)
+    need = need_for_nushi(request.user, pk)
     form = NeedForm(
         request.POST or None,
         request.FILES or None,
@@ -111,7 +113,7 @@ def need_edit(request, pk: int):
 @login_required
 @require_POST
 def need_withdraw(request, pk: int):
-    need = selectors.need_for_nushi(request.user, pk)
+    need = need_for_nushi(request.user, pk)
     try:
         need_services.need_withdraw(need=need, by=request.user)
     except InvalidTransition as exc:
@@ -123,7 +125,7 @@ def need_withdraw(request, pk: int):
 
 @login_required
 def program_preview(request, pk: int, token):
-    program = selectors.program_for_preview(request.user, pk, token)
+    program = program_for_preview(request.user, pk, token)
     return render(
         request,
         "portal/programs/detail.html",
@@ -141,7 +143,7 @@ def program_preview(request, pk: int, token):
 @login_required
 @require_POST
 def program_confirm(request, pk: int, token):
-    program = selectors.program_for_preview(request.user, pk, token)
+    program = program_for_preview(request.user, pk, token)
     if not is_member_of(request.user, program.nushi_id):  # staff may look, only the nushi confirms
         return redirect("program_preview", pk=pk, token=token)
     try:
@@ -156,7 +158,7 @@ def program_confirm(request, pk: int, token):
 @login_required
 @require_POST
 def program_request_changes(request, pk: int, token):
-    program = selectors.program_for_preview(request.user, pk, token)
+    program = program_for_preview(request.user, pk, token)
     if not is_member_of(request.user, program.nushi_id):
         return redirect("program_preview", pk=pk, token=token)
     form = ReasonForm(request.POST)

@@ -11,15 +11,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from portal import query_params, selectors
+from portal import query_params
 from portal.calendars import session_calendar
-from portal.forms import ProgramFilterForm
+from portal.forms.programs import ProgramFilterForm
 from portal.maps import map_context
 from portal.models import Session
+from portal.selectors import programs as programs_selectors
+from portal.selectors import reports as reports_selectors
 
 # The rendered result list is the same for everyone with the same filters and page, and rendering 20
 # cards costs more than the query: it is kept this long. Places left on a card may lag by as much, so a
-# card gives an exact count only while it is too large to run out meanwhile (selectors.FEW_PLACES);
+# card gives an exact count only while it is too large to run out meanwhile (portal.selectors.programs.FEW_PLACES);
 # the program page shows the live count, and the application itself checks it.
 RESULTS_CACHE_SECONDS = 30
 
@@ -32,7 +34,7 @@ def _results_key(filters: dict, page: int) -> str:
 def program_list(request):
     """Queries, whatever the number of programs: one page of sessions (1, none while the rendered
     results are cached), plus the districts for the filter when they are not cached (1)."""
-    districts = selectors.listing_districts()
+    districts = programs_selectors.listing_districts()
     form = ProgramFilterForm(request.GET or None, districts=districts)
     filters = form.filters() if request.GET else {}
     page = query_params.page_number(request.GET)
@@ -41,7 +43,7 @@ def program_list(request):
     context = {
         "form": form,
         # Lazy: evaluated by the template only when the results fragment is not cached.
-        "listing": selectors.LazyListingPage(filters, page),
+        "listing": programs_selectors.LazyListingPage(filters, page),
         "results_key": _results_key(filters, page),
         "results_seconds": RESULTS_CACHE_SECONDS,
         "page": page,
@@ -58,7 +60,7 @@ def program_calendar(request):
     today = timezone.localdate()
     first, adjusted = query_params.calendar_month(request.GET, today)
     earliest, latest = query_params.calendar_bounds(today)
-    weeks = selectors.calendar_month(first.year, first.month)
+    weeks = programs_selectors.calendar_month(first.year, first.month)
     prev_month = (first - dt.timedelta(days=1)).replace(day=1) if first > earliest else None
     next_month = (first + dt.timedelta(days=32)).replace(day=1) if first < latest else None
     return render(
@@ -87,11 +89,11 @@ def program_page_context(program, article, *, page_seconds: int) -> dict:
     return {
         "program": program,
         "article": article,
-        "site_name": selectors.municipality_site_name(program.municipality_id),
+        "site_name": programs_selectors.municipality_site_name(program.municipality_id),
         "now": timezone.now(),
         "map_tiles": settings.MAP_TILE_URL,
         "map_attribution": settings.MAP_ATTRIBUTION,
-        "published_reports": selectors.published_reports_of(program),
+        "published_reports": reports_selectors.published_reports_of(program),
         "page_seconds": page_seconds,
         **map_context(program),
     }
@@ -100,13 +102,15 @@ def program_page_context(program, article, *, page_seconds: int) -> dict:
 def program_detail(request, pk: int):
     """One narrow query while the article is cached (PAGE_CACHE_SECONDS); on a miss the article reads
     the whole program, its sessions, photos and reports."""
-    program = selectors.public_program_head(pk)
+    program = programs_selectors.public_program_head(pk)
     return render(
         request,
         "portal/programs/detail.html",
         {
             **program_page_context(
-                program, selectors.full_program_of(program), page_seconds=PAGE_CACHE_SECONDS
+                program,
+                programs_selectors.full_program_of(program),
+                page_seconds=PAGE_CACHE_SECONDS,
             ),
             "absolute_url": request.build_absolute_uri(),
             "og_image": request.build_absolute_uri(program.cover_image.url)
@@ -118,7 +122,7 @@ def program_detail(request, pk: int):
 
 def session_ics(request, pk: int, session_pk: int):
     """One session as an iCalendar file (カレンダーに追加)."""
-    program = selectors.public_program(pk)
+    program = programs_selectors.public_program(pk)
     session = get_object_or_404(Session, pk=session_pk, program=program)
     ics = session_calendar(
         session,
@@ -131,10 +135,10 @@ def session_ics(request, pk: int, session_pk: int):
 
 
 def report_list(request):
-    reports = selectors.public_reports()[:30]
+    reports = reports_selectors.public_reports()[:30]
     return render(request, "portal/reports/list.html", {"reports": reports})
 
 
 def report_detail(request, pk: int):
-    report = selectors.public_report(pk)
+    report = reports_selectors.public_report(pk)
     return render(request, "portal/reports/detail.html", {"report": report})

@@ -26,7 +26,7 @@ def healthz(request):
         from django.core.cache import cache
 
         if hasattr(cache, "check"):
-            # The fail-open Redis cache (portal/cache.py) hides an outage from the pages, not from here.
+            # The fail-open Redis cache (config/cache.py) hides an outage from the pages, not from here.
             cache.check()
             checks["cache"] = "ok"
         else:

@@ -12,25 +12,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_staff_of
-from portal.forms_applications import (
+from portal.forms.applications import DecisionForm
+from portal.forms.sessions import (
     AttendanceForm,
     CheckinForm,
-    DecisionForm,
     MessageForm,
     SessionCancelForm,
     ThankYouForm,
 )
 from portal.models import Application, Attendance, Session, ThankYou
-from portal.selectors_applications import (
+from portal.permissions import (
     can_cancel_for_helper,
     can_manage_session,
     can_see_nushi_contact,
     can_use_private_thread,
     can_use_thread,
-    decisions_open,
-    roster,
-    thread_messages,
 )
+from portal.selectors.sessions import decisions_open, roster, thread_messages
 from portal.services import applications as services
 from portal.services import attendance as attendance_services
 from portal.services import session_changes

@@ -11,20 +11,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import scope_to_staff, staff_municipality_ids, staff_required
-from notifications import services as outbox_services
-from portal import maps, selectors
-from portal.forms import (
-    NeedForm,
-    PhotoForm,
-    ProgramForm,
-    ReasonForm,
-    ReportForm,
-    SessionForm,
-    StaffIntakeForm,
-    add_service_error,
-    chosen_object,
-)
+from notifications import delivery
+from portal import maps
+from portal.forms.common import ReasonForm, add_service_error, chosen_object
+from portal.forms.needs import NeedForm, StaffIntakeForm
+from portal.forms.programs import PhotoForm, ProgramForm
+from portal.forms.reports import ReportForm
+from portal.forms.sessions import SessionForm
 from portal.models import Need, Program, ProgramPhoto
+from portal.selectors import needs as needs_selectors
+from portal.selectors import programs as programs_selectors
+from portal.selectors import reports as reports_selectors
+from portal.selectors import sessions as sessions_selectors
 from portal.services import needs as need_services
 from portal.services import programs as program_services
 from portal.services import reports as report_services
@@ -37,9 +35,11 @@ QUEUE_NEED_STATES = (Need.Status.SUBMITTED, Need.Status.IN_DESIGN)
 @staff_required
 def staff_home(request):
     """The review queue. Queries: needs waiting (1), programs not yet closed (1), counts (1)."""
-    needs = list(selectors.staff_needs(request.user).filter(status__in=QUEUE_NEED_STATES)[:100])
+    needs = list(
+        needs_selectors.staff_needs(request.user).filter(status__in=QUEUE_NEED_STATES)[:100]
+    )
     programs = list(
-        selectors.staff_programs(request.user)
+        programs_selectors.staff_programs(request.user)
         .exclude(
             status__in=[Program.Status.CLOSED, Program.Status.CANCELLED, Program.Status.REJECTED]
         )
@@ -92,7 +92,7 @@ def staff_need_create(request):
 
 @staff_required
 def staff_need_detail(request, pk: int):
-    need = selectors.need_for_staff(request.user, pk)
+    need = needs_selectors.need_for_staff(request.user, pk)
     return render(
         request,
         "portal/staff/need_detail.html",
@@ -107,7 +107,7 @@ def staff_need_detail(request, pk: int):
 @staff_required
 @require_POST
 def staff_need_reject(request, pk: int):
-    need = selectors.need_for_staff(request.user, pk)
+    need = needs_selectors.need_for_staff(request.user, pk)
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
@@ -138,7 +138,7 @@ def _initial_from_need(need: Need) -> dict:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_program_create(request, need_pk: int):
-    need = selectors.need_for_staff(request.user, need_pk)
+    need = needs_selectors.need_for_staff(request.user, need_pk)
     form = ProgramForm(
         request.POST or None,
         request.FILES or None,
@@ -164,8 +164,8 @@ def staff_program_create(request, need_pk: int):
 
 @staff_required
 def staff_program_detail(request, pk: int):
-    program = selectors.program_for_staff(request.user, pk)
-    history = selectors.program_history(program)
+    program = programs_selectors.program_for_staff(request.user, pk)
+    history = programs_selectors.program_history(program)
     return render(
         request,
         "portal/staff/program_detail.html",
@@ -182,7 +182,7 @@ def staff_program_detail(request, pk: int):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_program_edit(request, pk: int):
-    program = selectors.program_for_staff(request.user, pk)
+    program = programs_selectors.program_for_staff(request.user, pk)
     form = ProgramForm(
         request.POST or None,
         request.FILES or None,
@@ -234,7 +234,7 @@ ACTIONS = {
 @staff_required
 @require_POST
 def staff_program_action(request, pk: int, action: str):
-    program = selectors.program_for_staff(request.user, pk)
+    program = programs_selectors.program_for_staff(request.user, pk)
     if action not in ACTIONS:
         return redirect("staff_program_detail", pk=program.pk)
     service, needs_reason, done = ACTIONS[action]
@@ -254,7 +254,7 @@ def staff_program_action(request, pk: int, action: str):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_session_create(request, pk: int):
-    program = selectors.program_for_staff(request.user, pk)
+    program = programs_selectors.program_for_staff(request.user, pk)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -275,7 +275,7 @@ def staff_session_create(request, pk: int):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_session_edit(request, pk: int):
-    session = selectors.session_for_staff(request.user, pk)
+    session = sessions_selectors.session_for_staff(request.user, pk)
     form = SessionForm(request.POST or None, instance=session, places_taken=session.places_taken)
     if request.method == "POST" and form.is_valid():
         try:
@@ -300,7 +300,7 @@ def staff_session_edit(request, pk: int):
 @staff_required
 @require_POST
 def staff_photo_add(request, pk: int):
-    program = selectors.program_for_staff(request.user, pk)
+    program = programs_selectors.program_for_staff(request.user, pk)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -338,7 +338,7 @@ def staff_photo_delete(request, pk: int):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_report_create(request, pk: int):
-    program = selectors.program_for_staff(request.user, pk)
+    program = programs_selectors.program_for_staff(request.user, pk)
     form = ReportForm(request.POST or None, request.FILES or None, program=program)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -365,14 +365,14 @@ def staff_report_create(request, pk: int):
 
 @staff_required
 def staff_report_detail(request, pk: int):
-    report = selectors.report_for_staff(request.user, pk)
+    report = reports_selectors.report_for_staff(request.user, pk)
     return render(request, "portal/staff/report_detail.html", {"report": report})
 
 
 @staff_required
 @require_POST
 def staff_report_publish(request, pk: int):
-    report = selectors.report_for_staff(request.user, pk)
+    report = reports_selectors.report_for_staff(request.user, pk)
     try:
         if request.POST.get("unpublish"):
             report_services.report_unpublish(report=report, by=request.user)
@@ -395,16 +395,14 @@ def _staff_outbox_scope(user) -> set[int] | None:
 def staff_outbox_failures(request):
     """Notifications that could not be sent after every try, for the staff of the municipality they are
     about. Queries: the staff member's municipalities (1), the rows with their recipients (1)."""
-    rows = list(outbox_services.failed_messages(_staff_outbox_scope(request.user))[:200])
+    rows = list(delivery.failed_messages(_staff_outbox_scope(request.user))[:200])
     return render(request, "portal/staff/outbox_failures.html", {"rows": rows})
 
 
 @staff_required
 @require_POST
 def staff_outbox_retry(request, pk: int):
-    message = get_object_or_404(
-        outbox_services.failed_messages(_staff_outbox_scope(request.user)), pk=pk
-    )
-    outbox_services.message_retry(message=message)
+    message = get_object_or_404(delivery.failed_messages(_staff_outbox_scope(request.user)), pk=pk)
+    delivery.message_retry(message=message)
     messages.success(request, _("通知を送信待ちに戻しました。数分以内に送られます。"))
     return redirect("staff_outbox_failures")

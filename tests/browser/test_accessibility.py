@@ -12,8 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import Browser
 
 from accounts.models import User
+from notifications.delivery import MAX_ATTEMPTS
 from notifications.models import OutboxMessage
-from notifications.services import MAX_ATTEMPTS
 from portal.demo import people
 from portal.models import ActivityReport, Application, Program, Session
 

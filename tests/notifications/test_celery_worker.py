@@ -13,10 +13,10 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 
+from config.celery import app as celery_app
 from notifications import services
 from notifications.models import OutboxMessage
 from notifications.tasks import deliver_due
-from portal.celery import app as celery_app
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +44,7 @@ def worker(tmp_path):
 
     def start():
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
              "--concurrency=1", "--loglevel=INFO", "--without-heartbeat", "--without-gossip",
              "--without-mingle"],
             cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from notifications import services
+from notifications import delivery
 from notifications.models import OutboxMessage
 from portal.services import applications as application_services
 from tests.conftest import _with_mfa
@@ -30,16 +30,16 @@ def fail_every_try(row: OutboxMessage, monkeypatch) -> None:
     def refuse(_message):
         raise Refused("550 mailbox unavailable")
 
-    monkeypatch.setattr(services, "_send", refuse)
+    monkeypatch.setattr(delivery, "_send", refuse)
     when = timezone.now()
-    for _ in range(services.MAX_ATTEMPTS):
+    for _ in range(delivery.MAX_ATTEMPTS):
         with time_machine.travel(when):
-            assert services.deliver_due() == 0
+            assert delivery.deliver_due() == 0
         row.refresh_from_db()
         when = row.due_at + timedelta(seconds=1)
     monkeypatch.undo()
     with time_machine.travel(when + timedelta(days=1)):
-        assert services.deliver_due() == 0  # given up: the sweep no longer tries it
+        assert delivery.deliver_due() == 0  # given up: the sweep no longer tries it
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def failed(session, helper, monkeypatch):
     mail.outbox.clear()
     fail_every_try(row, monkeypatch)
     row.refresh_from_db()
-    assert row.attempts == services.MAX_ATTEMPTS and row.sent_at is None
+    assert row.attempts == delivery.MAX_ATTEMPTS and row.sent_at is None
     assert application.session.program.municipality_id == row.municipality_id
     return row
 
@@ -81,7 +81,7 @@ def test_staff_see_the_failed_send_and_send_it_again(client, staff, failed, help
     assert failed.attempts == 0 and failed.claimed_at is None and failed.due_at <= timezone.now()
     assert failed.subject not in response.content.decode()  # off the list: back in the queue
 
-    assert services.deliver_due() == 1  # the next sweep
+    assert delivery.deliver_due() == 1  # the next sweep
     assert [m.to for m in mail.outbox] == [[helper.email]]
 
 
@@ -92,7 +92,7 @@ def test_other_municipality_staff_neither_see_nor_retry_it(
     assert failed.subject not in client.get(reverse("staff_outbox_failures")).content.decode()
     assert client.post(reverse("staff_outbox_retry", args=[failed.pk])).status_code == 404
     failed.refresh_from_db()
-    assert failed.attempts == services.MAX_ATTEMPTS
+    assert failed.attempts == delivery.MAX_ATTEMPTS
 
 
 def test_a_row_not_yet_given_up_cannot_be_pushed(client, staff, session, helper):
@@ -106,7 +106,7 @@ def test_a_row_not_yet_given_up_cannot_be_pushed(client, staff, session, helper)
 def test_superusers_see_messages_about_no_municipality(client, helper, municipality):
     row = OutboxMessage.objects.create(
         recipient=helper, kind="account", object_key="x", subject="アカウントのお知らせ", body="…",
-        due_at=timezone.now(), attempts=services.MAX_ATTEMPTS, last_error="boom",
+        due_at=timezone.now(), attempts=delivery.MAX_ATTEMPTS, last_error="boom",
     )  # fmt: skip
     admin = _with_mfa(User.objects.create_superuser(email="root@example.jp", password="x" * 16))
     client.force_login(admin)

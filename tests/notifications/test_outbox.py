@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from notifications import services
+from notifications import delivery, services
 from notifications.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +38,8 @@ def test_deliver_sends_once_even_when_run_twice(staff, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         message = write(staff)
     assert len(mail.outbox) == 1  # sent by the on-commit task (eager in tests)
-    assert services.deliver(message_id=message.pk) is False
-    assert services.deliver_due() == 0
+    assert delivery.deliver(message_id=message.pk) is False
+    assert delivery.deliver_due() == 0
     assert len(mail.outbox) == 1
     message.refresh_from_db()
     assert message.sent_at is not None and mail.outbox[0].to == [staff.email]
@@ -51,34 +51,34 @@ def test_failed_send_is_retried_later_not_in_a_loop(staff, monkeypatch):
     def broken(_message):
         raise ConnectionError("SMTP is down")
 
-    monkeypatch.setattr(services, "_send", broken)
-    assert services.deliver_due() == 0
+    monkeypatch.setattr(delivery, "_send", broken)
+    assert delivery.deliver_due() == 0
     message.refresh_from_db()
     assert (
         message.attempts == 1 and message.sent_at is None and "SMTP is down" in message.last_error
     )
-    assert services.deliver_due() == 0  # not due again yet: one bad row cannot spin the sweep
+    assert delivery.deliver_due() == 0  # not due again yet: one bad row cannot spin the sweep
     assert message.due_at > timezone.now()
     monkeypatch.undo()
     with time_machine.travel(timezone.now() + timedelta(minutes=3)):
-        assert services.deliver_due() == 1
+        assert delivery.deliver_due() == 1
     assert len(mail.outbox) == 1
 
 
 def test_an_abandoned_claim_is_taken_again_after_the_lease(staff):
     message = write(staff, due_at=timezone.now())
     OutboxMessage.objects.filter(pk=message.pk).update(claimed_at=timezone.now())  # a worker died
-    assert services.deliver_due() == 0
-    with time_machine.travel(timezone.now() + services.CLAIM_LEASE + timedelta(seconds=1)):
-        assert services.deliver_due() == 1
+    assert delivery.deliver_due() == 0
+    with time_machine.travel(timezone.now() + delivery.CLAIM_LEASE + timedelta(seconds=1)):
+        assert delivery.deliver_due() == 1
     assert len(mail.outbox) == 1
 
 
 def test_future_messages_wait_until_due(staff):
     write(staff, due_at=timezone.now() + timedelta(days=1))
-    assert services.deliver_due() == 0
+    assert delivery.deliver_due() == 0
     with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
-        assert services.deliver_due() == 1
+        assert delivery.deliver_due() == 1
 
 
 def test_messages_are_written_in_the_recipients_language(municipality, organization, nushi):

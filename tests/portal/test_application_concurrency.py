@@ -219,7 +219,7 @@ def _overlapping_sessions(n):
 
 
 def test_race_double_books_a_helper_when_the_helper_lock_is_bypassed(monkeypatch):
-    from portal.selectors_applications import overlapping_held as real_overlapping_held
+    from portal.selectors.applications import overlapping_held as real_overlapping_held
 
     def slow_check(**kwargs):
         qs = real_overlapping_held(**kwargs)

@@ -9,8 +9,8 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from notifications.delivery import deliver_due
 from notifications.models import OutboxMessage
-from notifications.services import deliver_due
 from portal.models import Application, Session
 from portal.services import applications as services
 from portal.services import reminders, session_changes

@@ -6,8 +6,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.delivery import deliver_due
 from notifications.models import OutboxMessage
-from notifications.services import deliver_due, notify
+from notifications.services import notify
 from portal.models import Need
 from tests.accounts.factories import StaffMembershipFactory
 from tests.portal.factories import ProgramFactory, SessionFactory
@@ -192,7 +193,7 @@ def test_a_program_whose_author_left_can_still_be_edited(client, staff, municipa
     model validation on a field the form does not show, and answer 500."""
     from django.forms.models import model_to_dict
 
-    from portal.forms import ProgramForm
+    from portal.forms.programs import ProgramForm
 
     author = StaffMembershipFactory(municipality=municipality).user
     program = ProgramFactory(
@@ -217,7 +218,7 @@ def test_a_program_whose_author_left_can_still_be_edited(client, staff, municipa
 def test_a_service_error_on_a_field_the_form_does_not_show_goes_to_the_top_of_the_form():
     from django.core.exceptions import ValidationError
 
-    from portal.forms import ReasonForm, add_service_error
+    from portal.forms.common import ReasonForm, add_service_error
 
     form = ReasonForm({"reason": "理由"})
     assert form.is_valid()

@@ -10,8 +10,8 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from notifications.delivery import MAX_ATTEMPTS
 from notifications.models import OutboxMessage
-from notifications.services import MAX_ATTEMPTS
 from portal.models import ActivityReport, ProgramPhoto
 from tests.portal.factories import ApplicationFactory, NeedFactory, ProgramFactory, SessionFactory
 

@@ -12,9 +12,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from notifications import services as outbox
+from config.celery import app as celery_app
+from notifications import delivery
 from notifications.models import OutboxMessage
-from portal.celery import app as celery_app
 from portal.models import Application
 from portal.services import applications as services
 
@@ -85,7 +85,7 @@ def test_applying_works_and_the_sweep_sends_later(client, session, helper, redis
     row = OutboxMessage.objects.get(recipient=helper, kind="application_accepted")
     assert row.sent_at is None and mail.outbox == []
 
-    assert outbox.deliver_due() == 1  # the beat sweep, once a worker runs again
+    assert delivery.deliver_due() == 1  # the beat sweep, once a worker runs again
     row.refresh_from_db()
     assert row.sent_at is not None
     assert [m.to for m in mail.outbox] == [[helper.email]]
@@ -100,7 +100,7 @@ def test_cancelling_works(client, accepted, helper, redis_down):
     assert_calm(client.get(response["Location"]))
     row = OutboxMessage.objects.get(recipient=helper, kind="application_cancelled")
     assert row.sent_at is None
-    assert outbox.deliver_due() >= 1
+    assert delivery.deliver_due() >= 1
     row.refresh_from_db()
     assert row.sent_at is not None
 

@@ -84,9 +84,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
-FORM_RENDERER = "portal.forms_renderer.FormRenderer"
-WSGI_APPLICATION = "portal.wsgi.application"
+ROOT_URLCONF = "config.urls"
+FORM_RENDERER = "config.forms_renderer.FormRenderer"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -124,9 +124,9 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Fails open: with Redis down, pages are served uncached and rate limits let requests
-            # through (logged), see portal/cache.py. Short socket timeouts so that an unreachable
+            # through (logged), see config/cache.py. Short socket timeouts so that an unreachable
             # Redis costs a request at most a second, once per outage window.
-            "BACKEND": "portal.cache.FailOpenRedisCache",
+            "BACKEND": "config.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="otagaisama"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -218,7 +218,7 @@ if LINE_LOGIN_ENABLED:
         "SCOPE": ["profile", "openid", "email"],
     }
 
-# Every sign-in, the admin's included (it is routed through allauth, see portal/urls.py), is counted by
+# Every sign-in, the admin's included (it is routed through allauth, see config/urls.py), is counted by
 # Axes: after AXES_FAILURE_LIMIT failures for one email from one address, that pair is locked out for
 # an hour, on top of allauth's per-minute rate limits.
 AXES_ONLY_ADMIN_SITE = False
@@ -272,7 +272,7 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Seconds one SMTP exchange may take. It must stay far below the outbox claim's lease
-# (notifications.services.CLAIM_LEASE, 5 minutes), so a slow send is never taken over by a second worker.
+# (notifications.delivery.CLAIM_LEASE, 5 minutes), so a slow send is never taken over by a second worker.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # --- Maps -----------------------------------------------------------------------------------------

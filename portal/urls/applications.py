@@ -1,4 +1,4 @@
-"""Applying, rosters, check-in, attendance, the thread and the thank-you loop."""
+"""Applications: applying, a helper's own application, the host's decision and private thread."""
 
 from django.urls import path
 
@@ -30,20 +30,5 @@ urlpatterns = [
         "applications/<int:pk>/messages/",
         session_host.application_messages,
         name="application_messages",
-    ),
-    path("sessions/<int:pk>/roster/", session_host.session_roster, name="session_roster"),
-    path("sessions/<int:pk>/checkin/", session_host.session_checkin, name="session_checkin"),
-    path(
-        "sessions/<int:pk>/attendance/", session_host.session_attendance, name="session_attendance"
-    ),
-    path("sessions/<int:pk>/close/", session_host.session_close, name="session_close"),
-    path("sessions/<int:pk>/cancel/", session_host.session_cancel, name="session_cancel"),
-    path("sessions/<int:pk>/rain-date/", session_host.session_rain_date, name="session_rain_date"),
-    path("sessions/<int:pk>/messages/", session_host.session_messages, name="session_messages"),
-    path("sessions/<int:pk>/thanks/", session_host.session_thanks, name="session_thanks"),
-    path(
-        "sessions/<int:pk>/report-draft/",
-        session_host.session_report_draft,
-        name="session_report_draft",
     ),
 ]

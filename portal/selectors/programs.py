@@ -1,5 +1,5 @@
-"""Read queries for the public pages, the nushi's and staff pages (no N+1: each function is a fixed
-number of queries whatever the data size)."""
+"""Reads of programs: the public listing (a fixed number of queries whatever the data size), a program's page and
+history, the calendar, a nushi's preview and staff's lists."""
 
 import calendar
 import datetime as dt
@@ -24,10 +24,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District, Municipality, User
 from accounts.permissions import is_member_of, is_staff_of, organization_ids, scope_to_staff
-from portal.models import ActivityReport, Category, Need, Program, Session
+from portal.models import Category, Program, Session
 
 PUBLIC_STATES = (Program.Status.PUBLISHED, Program.Status.CLOSED)
+
+
 PAGE_SIZE = 20
+
+
 # What a listing card shows; nothing else is read (the story can be long).
 LIST_FIELDS = (
     "starts_at", "capacity", "places_taken", "program_id", "program__title", "program__summary",
@@ -36,9 +40,13 @@ LIST_FIELDS = (
     "program__okaeshi", "program__municipality__name", "program__municipality__points_name",
     "program__district__name",
 )  # fmt: skip
+
+
 # A card counts places exactly only above this; at or below it says 残りわずか (its count may lag by
 # views.programs.RESULTS_CACHE_SECONDS, and a few places can go in that time: the program page is live).
 FEW_PLACES = 3
+
+
 # How many matching sessions one listing query reads, per program wanted: enough that a prefix in date
 # order almost always holds a page of distinct programs (demo data: ~1.05 sessions per program).
 PREFIX_FACTOR = 3
@@ -220,9 +228,13 @@ SESSION_SHOWN_FIELDS = (
 _SESSION_COLUMNS = [
     Session._meta.get_field(name).column for name in SESSION_SHOWN_FIELDS if name != "pk"
 ]
+
+
 _SESSION_ROW = " || '|' || ".join(
     ["CAST(s.id AS TEXT)"] + [f"COALESCE(CAST(s.{c} AS TEXT), '-')" for c in _SESSION_COLUMNS]
 )
+
+
 _SESSIONS_VERSION_SQL = {
     # The programs table is not aliased in the head query (one table, no join).
     "postgresql": (
@@ -261,6 +273,8 @@ def public_program_head(pk: int) -> Program:
 # Municipality id -> (expires, site name). Kept in this process as django.contrib.sites keeps the
 # current Site: the name brands every program page's share metadata and changes once in years.
 _SITE_NAMES: dict[int, tuple[float, str]] = {}
+
+
 SITE_NAME_SECONDS = 300
 
 
@@ -296,19 +310,6 @@ def _detail_qs() -> QuerySet[Program]:
     return Program.objects.select_related("municipality", "district", "nushi").defer("search_text")
 
 
-def published_reports_of(program: Program):
-    """A callable for templates: evaluated only where the template needs it (on a cache miss)."""
-
-    def reports() -> list[ActivityReport]:
-        return list(
-            ActivityReport.objects.filter(program=program, status=ActivityReport.Status.PUBLISHED)
-            .only("pk", "title", "published_at", "program_id")
-            .order_by("-published_at")
-        )
-
-    return reports
-
-
 # History rows carry a short English reason (services); staff read them in Japanese.
 HISTORY_REASONS = {
     "edit": _("編集"), "edit: back to draft": _("編集（下書きに戻る）"), "sent to nushi": _("ヌシに確認を依頼"),
@@ -316,6 +317,8 @@ HISTORY_REASONS = {
     "rejected": _("見送り"), "published": _("公開"), "closed": _("募集終了"), "cancelled": _("中止"),
     "session added": _("開催日を追加"), "session changed": _("開催日を変更"),
 }  # fmt: skip
+
+
 FIELD_LABELS = {"published_at": _("公開日時"), "status": _("状態")}
 
 
@@ -391,57 +394,10 @@ def calendar_month(year: int, month: int) -> list[list[CalendarDay]]:
     ]
 
 
-def public_reports() -> QuerySet[ActivityReport]:
-    return (
-        ActivityReport.objects.filter(
-            status=ActivityReport.Status.PUBLISHED, program__status__in=PUBLIC_STATES
-        )
-        .select_related("program", "program__municipality", "session")
-        .prefetch_related("photos")
-        .order_by("-published_at")
-    )
-
-
-def public_report(pk: int) -> ActivityReport:
-    return get_object_or_404(public_reports(), pk=pk)
-
-
-# --- nushi ---------------------------------------------------------------------------------------
-
-
-def nushi_needs(user: User) -> QuerySet[Need]:
-    return Need.objects.filter(nushi_id__in=organization_ids(user)).select_related("nushi")
-
-
 def nushi_programs_to_confirm(user: User) -> QuerySet[Program]:
     return Program.objects.filter(
         nushi_id__in=organization_ids(user), status=Program.Status.PENDING_NUSHI
     ).select_related("nushi")
-
-
-def nushi_context(user: User) -> dict:
-    """My page's nushi section: their needs and the drafts waiting for their confirmation (2 queries,
-    none for someone who is not a nushi)."""
-    if not organization_ids(user):
-        return {"nushi_needs": [], "nushi_to_confirm": []}
-    return {
-        "nushi_needs": list(nushi_needs(user).order_by("-created_at")[:20]),
-        "nushi_to_confirm": list(nushi_programs_to_confirm(user)),
-    }
-
-
-def need_for_nushi(user: User, pk: int) -> Need:
-    """A nushi's own need, or 404 (another nushi's need does not exist for them)."""
-    return get_object_or_404(
-        Need.objects.select_related("nushi", "district"), pk=pk, nushi_id__in=organization_ids(user)
-    )
-
-
-# --- staff ---------------------------------------------------------------------------------------
-
-
-def staff_needs(user: User) -> QuerySet[Need]:
-    return scope_to_staff(Need.objects.select_related("nushi", "district", "municipality"), user)
 
 
 def staff_programs(user: User) -> QuerySet[Program]:
@@ -453,27 +409,5 @@ def staff_programs(user: User) -> QuerySet[Program]:
     )
 
 
-def need_for_staff(user: User, pk: int) -> Need:
-    return get_object_or_404(staff_needs(user), pk=pk)
-
-
 def program_for_staff(user: User, pk: int) -> Program:
     return get_object_or_404(scope_to_staff(_detail_qs(), user), pk=pk)
-
-
-def session_for_staff(user: User, pk: int) -> Session:
-    return get_object_or_404(
-        scope_to_staff(Session.objects.select_related("program"), user, "program__municipality"),
-        pk=pk,
-    )
-
-
-def report_for_staff(user: User, pk: int) -> ActivityReport:
-    return get_object_or_404(
-        scope_to_staff(
-            ActivityReport.objects.select_related("program", "session"),
-            user,
-            "program__municipality",
-        ),
-        pk=pk,
-    )

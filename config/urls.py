@@ -7,7 +7,6 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from portal.sitemaps import SITEMAPS
-from portal.views import mypage, public
 
 # The admin's own password form would skip allauth's second factor, rate limits and Axes: staff sign in
 # through allauth (with TOTP) and are then let into the admin.
@@ -16,13 +15,8 @@ admin.site.site_header = "お互いさま 事務局"
 admin.site.site_title = "お互いさま 事務局"
 
 urlpatterns = [
-    path("", public.home, name="home"),
-    path("healthz", public.healthz, name="healthz"),
-    path("robots.txt", public.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("mypage/", mypage.mypage, name="mypage"),
-    path("", include("portal.urls_applications")),
-    path("", include("portal.urls_programs")),
+    path("", include("portal.urls")),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -1,18 +1,53 @@
+"""Forms of sessions: staff's session form and what a host does on the day (check-in, attendance, cancel,
+messages, thanks)."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Application
-from portal.selectors_applications import public_name
+from accounts.selectors import public_name
+from portal.forms.common import DATETIME, DATETIME_FORMAT, MultipleImageField
+from portal.models import Application, Session
+from portal.services.sessions import session_errors
 
 
-class ApplyForm(forms.Form):
-    message = forms.CharField(
-        label=_("備考（任意）"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("主催者に伝えたいこと（到着が遅れる、など）"),
-    )
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = [
+            "starts_at", "ends_at", "capacity", "apply_deadline", "rain_starts_at", "rain_ends_at",
+            "acceptance_mode",
+        ]  # fmt: skip
+        widgets = {
+            name: forms.DateTimeInput(attrs=DATETIME, format=DATETIME_FORMAT)
+            for name in ("starts_at", "ends_at", "apply_deadline", "rain_starts_at", "rain_ends_at")
+        }
+        help_texts = {"rain_starts_at": _("雨などで延期するときの予備日（なければ空のまま）")}
+
+    def __init__(self, *args, places_taken: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.places_taken = places_taken
+        self.fields["capacity"].widget.attrs["min"] = 1
+
+    def clean(self):
+        data = super().clean()
+        errors = session_errors(
+            starts_at=data.get("starts_at"),
+            ends_at=data.get("ends_at"),
+            capacity=data.get("capacity"),
+            apply_deadline=data.get("apply_deadline"),
+            rain_starts_at=data.get("rain_starts_at"),
+            rain_ends_at=data.get("rain_ends_at"),
+            places_taken=self.places_taken,
+        )
+        for field, message in errors.items():
+            if field not in self.errors:
+                self.add_error(field, message)
+        return data
+
+    def _post_clean(self):
+        # The model's CHECK constraints repeat session_errors(); skip model validation so that the
+        # Japanese message above is the only one shown (the database still enforces them).
+        pass
 
 
 class CheckinForm(forms.Form):
@@ -39,45 +74,11 @@ class SessionCancelForm(forms.Form):
     )
 
 
-class DecisionForm(forms.Form):
-    """A host's decision on one application from the roster; the reason, when given, is told to the
-    helper (required of staff who cancel: the service says so)."""
-
-    decision = forms.ChoiceField(
-        choices=[("accept", _("参加確定")), ("decline", _("お見送り")), ("cancel", _("取り消し"))]
-    )
-    reason = forms.CharField(label=_("理由（参加者に届きます）"), max_length=500, required=False)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleImageField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleImageField, self).clean(d, initial) for d in data][:6]
-        return [super().clean(data, initial)] if data else []
-
-
 class ThankYouForm(forms.Form):
     body = forms.CharField(
         label=_("お礼のメッセージ"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5})
     )
-    photos = MultipleImageField(label=_("写真（6枚まで）"), required=False)
-
-
-class ImpressionForm(forms.Form):
-    body = forms.CharField(
-        label=_("感想"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    may_publish = forms.BooleanField(
-        label=_("活動レポートに載せてもよい"), required=False, initial=True
-    )
+    photos = MultipleImageField(label=_("写真（6枚まで）"), required=False, max_files=6)
 
 
 class AttendanceForm(forms.Form):

@@ -1,0 +1,46 @@
+"""Every kind of outgoing message, and which of them a person may opt out of.
+
+A kind names a folder of templates, templates/notifications/<kind>/ (subject.txt, body.txt, line.txt and,
+where a rich email helps, body.html). notify() refuses a kind that is not listed here, and a test renders
+every kind in both languages and both channels.
+
+Transactional messages (an acceptance, a reminder, a cancellation, anything about security) always go out;
+the rest belong to a Topic that a person can switch off on their page or with the one-click unsubscribe
+link in the message.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Topic(models.TextChoices):
+    NEW_PROGRAMS = "new_programs", _("新しいプログラムのお知らせ")
+    DIGEST = "digest", _("おすすめのまとめ")
+    NEWS = "news", _("お互いさまからのお知らせ")
+
+
+class Kind(models.TextChoices):
+    NEED_SUBMITTED = "need_submitted", _("困りごとの受付")
+    NEED_REJECTED = "need_rejected", _("困りごとをお受けできなかったお知らせ")
+    PROGRAM_CONFIRM_REQUEST = "program_confirm_request", _("プログラム案の確認のお願い")
+    PROGRAM_CONFIRMED = "program_confirmed", _("プログラム案の確認")
+    PROGRAM_CHANGES_REQUESTED = "program_changes_requested", _("プログラム案の修正依頼")
+    PROGRAM_PUBLISHED = "program_published", _("プログラムの公開")
+    PROGRAM_REJECTED = "program_rejected", _("プログラムをお受けできなかったお知らせ")
+    SELECTION_DUE = "selection_due", _("選考の期限")
+    SESSION_CANCELLED = "session_cancelled", _("日程の中止")
+    SESSION_MOVED = "session_moved", _("日程の変更")
+    SESSION_MOVED_RELEASED = "session_moved_released", _("日程の変更による参加の取り消し")
+    SESSION_MESSAGE = "session_message", _("日程のメッセージ")
+    APPLICATION_MESSAGE = "application_message", _("参加者とのメッセージ")
+    APPLICATION_DECLINED = "application_declined", _("参加をお受けできなかったお知らせ")
+    LATE_CANCELLATION = "late_cancellation", _("直前のキャンセル")
+    THANK_YOU = "thank_you", _("お礼")
+
+
+# Kinds a person may switch off, by topic. Every kind not listed is transactional.
+TOPIC_OF: dict[str, Topic] = {}
+
+
+def is_transactional(kind: str) -> bool:
+    return kind not in TOPIC_OF

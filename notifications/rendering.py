@@ -1,0 +1,59 @@
+"""A message's texts from its kind's templates, in the recipient's language.
+
+templates/notifications/<kind>/subject.txt, body.txt and line.txt are plain text (no HTML escaping: they
+go into an email's text part and a LINE message); body.html, where a kind has one, is an HTML email part
+rendered with escaping on. Every template receives the context the notice passed (plain data: strings,
+numbers, dates, URLs) plus `recipient_name` and `site_url`.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.template import Engine, TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from accounts.text import single_line
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    line: str
+    html: str
+
+
+@cache
+def _text_engine() -> Engine:
+    """The project's template folders, with escaping off: these texts are not HTML."""
+    django_engine = settings.TEMPLATES[0]
+    return Engine(
+        dirs=[str(d) for d in django_engine.get("DIRS", [])],
+        app_dirs=django_engine.get("APP_DIRS", False),
+        autoescape=False,
+        builtins=["django.templatetags.i18n", "django.templatetags.l10n", "django.templatetags.tz"],
+    )
+
+
+def template_names(kind: str) -> dict[str, str]:
+    return {
+        part: f"notifications/{kind}/{part}"
+        for part in ("subject.txt", "body.txt", "line.txt", "body.html")
+    }
+
+
+def render_message(kind: str, context: dict, language: str) -> Rendered:
+    """The kind's subject, body, LINE text and (if the kind has one) HTML body in `language`."""
+    names = template_names(kind)
+    engine = _text_engine()
+    with translation.override(language):
+        subject = single_line(engine.render_to_string(names["subject.txt"], context)).strip()
+        body = engine.render_to_string(names["body.txt"], context).strip() + "\n"
+        line = engine.render_to_string(names["line.txt"], context).strip()
+        try:
+            html = render_to_string(names["body.html"], context)
+        except TemplateDoesNotExist:
+            html = ""
+    return Rendered(subject=subject, body=body, line=line, html=html)

@@ -1,0 +1,28 @@
+"""The activity report (活動レポート) form."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.images import process_upload
+from portal.forms.common import MultipleImageField
+from portal.models import ActivityReport, Program
+
+
+class ReportForm(forms.ModelForm):
+    photos = MultipleImageField(label=_("写真（複数選べます）"), required=False)
+    photo_caption = forms.CharField(
+        label=_("写真の説明"), max_length=200, required=False, help_text=_("例: 皮はぎをする参加者")
+    )
+
+    class Meta:
+        model = ActivityReport
+        fields = ["session", "title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 8})}
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = program.sessions.order_by("-starts_at")
+        self.fields["session"].required = False
+
+    def clean_photos(self):
+        return [process_upload(photo) for photo in self.cleaned_data.get("photos") or []]

@@ -1,0 +1,41 @@
+"""Reads of needs: a nushi's own and staff's queue."""
+
+from django.db.models import (
+    QuerySet,
+)
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from accounts.permissions import organization_ids, scope_to_staff
+from portal.models import Need
+from portal.selectors.programs import nushi_programs_to_confirm
+
+
+def nushi_needs(user: User) -> QuerySet[Need]:
+    return Need.objects.filter(nushi_id__in=organization_ids(user)).select_related("nushi")
+
+
+def nushi_context(user: User) -> dict:
+    """My page's nushi section: their needs and the drafts waiting for their confirmation (2 queries,
+    none for someone who is not a nushi)."""
+    if not organization_ids(user):
+        return {"nushi_needs": [], "nushi_to_confirm": []}
+    return {
+        "nushi_needs": list(nushi_needs(user).order_by("-created_at")[:20]),
+        "nushi_to_confirm": list(nushi_programs_to_confirm(user)),
+    }
+
+
+def need_for_nushi(user: User, pk: int) -> Need:
+    """A nushi's own need, or 404 (another nushi's need does not exist for them)."""
+    return get_object_or_404(
+        Need.objects.select_related("nushi", "district"), pk=pk, nushi_id__in=organization_ids(user)
+    )
+
+
+def staff_needs(user: User) -> QuerySet[Need]:
+    return scope_to_staff(Need.objects.select_related("nushi", "district", "municipality"), user)
+
+
+def need_for_staff(user: User, pk: int) -> Need:
+    return get_object_or_404(staff_needs(user), pk=pk)

@@ -1,0 +1,50 @@
+"""Reads of activity reports (活動レポート): the public list and page, a program's reports, staff's report."""
+
+from django.db.models import (
+    QuerySet,
+)
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from accounts.permissions import scope_to_staff
+from portal.models import ActivityReport, Program
+from portal.selectors.programs import PUBLIC_STATES
+
+
+def published_reports_of(program: Program):
+    """A callable for templates: evaluated only where the template needs it (on a cache miss)."""
+
+    def reports() -> list[ActivityReport]:
+        return list(
+            ActivityReport.objects.filter(program=program, status=ActivityReport.Status.PUBLISHED)
+            .only("pk", "title", "published_at", "program_id")
+            .order_by("-published_at")
+        )
+
+    return reports
+
+
+def public_reports() -> QuerySet[ActivityReport]:
+    return (
+        ActivityReport.objects.filter(
+            status=ActivityReport.Status.PUBLISHED, program__status__in=PUBLIC_STATES
+        )
+        .select_related("program", "program__municipality", "session")
+        .prefetch_related("photos")
+        .order_by("-published_at")
+    )
+
+
+def public_report(pk: int) -> ActivityReport:
+    return get_object_or_404(public_reports(), pk=pk)
+
+
+def report_for_staff(user: User, pk: int) -> ActivityReport:
+    return get_object_or_404(
+        scope_to_staff(
+            ActivityReport.objects.select_related("program", "session"),
+            user,
+            "program__municipality",
+        ),
+        pk=pk,
+    )

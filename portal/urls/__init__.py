@@ -1,0 +1,18 @@
+"""The marketplace's URLs, one module per entity; config/urls.py mounts them at the root."""
+
+from django.urls import include, path
+
+from portal.views import mypage, public
+
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("healthz", public.healthz, name="healthz"),
+    path("robots.txt", public.robots_txt, name="robots_txt"),
+    path("mypage/", mypage.mypage, name="mypage"),
+    path("", include("portal.urls.needs")),
+    path("", include("portal.urls.programs")),
+    path("", include("portal.urls.sessions")),
+    path("", include("portal.urls.applications")),
+    path("", include("portal.urls.reports")),
+    path("", include("portal.urls.staff")),
+]
