@@ -34,6 +34,12 @@ def _text_engine() -> Engine:
         app_dirs=django_engine.get("APP_DIRS", False),
         autoescape=False,
         builtins=["django.templatetags.i18n", "django.templatetags.l10n", "django.templatetags.tz"],
+        # Loadable too, so that a template written for the HTML engine ({% load i18n %}) works here.
+        libraries={
+            "i18n": "django.templatetags.i18n",
+            "l10n": "django.templatetags.l10n",
+            "tz": "django.templatetags.tz",
+        },
     )
 
 
