@@ -50,7 +50,12 @@ def _tell_helper(
 
 
 def _tell_each(
-    recipient_ids: Iterable[int], *, kind: Kind, object_key: str, municipality_id: int, context: dict
+    recipient_ids: Iterable[int],
+    *,
+    kind: Kind,
+    object_key: str,
+    municipality_id: int,
+    context: dict,
 ) -> None:
     for user_id in sorted(recipient_ids):
         notify(
@@ -356,4 +361,3 @@ def notice_program_published(program: Program) -> None:
         object_key=f"program:{program.pk}",
         url=site_url("program_detail", program.pk),
     )
-

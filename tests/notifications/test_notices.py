@@ -28,10 +28,13 @@ MOVED = {
     "before_starts_at": datetime(2026, 12, 5, 0, 30, tzinfo=UTC),
     "before_ends_at": datetime(2026, 12, 5, 3, 0, tzinfo=UTC),
 }
-PROGRAM = {"program_title": "和紙すき体験 <初心者向け>", "url": "https://otagaisama.example.jp/p/3/"}
+PROGRAM = {
+    "program_title": "和紙すき体験 <初心者向け>",
+    "url": "https://otagaisama.example.jp/p/3/",
+}
 MESSAGE = {
     "program_title": "古川の畑で草取り & 収穫",
-    "message": "明日は長靴で来てください。\n雨なら \"軍手\" も。",
+    "message": '明日は長靴で来てください。\n雨なら "軍手" も。',
     "url": "https://otagaisama.example.jp/sessions/5/messages/",
 }
 
@@ -107,7 +110,9 @@ PARAMS = [
 
 
 def snapshot_of(kind: str, context: dict, language: str) -> str:
-    rendered = render_message(kind, {**context, "site_url": "https://otagaisama.example.jp"}, language)
+    rendered = render_message(
+        kind, {**context, "site_url": "https://otagaisama.example.jp"}, language
+    )
     parts = [
         f"subject: {rendered.subject}",
         "--- body (email) ---",
@@ -137,7 +142,9 @@ def test_snapshot(kind, case, language, settings):
 @pytest.mark.parametrize(("kind", "case", "language"), PARAMS)
 def test_texts_are_clean(kind, case, language):
     context = CASES[kind][case]
-    rendered = render_message(kind, {**context, "site_url": "https://otagaisama.example.jp"}, language)
+    rendered = render_message(
+        kind, {**context, "site_url": "https://otagaisama.example.jp"}, language
+    )
     for text in (rendered.subject, rendered.body, rendered.line):
         assert text.strip()
         assert "{%" not in text and "{{" not in text and "%(" not in text
