@@ -67,6 +67,7 @@ CASES: dict[str, dict[str, dict]] = {
     Kind.SESSION_CANCELLED: {
         "helper": {**SESSION, "for_hosts": False, "reason": "大雪のため"},
         "hosts": {**SESSION, "for_hosts": True, "reason": "大雪のため"},
+        "hosts_no_reason": {**SESSION, "for_hosts": True, "reason": ""},
     },
     Kind.SESSION_MOVED: {
         "helper_rain_date": {**MOVED, "for_hosts": False, "rain_date": True},
