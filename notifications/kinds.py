@@ -20,6 +20,11 @@ class Topic(models.TextChoices):
 
 
 class Kind(models.TextChoices):
+    APPLICATION_ACCEPTED = "application_accepted", _("参加の確定")
+    APPLICATION_WAITLISTED = "application_waitlisted", _("キャンセル待ちの受付")
+    APPLICATION_APPLIED = "application_applied", _("応募の受付（選考中）")
+    APPLICATION_PROMOTED = "application_promoted", _("キャンセル待ちからの参加確定")
+    APPLICATION_CANCELLED = "application_cancelled", _("参加のキャンセル・取り消し")
     NEED_SUBMITTED = "need_submitted", _("困りごとの受付")
     NEED_REJECTED = "need_rejected", _("困りごとをお受けできなかったお知らせ")
     PROGRAM_CONFIRM_REQUEST = "program_confirm_request", _("プログラム案の確認のお願い")
@@ -36,6 +41,9 @@ class Kind(models.TextChoices):
     APPLICATION_DECLINED = "application_declined", _("参加をお受けできなかったお知らせ")
     LATE_CANCELLATION = "late_cancellation", _("直前のキャンセル")
     THANK_YOU = "thank_you", _("お礼")
+    # Reminders as portal.services.reminders plans them today (two days before, the morning before).
+    REMINDER_2D = "reminder_2d", _("参加予定のお知らせ（2日前）")
+    REMINDER_DAY_BEFORE = "reminder_day_before", _("参加予定のお知らせ（前日）")
 
 
 # Kinds a person may switch off, by topic. Every kind not listed is transactional.

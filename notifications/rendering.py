@@ -3,7 +3,7 @@
 templates/notifications/<kind>/subject.txt, body.txt and line.txt are plain text (no HTML escaping: they
 go into an email's text part and a LINE message); body.html, where a kind has one, is an HTML email part
 rendered with escaping on. Every template receives the context the notice passed (plain data: strings,
-numbers, dates, URLs) plus `recipient_name` and `site_url`.
+numbers, dates, URLs) plus `site_url`.
 """
 
 from dataclasses import dataclass
@@ -34,6 +34,12 @@ def _text_engine() -> Engine:
         app_dirs=django_engine.get("APP_DIRS", False),
         autoescape=False,
         builtins=["django.templatetags.i18n", "django.templatetags.l10n", "django.templatetags.tz"],
+        # Loadable too, so that a template written for the HTML engine ({% load i18n %}) works here.
+        libraries={
+            "i18n": "django.templatetags.i18n",
+            "l10n": "django.templatetags.l10n",
+            "tz": "django.templatetags.tz",
+        },
     )
 
 

@@ -9,33 +9,26 @@ and stored on the row; notifications.delivery sends them.
 """
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.text import single_line
+from notifications.kinds import Kind
 from notifications.models import OutboxMessage
 from notifications.rendering import render_message
 
 log = logging.getLogger(__name__)
-
-Text = str | Callable[[], str]
 
 
 def site_url(viewname: str, *args) -> str:
     """An absolute URL for a message: emails are read outside the site, so a path from reverse() alone
     would not work. Every link put into a notification is built here."""
     return settings.SITE_URL.rstrip("/") + reverse(viewname, args=args)
-
-
-def render(text: Text) -> str:
-    """A message text as a string, in the language active now (notify() makes it the recipient's)."""
-    return str(text() if callable(text) else text)
 
 
 def one_line_subject(text: str) -> str:
@@ -52,9 +45,7 @@ def notify(
     recipient_id: int,
     kind: str,
     object_key: str,
-    context: dict | None = None,
-    subject: Text | None = None,
-    body: Text | None = None,
+    context: dict,
     due_at: datetime | None = None,
     ics: str = "",
     municipality_id: int | None = None,
@@ -63,33 +54,28 @@ def notify(
     or None when it existed. Must be called inside the caller's transaction.
 
     The texts are the kind's templates (templates/notifications/<kind>/) rendered with `context` in the
-    recipient's language (User.language). [Transition: `subject` and `body` as lazy translations or
-    callables are still accepted for kinds not yet moved to templates.]
+    recipient's language (User.language). A kind not in notifications.kinds.Kind is refused
+    (ValueError): every message has its templates.
 
     `municipality_id` names the municipality the message is about, so that its staff see the row if
     sending it fails for good."""
+    if kind not in Kind.values:
+        raise ValueError(f"unknown notification kind {kind!r}: add it to notifications.kinds.Kind")
     language = (
         User.objects.filter(pk=recipient_id).values_list("language", flat=True).first()
         or settings.LANGUAGE_CODE
     )
-    line_text = html_body = ""
-    if context is not None:
-        rendered = render_message(kind, {**context, "site_url": settings.SITE_URL}, language)
-        subject_text, body_text = one_line_subject(rendered.subject), rendered.body
-        line_text, html_body = rendered.line, rendered.html
-    else:
-        with translation.override(language):
-            subject_text, body_text = one_line_subject(render(subject or "")), render(body or "")
+    rendered = render_message(kind, {**context, "site_url": settings.SITE_URL}, language)
     try:
         with transaction.atomic():  # savepoint: a duplicate must not break the caller's transaction
             message = OutboxMessage.objects.create(
                 recipient_id=recipient_id,
                 kind=kind,
                 object_key=object_key,
-                subject=subject_text,
-                body=body_text,
-                line_text=line_text,
-                html_body=html_body,
+                subject=one_line_subject(rendered.subject),
+                body=rendered.body,
+                line_text=rendered.line,
+                html_body=rendered.html,
                 ics=ics,
                 due_at=due_at or timezone.now(),
                 municipality_id=municipality_id,

@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from portal.models import Session
+from notifications.services import site_url
+from portal.models import Application, Session
 
 
 def session_calendar(session: Session, *, uid: str, url: str, cancelled: bool = False) -> bytes:
@@ -35,3 +36,14 @@ def session_calendar(session: Session, *, uid: str, url: str, cancelled: bool = 
     calendar.add("version", "2.0")
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def session_ics(application: Application, *, cancelled: bool = False) -> str:
+    """The event for an accepted helper's calendar, attached to their notices; its UID is stable per
+    application."""
+    return session_calendar(
+        application.session,
+        uid=f"application-{application.pk}@otagaisama",
+        url=site_url("application_detail", application.pk),
+        cancelled=cancelled,
+    ).decode()

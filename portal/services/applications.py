@@ -42,7 +42,7 @@ Capacity (pretix's rules, STYLE.md):
 State changes are compare-and-set (`filter(pk=, status__in=FROM).update(...)`, exactly one row or
 InvalidTransition) and each writes an Application history row with the actor and a reason, because
 `QuerySet.update()` bypasses django-simple-history's save signal.
-Notifications go through notifications.services.notify() inside the same transaction.
+Every change tells whom it concerns through one notice (portal.notices) inside the same transaction.
 """
 
 import functools
@@ -52,13 +52,11 @@ from datetime import datetime
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from notifications.services import Text, notify, render, site_url
-from portal.calendars import session_calendar
+from notifications.services import site_url
+from portal import notices
 from portal.models import Application, Session
 from portal.permissions import can_cancel_for_helper
 from portal.selectors.applications import (
@@ -67,7 +65,7 @@ from portal.selectors.applications import (
     eligibility_problems,
     overlapping_held,
 )
-from portal.selectors.sessions import decisions_open, host_ids
+from portal.selectors.sessions import decisions_open
 from portal.services.errors import (
     InvalidTransition,
     NotAllowed,
@@ -181,58 +179,6 @@ def transition(
     return application
 
 
-# --- notifications ---------------------------------------------------------------------------------
-
-
-def when_text(session: Session) -> str:
-    start = timezone.localtime(session.starts_at)
-    end = timezone.localtime(session.ends_at)
-    return f"{date_format(start, _('Y年n月j日(D) H:i'))}〜{end:%H:%M}"
-
-
-def session_ics(application: Application, *, cancelled: bool = False) -> str:
-    """The event for an accepted helper's calendar; its UID is stable per application."""
-    return session_calendar(
-        application.session,
-        uid=f"application-{application.pk}@otagaisama",
-        url=site_url("application_detail", application.pk),
-        cancelled=cancelled,
-    ).decode()
-
-
-def tell_helper(
-    application: Application, kind: str, subject: Text, body: Text, *, ics: bool = False
-) -> None:
-    """`subject` and `body` lazy (gettext_lazy) or callables: they are written in the helper's
-    language, as are the date and the program's lines added here."""
-    session = application.session
-    link = site_url("application_detail", application.pk)
-    notify(
-        recipient_id=application.helper_id,
-        municipality_id=session.program.municipality_id,
-        kind=kind,
-        object_key=f"application:{application.pk}",
-        subject=subject,
-        body=lambda: f"{render(body)}\n\n{session.program.title}\n{when_text(session)}\n{link}",
-        ics=session_ics(application) if ics else "",
-    )
-
-
-def tell_hosts(session: Session, *, kind: str, object_key: str, subject: Text, body: Text) -> None:
-    """The nushi's members and the municipality's staff, each in their language (`subject` and `body`
-    lazy or callables, as for tell_helper)."""
-    program = session.program
-    for user_id in sorted(host_ids(session)):
-        notify(
-            recipient_id=user_id,
-            municipality_id=program.municipality_id,
-            kind=kind,
-            object_key=object_key,
-            subject=subject,
-            body=lambda: f"{render(body)}\n\n{program.title}\n{when_text(session)}",
-        )
-
-
 # --- services --------------------------------------------------------------------------------------
 
 
@@ -287,18 +233,7 @@ def application_submit(*, helper: User, session_id: int, message: str = "") -> A
             raise NotEligible(
                 [Problem("already_applied", _("この日程にはすでに応募しています。"))]
             ) from None
-        subjects = {
-            Status.ACCEPTED: gettext_lazy("参加が確定しました"),
-            Status.WAITLISTED: gettext_lazy("キャンセル待ちで受け付けました"),
-            Status.APPLIED: gettext_lazy("応募を受け付けました（選考中）"),
-        }
-        tell_helper(
-            application,
-            f"application_{status}",
-            subjects[status],
-            subjects[status],
-            ics=status == Status.ACCEPTED,
-        )
+        notices.notice_application_submitted(application)
         if status == Status.ACCEPTED:
             reminders_plan(application, link=site_url("application_detail", application.pk))
     return application
@@ -340,13 +275,7 @@ def application_accept(
             reason="accept",
             decided_at=timezone.now(),
         )
-        tell_helper(
-            application,
-            "application_accepted",
-            gettext_lazy("参加が確定しました"),
-            gettext_lazy("参加が確定しました"),
-            ics=True,
-        )
+        notices.notice_application_accepted(application)
     return application
 
 
@@ -368,15 +297,7 @@ def application_decline(
             reason="decline",
             decided_at=timezone.now(),
         )
-        tell_helper(
-            application,
-            "application_declined",
-            gettext_lazy("今回はお見送りとなりました"),
-            lambda: (
-                _("ご応募ありがとうございました。今回はお見送りとなりました。")
-                + (("\n" + _("主催者より: %(note)s") % {"note": note}) if note else "")
-            ),
-        )
+        notices.notice_application_declined(application, note=note)
     return application
 
 
@@ -435,31 +356,9 @@ def application_cancel(
         if held:
             release_place(session.pk)
             promote_waitlist(session_id=session.pk, actor=actor)
-        if by_helper:
-            tell_helper(
-                application,
-                "application_cancelled",
-                gettext_lazy("キャンセルを受け付けました"),
-                gettext_lazy("キャンセルを受け付けました。"),
-            )
-        else:
-            tell_helper(
-                application,
-                "application_cancelled",
-                gettext_lazy("参加が取り消されました"),
-                lambda: _("事務局が参加を取り消しました。理由: %(note)s") % {"note": note},
-            )
+        notices.notice_application_cancelled(application, by_helper=by_helper, note=note)
         if late:
-            name = getattr(getattr(application.helper, "helper_profile", None), "display_name", "")
-            tell_hosts(
-                session,
-                kind="late_cancellation",
-                object_key=f"application:{application.pk}",
-                subject=gettext_lazy("直前のキャンセルがありました"),
-                body=lambda: (
-                    _("%(name)sさんが開始48時間以内にキャンセルしました。") % {"name": name}
-                ),
-            )
+            notices.notice_late_cancellation(application)
     return application
 
 
@@ -498,12 +397,6 @@ def promote_waitlist(*, session_id: int, actor: User | None) -> list[Application
             release_place(session_id)
             skipped.append(candidate.pk)
             continue
-        tell_helper(
-            application,
-            "application_promoted",
-            gettext_lazy("キャンセル待ちから参加確定になりました"),
-            gettext_lazy("空きが出たため、キャンセル待ちから参加確定になりました。"),
-            ics=True,
-        )
+        notices.notice_application_promoted(application)
         promoted.append(application)
     return promoted

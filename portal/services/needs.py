@@ -14,9 +14,8 @@ from accounts.models import (
     OrganizationMembership,
     User,
 )
-from accounts.permissions import municipality_staff_ids, organization_member_ids
 from accounts.scoping import require_one_municipality
-from notifications.services import notify, site_url
+from portal import notices
 from portal.models import Need
 from portal.services._state import InvalidTransition, record_history, transition
 
@@ -63,19 +62,7 @@ def need_submit(
     need.full_clean()
     need._history_user = created_by
     need.save()
-    url = site_url("staff_need_detail", need.pk)
-    for staff_id in municipality_staff_ids(need.municipality_id):
-        notify(
-            recipient_id=staff_id,
-            municipality_id=need.municipality_id,
-            kind="need_submitted",
-            object_key=f"need:{need.pk}",
-            subject=lambda: _("新しい困りごと: %(title)s") % {"title": need.title},
-            body=lambda: (
-                _("%(nushi)s さんから新しい困りごとが届きました（%(channel)s）。\n%(url)s")
-                % {"nushi": nushi.name, "channel": need.get_channel_display(), "url": url}
-            ),
-        )
+    notices.notice_need_submitted(need)
     return need
 
 
@@ -136,17 +123,7 @@ def need_reject(*, need: Need, by: User, reason: str) -> Need:
         reason="rejected",
         rejection_reason=reason,
     )
-    for member_id in organization_member_ids(need.nushi_id):
-        notify(
-            recipient_id=member_id,
-            municipality_id=need.municipality_id,
-            kind="need_rejected",
-            object_key=f"need:{need.pk}",
-            subject=lambda: _("ご相談「%(title)s」について") % {"title": need.title},
-            body=lambda: (
-                _("今回はプログラムにできませんでした。理由: %(reason)s") % {"reason": reason}
-            ),
-        )
+    notices.notice_need_rejected(need)
     return need
 
 

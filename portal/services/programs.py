@@ -16,13 +16,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.images import thumbnail_of
 from accounts.models import Organization, User
-from accounts.permissions import municipality_staff_ids, organization_member_ids
 from accounts.scoping import require_one_municipality
-from notifications.services import Text, notify, render, site_url
+from portal import notices
 from portal.models import Need, Program, ProgramPhoto, Session
 from portal.services._state import InvalidTransition, transition
 from portal.services.applications import lock_session
@@ -61,14 +59,6 @@ def _apply(program: Program, data: dict) -> None:
                 elif not value:
                     program.cover_thumbnail = ""
             setattr(program, key, value)
-
-
-def _preview_url(program: Program) -> str:
-    return site_url("program_preview", program.pk, program.preview_token)
-
-
-def _staff_url(program: Program) -> str:
-    return site_url("staff_program_detail", program.pk)
 
 
 @transaction.atomic
@@ -132,34 +122,8 @@ def program_send_to_nushi(*, program: Program, by: User) -> Program:
         preview_token=uuid.uuid4(),
         status_note="",
     )
-    for member_id in organization_member_ids(program.nushi_id):
-        notify(
-            recipient_id=member_id,
-            municipality_id=program.municipality_id,
-            kind="program_confirm_request",
-            object_key=f"program:{program.pk}:{program.preview_token}",
-            subject=lambda: _("プログラム案の確認のお願い: %(title)s") % {"title": program.title},
-            body=lambda: (
-                _(
-                    "事務局がプログラム案を作りました。内容を確認して「この内容でよい」または「修正をお願いする」を"
-                    "選んでください。\n%(url)s"
-                )
-                % {"url": _preview_url(program)}
-            ),
-        )
+    notices.notice_program_confirm_request(program)
     return program
-
-
-def _tell_staff(program: Program, *, kind: str, subject: Text, body: Text) -> None:
-    for staff_id in municipality_staff_ids(program.municipality_id):
-        notify(
-            recipient_id=staff_id,
-            municipality_id=program.municipality_id,
-            kind=kind,
-            object_key=f"program:{program.pk}:{program.preview_token}",
-            subject=subject,
-            body=lambda: render(body) + "\n" + _staff_url(program),
-        )
 
 
 @transaction.atomic
@@ -172,12 +136,7 @@ def program_confirm(*, program: Program, by: User) -> Program:
         by=by,
         reason="confirmed by nushi",
     )
-    _tell_staff(
-        program,
-        kind="program_confirmed",
-        subject=lambda: _("ヌシが確認しました: %(title)s") % {"title": program.title},
-        body=gettext_lazy("公開できます。"),
-    )
+    notices.notice_program_confirmed(program)
     return program
 
 
@@ -195,12 +154,7 @@ def program_request_changes(*, program: Program, by: User, note: str) -> Program
         reason="changes requested",
         status_note=note,
     )
-    _tell_staff(
-        program,
-        kind="program_changes_requested",
-        subject=lambda: _("ヌシから修正の依頼: %(title)s") % {"title": program.title},
-        body=note,
-    )
+    notices.notice_program_changes_requested(program)
     return program
 
 
@@ -218,15 +172,7 @@ def program_reject(*, program: Program, by: User, reason: str) -> Program:
         reason="rejected",
         status_note=reason,
     )
-    for member_id in organization_member_ids(program.nushi_id):
-        notify(
-            recipient_id=member_id,
-            municipality_id=program.municipality_id,
-            kind="program_rejected",
-            object_key=f"program:{program.pk}",
-            subject=lambda: _("プログラム案「%(title)s」について") % {"title": program.title},
-            body=lambda: _("今回は公開を見送ります。理由: %(reason)s") % {"reason": reason},
-        )
+    notices.notice_program_rejected(program)
     return program
 
 
@@ -250,15 +196,7 @@ def program_publish(*, program: Program, by: User) -> Program:
     )
     if program.need_id:
         need_mark_published(need_id=program.need_id, by=by)
-    for member_id in organization_member_ids(program.nushi_id):
-        notify(
-            recipient_id=member_id,
-            municipality_id=program.municipality_id,
-            kind="program_published",
-            object_key=f"program:{program.pk}",
-            subject=lambda: _("プログラムを公開しました: %(title)s") % {"title": program.title},
-            body=site_url("program_detail", program.pk),
-        )
+    notices.notice_program_published(program)
     return program
 
 

@@ -16,7 +16,6 @@ domain check: a reminder row that still exists when it comes due belongs to an a
 from datetime import datetime, timedelta
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
 from notifications.models import OutboxMessage
 from notifications.services import notify
@@ -63,13 +62,7 @@ def reminders_plan(application: Application, *, link: str = "", now: datetime | 
         return 0
     if session.status != Session.Status.SCHEDULED:
         return 0
-    from portal.services.applications import when_text  # applications imports this module
-
     start_key = timezone.localtime(session.starts_at).strftime("%Y%m%d%H%M")
-    subjects = {
-        TWO_DAYS: gettext_lazy("あさって参加予定の日程があります"),
-        DAY_BEFORE: gettext_lazy("明日は参加予定の日程です"),
-    }
     written = 0
     for kind, due_at in due_times(session.starts_at):
         if due_at <= now:
@@ -79,10 +72,12 @@ def reminders_plan(application: Application, *, link: str = "", now: datetime | 
             municipality_id=session.program.municipality_id,
             kind=kind,
             object_key=f"{_key_prefix(application.pk)}{start_key}",
-            subject=subjects[kind],
-            body=lambda subject=subjects[kind]: (
-                f"{subject}\n\n{session.program.title}\n{when_text(session)}\n{link}"
-            ),
+            context={
+                "program_title": session.program.title,
+                "starts_at": session.starts_at,
+                "ends_at": session.ends_at,
+                "url": link,
+            },
             due_at=due_at,
         )
         written += row is not None

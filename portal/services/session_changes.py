@@ -7,15 +7,14 @@ application in the same transaction, and tell everyone through the outbox. Two r
 cancelled it) and `reschedule_locked_session` (after new times: release who now overlaps, fill the gap
 from the waitlist, move the reminders and the calendar events of everyone else)."""
 
-from collections.abc import Callable
-
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from notifications.services import notify
+from notifications.services import site_url
+from portal import notices
 from portal.models import Application, Session
 from portal.selectors.applications import overlapping_held
 from portal.services.applications import (
@@ -23,11 +22,7 @@ from portal.services.applications import (
     lock_session,
     promote_waitlist,
     release_place,
-    session_ics,
-    site_url,
-    tell_hosts,
     transition,
-    when_text,
 )
 from portal.services.errors import InvalidTransition, TooLate
 from portal.services.reminders import reminders_plan
@@ -49,13 +44,7 @@ def session_cancel(*, session_id: int, actor: User, reason: str = "") -> int:
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
         count = cancel_locked_session(session, actor=actor, reason=reason)
-        tell_hosts(
-            session,
-            kind="session_cancelled",
-            object_key=f"session:{session_id}",
-            subject=lambda: _("開催中止のお知らせ"),
-            body=lambda: _("この日程を中止しました。") + f"\n{reason}",
-        )
+        notices.notice_session_cancelled(session, reason=reason)
     return count
 
 
@@ -99,18 +88,8 @@ def cancel_locked_session(
             reason="session_cancelled",
             cancelled_at=timezone.now(),
         )
-        notify(
-            recipient_id=application.helper_id,
-            municipality_id=session.program.municipality_id,
-            kind="session_cancelled",
-            object_key=f"application:{app_id}",
-            subject=lambda: _("開催中止のお知らせ"),
-            body=lambda: (
-                _("申し訳ありません。次の日程は中止になりました。")
-                + f"\n{session.program.title}\n{when_text(session)}\n{reason}"
-            ),
-            # Marks the event the acceptance email put into the helper's calendar as cancelled.
-            ics=session_ics(application, cancelled=True) if status == Status.ACCEPTED else "",
+        notices.notice_session_cancelled_to_helper(
+            application, reason=reason, had_place=status == Status.ACCEPTED
         )
     return len(rows)
 
@@ -134,26 +113,8 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
             times_changed=F("times_changed") + 1,
         )
         _session_history(session, actor, "rain_date")
-        session = reschedule_locked_session(
-            session_id,
-            before=before,
-            actor=actor,
-            released_subject=lambda: _("予備日への変更のお知らせ（参加取消）"),
-            released_body=lambda: _(
-                "予備日が、参加確定している別の日程と重なるため、この日程の参加を取り消しました。"
-            ),
-            moved_subject=lambda: _("予備日に変更になりました"),
-            moved_body=lambda: _(
-                "天候などのため、予備日に変更になりました。ご都合が合わない方は、次のページの「参加を辞退する」ボタンで辞退できます。"
-            ),
-        )
-        tell_hosts(
-            session,
-            kind="session_moved",
-            object_key=f"session:{session_id}:times{session.times_changed}",
-            subject=lambda: _("予備日に変更しました"),
-            body=lambda: f"{when_text(before)} → {when_text(session)}",
-        )
+        session = reschedule_locked_session(session_id, before=before, actor=actor, rain_date=True)
+        notices.notice_session_moved(session, before=before, rain_date=True)
     return session
 
 
@@ -162,12 +123,10 @@ def reschedule_locked_session(
     *,
     before: Session,
     actor: User,
-    released_subject: Callable[[], str],
-    released_body: Callable[[], str],
-    moved_subject: Callable[[], str],
-    moved_body: Callable[[], str],
+    rain_date: bool,
 ) -> Session:
-    """After the locked session's times changed (already saved; `before` holds the old times): a helper
+    """After the locked session's times changed (already saved; `before` holds the old times; `rain_date`
+    when it moved to its rain date rather than to new times staff gave it): a helper
     whose new time overlaps another place they hold is released (the invariant forbids two); the waitlist
     fills the gap; everyone still open is told, their reminders re-planned for the new time, and the
     accepted get their calendar event moved (same UID, higher SEQUENCE). Returns the session as now."""
@@ -191,38 +150,15 @@ def reschedule_locked_session(
             )
             release_place(session_id)
             released += 1
-            notify(
-                recipient_id=application.helper_id,
-                municipality_id=session.program.municipality_id,
-                kind="session_moved_released",
-                object_key=f"application:{application.pk}:times{session.times_changed}",
-                subject=released_subject,
-                body=lambda: (
-                    released_body()
-                    + f"\n{session.program.title}\n{when_text(before)} → {when_text(session)}"
-                ),
-                ics=session_ics(released_application, cancelled=True),
+            notices.notice_session_moved_released(
+                released_application, before=before, rain_date=rain_date
             )
     if released:
         promote_waitlist(session_id=session_id, actor=actor)
     for application in Application.objects.filter(
         session_id=session_id, status__in=OPEN
     ).select_related("session__program"):
-        link = site_url("application_detail", application.pk)
         # The reminders of everyone keeping their place move to the new time.
-        reminders_plan(application, link=link)
-        notify(
-            recipient_id=application.helper_id,
-            municipality_id=session.program.municipality_id,
-            kind="session_moved",
-            # One notice per change: a session may change its times more than once.
-            object_key=f"application:{application.pk}:times{session.times_changed}",
-            subject=moved_subject,
-            body=lambda link=link: (
-                moved_body()
-                + f"\n{session.program.title}\n{when_text(before)} → {when_text(session)}\n{link}"
-            ),
-            # Moves the event in the calendars of those who keep their place.
-            ics=session_ics(application) if application.status == Status.ACCEPTED else "",
-        )
+        reminders_plan(application, link=site_url("application_detail", application.pk))
+        notices.notice_session_moved_to_helper(application, before=before, rain_date=rain_date)
     return session

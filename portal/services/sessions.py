@@ -144,19 +144,7 @@ def session_update(*, session: Session, by: User, data: dict) -> Session:
     locked._history_user = by
     locked.save()
     if moved:
-        locked = reschedule_locked_session(
-            locked.pk,
-            before=before,
-            actor=by,
-            released_subject=lambda: _("日時変更のお知らせ（参加取消）"),
-            released_body=lambda: _(
-                "新しい日時が、参加確定している別の日程と重なるため、この日程の参加を取り消しました。"
-            ),
-            moved_subject=lambda: _("日時が変更になりました"),
-            moved_body=lambda: _(
-                "日時が変更になりました。ご都合が合わない方は、次のページの「参加を辞退する」ボタンで辞退できます。"
-            ),
-        )
+        locked = reschedule_locked_session(locked.pk, before=before, actor=by, rain_date=False)
     if locked.capacity > before.capacity:
         promote_waitlist(session_id=locked.pk, actor=by)
         locked.refresh_from_db()

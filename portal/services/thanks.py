@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.images import process_upload, thumbnail_of
 from accounts.models import User
-from notifications.services import notify, site_url
+from portal import notices
 from portal.models import (
     ActivityReport,
     ActivityReportPhoto,
@@ -18,7 +18,6 @@ from portal.models import (
     ThankYou,
     ThankYouPhoto,
 )
-from portal.selectors.sessions import host_ids
 from portal.services.errors import InvalidTransition, TooLate
 
 
@@ -26,21 +25,10 @@ def session_message_post(*, session: Session, author: User, body: str) -> Sessio
     """Post to the session's thread (the view checked can_use_thread) and tell everyone else in it."""
     with transaction.atomic():
         message = SessionMessage.objects.create(session=session, author=author, body=body)
-        program = session.program
         helpers = Application.objects.filter(
             session=session, status__in=Application.HOLDS_PLACE
         ).values_list("helper_id", flat=True)
-        recipients = (set(helpers) | host_ids(session)) - {author.pk}
-        link = site_url("session_messages", session.pk)
-        for user_id in sorted(recipients):
-            notify(
-                recipient_id=user_id,
-                municipality_id=program.municipality_id,
-                kind="session_message",
-                object_key=f"session_message:{message.pk}",
-                subject=lambda: _("「%(title)s」に新しいメッセージ") % {"title": program.title},
-                body=lambda: f"{body[:500]}\n\n{link}",
-            )
+        notices.notice_session_message(message, helper_ids=helpers)
     return message
 
 
@@ -55,18 +43,7 @@ def application_message_post(
         message = SessionMessage.objects.create(
             session=session, application=application, author=author, body=body
         )
-        recipients = ({application.helper_id} | host_ids(session)) - {author.pk}
-        link = site_url("application_messages", application.pk)
-        program = session.program
-        for user_id in sorted(recipients):
-            notify(
-                recipient_id=user_id,
-                municipality_id=program.municipality_id,
-                kind="application_message",
-                object_key=f"session_message:{message.pk}",
-                subject=lambda: _("「%(title)s」の個別メッセージ") % {"title": program.title},
-                body=lambda: f"{body[:500]}\n\n{link}",
-            )
+        notices.notice_application_message(message, application)
     return message
 
 
@@ -81,19 +58,7 @@ def thank_you_send(*, session: Session, author: User, body: str, photos=()) -> T
         thank_you = ThankYou.objects.create(session=session, author=author, body=body)
         for content, thumbnail in zip(cleaned, thumbnails, strict=True):
             ThankYouPhoto.objects.create(thank_you=thank_you, image=content, thumbnail=thumbnail)
-        for application in Application.objects.filter(
-            session=session, status=Application.Status.ATTENDED
-        ):
-            notify(
-                recipient_id=application.helper_id,
-                municipality_id=session.program.municipality_id,
-                kind="thank_you",
-                object_key=f"thank_you:{thank_you.pk}",
-                subject=lambda: (
-                    _("%(nushi)sからお礼が届きました") % {"nushi": session.program.nushi.name}
-                ),
-                body=f"{body[:500]}\n\n{site_url('application_detail', application.pk)}",
-            )
+        notices.notice_thank_you(thank_you)
     return thank_you
 
 

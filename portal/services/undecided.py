@@ -9,15 +9,12 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from notifications.services import site_url
+from portal import notices
 from portal.models import Application, Session
 from portal.selectors.sessions import decisions_open
 from portal.services._state import InvalidTransition
-from portal.services.applications import tell_helper, tell_hosts, transition
+from portal.services.applications import transition
 
 Status = Application.Status
 REMIND_BEFORE = timedelta(hours=24)
@@ -34,17 +31,6 @@ def close_undecided(*, session_id: int, now: datetime | None = None) -> int:
     closed = 0
     waiting = session.applications.filter(status__in=(Status.APPLIED, Status.WAITLISTED))
     for application_id, status in waiting.values_list("pk", "status"):
-        if status == Status.APPLIED:
-            subject = gettext_lazy("今回はお見送りとなりました")
-            body = gettext_lazy(
-                "選考の締切までに参加が決まらなかったため、今回はお見送りとなりました。"
-                "ご応募ありがとうございました。"
-            )
-        else:
-            subject = gettext_lazy("キャンセル待ちを終了しました")
-            body = gettext_lazy(
-                "開催日を迎えたため、キャンセル待ちを終了しました。ご応募ありがとうございました。"
-            )
         with transaction.atomic():
             try:
                 application = transition(
@@ -57,7 +43,7 @@ def close_undecided(*, session_id: int, now: datetime | None = None) -> int:
                 )
             except InvalidTransition:  # the helper cancelled in the meantime
                 continue
-            tell_helper(application, "application_declined", subject, body)
+            notices.notice_application_undecided(application, was=status)
         closed += 1
     return closed
 
@@ -80,28 +66,9 @@ def remind_selection_due(now: datetime | None = None) -> int:
     reminded = 0
     for session in sessions:
         with transaction.atomic():
-            tell_hosts(
-                session,
-                kind="selection_due",
-                object_key=f"session:{session.pk}",
-                subject=lambda: _("選考の締切が近づいています"),
-                body=lambda session=session: (
-                    _(
-                        "選考待ちの応募が%(count)d件あります。申込締切（%(deadline)s）までに、参加の確定か"
-                        "お見送りを決めてください。締切を過ぎると、決まっていない応募はお見送りとして"
-                        "お知らせします。"
-                    )
-                    % {"count": session.waiting, "deadline": _deadline_text(session)}
-                    + "\n"
-                    + site_url("session_roster", session.pk)
-                ),
-            )
+            notices.notice_selection_due(session, waiting=session.waiting)
         reminded += 1
     return reminded
-
-
-def _deadline_text(session: Session) -> str:
-    return date_format(timezone.localtime(session.apply_deadline), _("Y年n月j日 H:i"))
 
 
 def sweep(now: datetime | None = None) -> dict:

@@ -13,6 +13,7 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 
+from accounts.models import User
 from config.celery import app as celery_app
 from notifications import services
 from notifications.models import OutboxMessage
@@ -78,9 +79,10 @@ def mails(mail_dir: Path) -> list[str]:
 def test_worker_delivers_after_commit_and_sweep_recovers_lost_tasks(worker, staff):
     start, mail_dir = worker
     start()
+    User.objects.filter(pk=staff.pk).update(language="en")  # an ASCII subject, readable in the file
     with transaction.atomic():
-        first = services.notify(recipient_id=staff.pk, kind="test", object_key="one",
-                                subject="first", body="本文1")  # fmt: skip
+        first = services.notify(recipient_id=staff.pk, kind="program_confirmed", object_key="one",
+                                context={"program_title": "first", "url": "https://x.example/"})  # fmt: skip
     wait_sent(first.pk)
 
     # A message whose queued task was lost before any worker took it (Redis restarted): the row is
@@ -94,5 +96,5 @@ def test_worker_delivers_after_commit_and_sweep_recovers_lost_tasks(worker, staf
     deliver_due.delay()  # a second sweep (or a second beat) doubles nothing
     time.sleep(2)
     texts = mails(mail_dir)
-    assert sum("Subject: first" in t for t in texts) == 1
+    assert sum("Subject: Host approved: first" in t for t in texts) == 1
     assert sum("Subject: second" in t for t in texts) == 1

@@ -16,9 +16,17 @@ from notifications.models import OutboxMessage
 pytestmark = pytest.mark.django_db
 
 
+NEED = {
+    "need_title": "草取り",
+    "nushi_name": "中田",
+    "channel": "電話",
+    "url": "https://x.example/",
+}
+
+
 def write(user, key="need:1", **kw):
     return services.notify(recipient_id=user.pk, kind="need_submitted", object_key=key,
-                           subject="新しい困りごと", body="本文", **kw)  # fmt: skip
+                           context=NEED, **kw)  # fmt: skip
 
 
 def test_notify_writes_once_per_recipient_kind_and_object(staff):

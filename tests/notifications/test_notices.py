@@ -1,0 +1,199 @@
+"""Every kind of message, in both languages and on both channels, compared with reviewed snapshots
+(tests/notifications/snapshots/<kind>.<case>.<language>.txt). A changed text fails here until its
+snapshot is rewritten: UPDATE_SNAPSHOTS=1 writes them, and the diff is read before it is committed."""
+
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.template import engines
+from django.template.loader import get_template
+
+from notifications.kinds import Kind
+from notifications.rendering import _text_engine, render_message, template_names
+from notifications.services import notify
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+URL = "https://otagaisama.example.jp/applications/7/"
+SESSION = {
+    "program_title": "古川の畑で草取り & 収穫",
+    "starts_at": datetime(2026, 12, 12, 0, 30, tzinfo=UTC),  # 09:30 in Asia/Tokyo
+    "ends_at": datetime(2026, 12, 12, 3, 0, tzinfo=UTC),
+    "url": URL,
+}
+MOVED = {
+    **SESSION,
+    "before_starts_at": datetime(2026, 12, 5, 0, 30, tzinfo=UTC),
+    "before_ends_at": datetime(2026, 12, 5, 3, 0, tzinfo=UTC),
+}
+PROGRAM = {
+    "program_title": "和紙すき体験 <初心者向け>",
+    "url": "https://otagaisama.example.jp/p/3/",
+}
+MESSAGE = {
+    "program_title": "古川の畑で草取り & 収穫",
+    "message": '明日は長靴で来てください。\n雨なら "軍手" も。',
+    "url": "https://otagaisama.example.jp/sessions/5/messages/",
+}
+
+# Each kind with the cases its notices send (every branch of its templates).
+CASES: dict[str, dict[str, dict]] = {
+    Kind.APPLICATION_ACCEPTED: {"default": SESSION},
+    Kind.APPLICATION_WAITLISTED: {"default": SESSION},
+    Kind.APPLICATION_APPLIED: {"default": SESSION},
+    Kind.APPLICATION_PROMOTED: {"default": SESSION},
+    Kind.APPLICATION_CANCELLED: {
+        "by_helper": {**SESSION, "by_staff": False, "note": ""},
+        "by_staff": {**SESSION, "by_staff": True, "note": "重複登録のため"},
+    },
+    Kind.APPLICATION_DECLINED: {
+        "declined": {**SESSION, "reason": "declined", "note": ""},
+        "declined_with_note": {**SESSION, "reason": "declined", "note": "経験者を優先しました"},
+        "selection_closed": {**SESSION, "reason": "selection_closed", "note": ""},
+        "waitlist_ended": {**SESSION, "reason": "waitlist_ended", "note": ""},
+    },
+    Kind.LATE_CANCELLATION: {"default": {**SESSION, "for_hosts": True, "helper_name": "さくら"}},
+    Kind.SELECTION_DUE: {
+        "default": {
+            **SESSION,
+            "for_hosts": True,
+            "waiting": 3,
+            "apply_deadline": datetime(2026, 12, 10, 14, 59, tzinfo=UTC),
+            "roster_url": "https://otagaisama.example.jp/sessions/5/roster/",
+        }
+    },
+    Kind.SESSION_CANCELLED: {
+        "helper": {**SESSION, "for_hosts": False, "reason": "大雪のため"},
+        "hosts": {**SESSION, "for_hosts": True, "reason": "大雪のため"},
+        "hosts_no_reason": {**SESSION, "for_hosts": True, "reason": ""},
+    },
+    Kind.SESSION_MOVED: {
+        "helper_rain_date": {**MOVED, "for_hosts": False, "rain_date": True},
+        "helper_new_times": {**MOVED, "for_hosts": False, "rain_date": False},
+        "hosts_rain_date": {**MOVED, "for_hosts": True, "rain_date": True, "url": ""},
+    },
+    Kind.SESSION_MOVED_RELEASED: {
+        "rain_date": {**MOVED, "rain_date": True},
+        "new_times": {**MOVED, "rain_date": False},
+    },
+    Kind.SESSION_MESSAGE: {"default": MESSAGE},
+    Kind.APPLICATION_MESSAGE: {"default": MESSAGE},
+    Kind.THANK_YOU: {
+        "default": {**MESSAGE, "nushi_name": "みょうが農家 中田さん", "url": URL},
+    },
+    Kind.NEED_SUBMITTED: {
+        "default": {
+            "need_title": "草取りをお願い",
+            "nushi_name": "中田",
+            "channel": "電話",
+            "url": "https://otagaisama.example.jp/staff/needs/4/",
+        }
+    },
+    Kind.NEED_REJECTED: {"default": {"need_title": "草取りをお願い", "reason": "対象地域の外です"}},
+    Kind.PROGRAM_CONFIRM_REQUEST: {"default": PROGRAM},
+    Kind.PROGRAM_CONFIRMED: {"default": PROGRAM},
+    Kind.PROGRAM_CHANGES_REQUESTED: {"default": {**PROGRAM, "note": "集合場所を駅前に"}},
+    Kind.PROGRAM_REJECTED: {"default": {**PROGRAM, "reason": "安全面の確認が必要です"}},
+    Kind.PROGRAM_PUBLISHED: {"default": PROGRAM},
+    Kind.REMINDER_2D: {"default": SESSION},
+    Kind.REMINDER_DAY_BEFORE: {"default": SESSION},
+}
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef〜、。「」]")
+PARAMS = [
+    pytest.param(kind, case, language, id=f"{kind}.{case}.{language}")
+    for kind, cases in CASES.items()
+    for case in cases
+    for language in ("ja", "en")
+]
+
+
+def snapshot_of(kind: str, context: dict, language: str) -> str:
+    rendered = render_message(
+        kind, {**context, "site_url": "https://otagaisama.example.jp"}, language
+    )
+    parts = [
+        f"subject: {rendered.subject}",
+        "--- body (email) ---",
+        rendered.body.rstrip("\n"),
+        "--- line ---",
+        rendered.line,
+    ]
+    if rendered.html:
+        parts += ["--- body.html ---", rendered.html.strip()]
+    return "\n".join(parts) + "\n"
+
+
+@pytest.mark.parametrize(("kind", "case", "language"), PARAMS)
+def test_snapshot(kind, case, language, settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    context = CASES[kind][case]
+    text = snapshot_of(kind, context, language)
+    path = SNAPSHOTS / f"{kind}.{case}.{language}.txt"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        if os.environ.get("UPDATE_SNAPSHOTS") != "1":
+            pytest.fail(f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review it")
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+@pytest.mark.parametrize(("kind", "case", "language"), PARAMS)
+def test_texts_are_clean(kind, case, language):
+    context = CASES[kind][case]
+    rendered = render_message(
+        kind, {**context, "site_url": "https://otagaisama.example.jp"}, language
+    )
+    for text in (rendered.subject, rendered.body, rendered.line):
+        assert text.strip()
+        assert "{%" not in text and "{{" not in text and "%(" not in text
+        assert not re.search(r"&(amp|lt|gt|quot|#x?[0-9a-f]+);", text)  # plain text: not escaped
+        assert "\n\n\n" not in text
+    assert "\n" not in rendered.subject
+    # A chat bubble: short, and no link said twice.
+    assert len(rendered.line) <= 600
+    links = re.findall(r"https?://\S+", rendered.line)
+    assert len(links) == len(set(links))
+    if language == "en":
+        # What is left once the people's own words (the context) are taken out is English.
+        rest = "\n".join((rendered.subject, rendered.body, rendered.line))
+        for value in context.values():
+            if isinstance(value, str) and value:
+                rest = rest.replace(value, "")
+        rest = rest.replace("…", "")
+        assert not JAPANESE.search(rest), rest
+
+
+def test_html_part_escapes_what_people_typed():
+    rendered = render_message(Kind.APPLICATION_ACCEPTED, SESSION, "ja")
+    assert "草取り &amp; 収穫" in rendered.html
+    assert 'lang="ja"' in rendered.html
+    assert 'lang="en"' in render_message(Kind.APPLICATION_ACCEPTED, SESSION, "en").html
+
+
+def test_every_kind_has_its_templates_and_cases():
+    engine = _text_engine()
+    for kind in Kind.values:
+        names = template_names(kind)
+        for part in ("subject.txt", "body.txt", "line.txt"):
+            engine.get_template(names[part])  # raises TemplateDoesNotExist
+        assert kind in CASES, f"{kind} has no snapshot cases"
+    folders = {
+        path.name
+        for directory in engines["django"].engine.dirs
+        for path in (Path(directory) / "notifications").glob("*")
+        if path.is_dir()
+    }
+    assert folders == set(Kind.values)
+
+
+def test_accepted_has_a_rich_email():
+    get_template(template_names(Kind.APPLICATION_ACCEPTED)["body.html"])
+
+
+@pytest.mark.django_db
+def test_an_unknown_kind_is_refused(helper):
+    with pytest.raises(ValueError, match="unknown notification kind"):
+        notify(recipient_id=helper.pk, kind="application_acceptd", object_key="x", context={})
