@@ -36,6 +36,10 @@ class Kind(models.TextChoices):
     APPLICATION_DECLINED = "application_declined", _("参加をお受けできなかったお知らせ")
     LATE_CANCELLATION = "late_cancellation", _("直前のキャンセル")
     THANK_YOU = "thank_you", _("お礼")
+    # Reminders before a session (notifications.reminders plans them).
+    REMINDER_WEEK_BEFORE = "reminder_week_before", _("1週間前のリマインダー")
+    REMINDER_DAY_BEFORE = "reminder_day_before", _("前日のリマインダー")
+    REMINDER_MORNING = "reminder_morning", _("当日朝のリマインダー")
 
 
 # Kinds a person may switch off, by topic. Every kind not listed is transactional.

@@ -177,7 +177,7 @@ def transition(
         [application], update=True, default_user=actor, default_change_reason=reason
     )
     # Every status change passes here: pending reminders follow the new state (see reminders.py).
-    reminders_plan(application, link=site_url("application_detail", application.pk))
+    reminders_plan(application)
     return application
 
 
@@ -300,7 +300,7 @@ def application_submit(*, helper: User, session_id: int, message: str = "") -> A
             ics=status == Status.ACCEPTED,
         )
         if status == Status.ACCEPTED:
-            reminders_plan(application, link=site_url("application_detail", application.pk))
+            reminders_plan(application)
     return application
 
 

@@ -37,7 +37,7 @@ BEFORE_PUBLISH = (S.DRAFT, S.PENDING_NUSHI, S.CHANGES_REQUESTED, S.CONFIRMED)
 PROGRAM_FIELDS = (
     "district", "title", "summary", "story", "background", "about_nushi", "category",
     "relationship_type", "tags", "min_age", "residents_only", "required_skills", "what_to_bring",
-    "points_per_participant", "okaeshi", "is_online", "meeting_place", "meeting_postal_code",
+    "points_per_participant", "okaeshi", "is_online", "online_url", "meeting_place", "meeting_postal_code",
     "meeting_address", "latitude",
     "longitude", "cover_image",
 )  # fmt: skip

@@ -210,7 +210,7 @@ def reschedule_locked_session(
     ).select_related("session__program"):
         link = site_url("application_detail", application.pk)
         # The reminders of everyone keeping their place move to the new time.
-        reminders_plan(application, link=link)
+        reminders_plan(application)
         notify(
             recipient_id=application.helper_id,
             municipality_id=session.program.municipality_id,

@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from accounts.admin import MunicipalityScopedAdmin
 from accounts.models import District, Municipality, Organization, OrganizationMembership
+from notifications.models import ReminderSchedule
 from portal.models import ActivityReport, Need, Program, Session
 from tests.accounts.factories import (
     DistrictFactory,
@@ -70,6 +71,7 @@ def _world(municipality, mark: str, phone: str) -> dict[type, object]:
         Municipality: municipality, District: district, Organization: org,
         OrganizationMembership: member, Need: need, Program: program, Session: session,
         ActivityReport: report,
+        ReminderSchedule: ReminderSchedule.objects.create(municipality=municipality),
     }  # fmt: skip
     for row in rows.values():
         if hasattr(row, "history"):
