@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from accounts.admin import MunicipalityScopedAdmin, SuperuserOnlyAdminMixin
 from notifications.models import OutboxMessage, ReminderSchedule
+from notifications.reminders import reminder_schedule_save
 
 
 @admin.register(OutboxMessage)
@@ -34,3 +35,6 @@ class ReminderScheduleAdmin(MunicipalityScopedAdmin):
         "municipality", ("week_before", "week_before_at"), ("day_before", "day_before_at"),
         ("morning", "morning_at"),
     ]  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        reminder_schedule_save(schedule=obj)

@@ -20,14 +20,18 @@ Rules:
   (`<object_key>@YYYYmmddHHMM`), so reminders re-planned for a new time never collide with rows
   already sent for the old time under the outbox's one-row-per-(recipient, kind, object) rule, while a
   re-plan for the same time finds the sent row and does not send it again.
-- A change of a municipality's schedule applies to reminders planned from then on (an acceptance, a
-  promotion, a moved session). Rows already planned keep the time and text they were planned with:
-  the outbox row is the promise of what will be sent.
+- A change of a municipality's schedule (`reminder_schedule_save`) reaches the reminders already
+  planned and not yet due: a reminder switched off is withdrawn, a new time of day moves it (on the
+  same day; withdrawn if it would now fall at or after the start, as a fresh plan would write none;
+  left at its planned time if the new time has already passed, so that nothing is lost). A reminder
+  switched on is written by the next planning (an acceptance, a promotion, a moved session): the rows
+  carry no context to write one from, and notifications knows nothing of applications.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -124,3 +128,51 @@ def reminders_plan(
         )
         written += row is not None
     return written
+
+
+def _start_of(key: str) -> dt.datetime | None:
+    """The session's start written into a reminder's object key by reminder_key()."""
+    _, sep, stamp = key.rpartition("@")
+    if not sep:
+        return None
+    try:
+        start = dt.datetime.strptime(stamp, "%Y%m%d%H%M")  # noqa: DTZ007 (made aware below)
+    except ValueError:
+        return None
+    return start.replace(tzinfo=timezone.get_default_timezone())
+
+
+def reminder_schedule_save(*, schedule: ReminderSchedule, now: dt.datetime | None = None) -> int:
+    """Save a municipality's schedule and apply it to the reminders already planned and not yet due
+    (see the module docstring). The admin calls this inside its own transaction. Returns how many
+    planned rows were moved or withdrawn."""
+    now = now or timezone.now()
+    tz = timezone.get_default_timezone()
+    changed = 0
+    with transaction.atomic():
+        schedule.save()
+        for slot in SLOTS:
+            # Untouched rows only: one a worker holds, or one that failed and waits for its next
+            # try, keeps its course.
+            planned = OutboxMessage.objects.filter(
+                municipality_id=schedule.municipality_id,
+                kind=slot.kind,
+                sent_at=None,
+                claimed_at=None,
+                attempts=0,
+                due_at__gt=now,
+            )
+            if not getattr(schedule, slot.enabled_field):
+                changed += planned.delete()[0]
+                continue
+            at = getattr(schedule, slot.time_field)
+            for row in planned.only("pk", "due_at", "object_key"):
+                due = dt.datetime.combine(timezone.localtime(row.due_at, tz).date(), at, tzinfo=tz)
+                start = _start_of(row.object_key)
+                if due == row.due_at or due <= now:
+                    continue
+                if start is not None and due >= start:
+                    changed += OutboxMessage.objects.filter(pk=row.pk).delete()[0]
+                    continue
+                changed += OutboxMessage.objects.filter(pk=row.pk, sent_at=None).update(due_at=due)
+    return changed

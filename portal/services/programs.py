@@ -24,6 +24,7 @@ from accounts.permissions import municipality_staff_ids, organization_member_ids
 from accounts.scoping import require_one_municipality
 from notifications.services import Text, notify, render, site_url
 from portal.models import Need, Program, ProgramPhoto, Session
+from portal.services import reminders
 from portal.services._state import InvalidTransition, transition
 from portal.services.applications import lock_session
 from portal.services.needs import need_mark_published, need_start_design
@@ -104,6 +105,7 @@ def program_update(*, program: Program, by: User, data: dict) -> Program:
             _("「%(status)s」のプログラムは編集できません。")
             % {"status": locked.get_status_display()}
         )
+    shown = [getattr(locked, name) for name in reminders.PROGRAM_FIELDS]
     _apply(locked, data)
     require_one_municipality(locked, names=data)
     reason = "edit"
@@ -114,6 +116,9 @@ def program_update(*, program: Program, by: User, data: dict) -> Program:
     locked._history_user = by
     locked._change_reason = reason
     locked.save()
+    if shown != [getattr(locked, name) for name in reminders.PROGRAM_FIELDS]:
+        # The reminders already planned carry the old place, belongings or link.
+        reminders.reminders_replan(session_ids=list(locked.sessions.values_list("pk", flat=True)))
     return locked
 
 

@@ -15,6 +15,8 @@ still exists when it comes due belongs to an accepted helper.
 
 from datetime import datetime
 
+from django.utils import timezone
+
 from notifications import reminders
 from notifications.services import site_url
 from portal.models import Application, Session
@@ -22,6 +24,12 @@ from portal.models import Application, Session
 
 def application_object_key(application: Application) -> str:
     return f"application:{application.pk}"
+
+
+# What the reminder texts show of a program: a change re-plans them (the rain date: sessions.py).
+PROGRAM_FIELDS = (
+    "title", "is_online", "online_url", "meeting_place", "meeting_address", "what_to_bring",
+)  # fmt: skip
 
 
 def reminder_context(application: Application) -> dict:
@@ -65,4 +73,22 @@ def reminders_plan(application: Application, *, now: datetime | None = None) -> 
         starts_at=session.starts_at,
         context=reminder_context(application),
         now=now,
+    )
+
+
+def reminders_replan(*, session_ids: list[int]) -> int:
+    """Re-plan the reminders of every accepted helper of these sessions (still scheduled and ahead),
+    after something the reminders say changed (the program's place, belongings or join link, the rain
+    date). Rows already sent stay sent. Call inside the transaction of the change. Returns how many
+    rows were written."""
+    applications = Application.objects.filter(
+        session_id__in=session_ids,
+        session__status=Session.Status.SCHEDULED,
+        status=Application.Status.ACCEPTED,
+    ).select_related("session__program__nushi")
+    now = timezone.now()
+    return sum(
+        reminders_plan(application, now=now)
+        for application in applications
+        if application.session.is_ahead(now)
     )

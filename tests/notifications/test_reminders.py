@@ -181,16 +181,50 @@ def test_a_replan_for_the_same_time_does_not_resend_what_went_out(helper, munici
 
 
 @pytest.mark.django_db
-def test_a_schedule_change_applies_to_reminders_planned_from_then_on(helper, municipality):
-    """Rows already planned keep their times (the outbox row is the promise of what is sent); the
-    next planning (an acceptance, a promotion, a move) follows the new schedule."""
+def test_a_schedule_change_moves_and_withdraws_what_is_planned(helper, municipality):
     _plan(helper, municipality, at(15, 9))
-    ReminderSchedule.objects.create(
-        municipality=municipality, week_before=False, morning_at=dt.time(6, 0)
-    )
-    assert _pending(helper) == {WEEK: at(8, 18), DAY: at(14, 18), MORNING: at(15, 7)}
+    _plan(helper, municipality, at(15, 7, 30), key="application:2")
+    schedule = ReminderSchedule(
+        municipality=municipality, week_before=False, day_before_at=dt.time(20, 0),
+        morning_at=dt.time(7, 40),
+    )  # fmt: skip
+    # Week before: withdrawn twice; day before: moved twice; morning: moved for the 09:00 session,
+    # withdrawn for the 07:30 one (07:40 is after its start).
+    assert reminders.reminder_schedule_save(schedule=schedule) == 6
+    rows = OutboxMessage.objects.filter(recipient=helper, kind__in=reminders.KINDS)
+    assert sorted((r.object_key, r.kind, timezone.localtime(r.due_at, JST)) for r in rows) == [
+        ("application:1@202606150900", DAY, at(14, 20)),
+        ("application:1@202606150900", MORNING, at(15, 7, 40)),
+        ("application:2@202606150730", DAY, at(14, 20)),
+    ]
+    # Switched on again: the next planning writes it; rows of other municipalities never move.
+    schedule.week_before = True
+    reminders.reminder_schedule_save(schedule=schedule)
+    assert WEEK not in _pending(helper)
     _plan(helper, municipality, at(15, 9))
-    assert _pending(helper) == {DAY: at(14, 18), MORNING: at(15, 6)}
+    assert _pending(helper)[WEEK] == at(8, 18)
+
+
+@pytest.mark.django_db
+def test_a_schedule_change_leaves_other_municipalities_and_rows_already_due(
+    helper, municipality, other_municipality
+):
+    _plan(helper, other_municipality, at(15, 9), key="application:3")
+    _plan(helper, municipality, at(15, 9))
+    schedule = ReminderSchedule(municipality=municipality, day_before_at=dt.time(20, 0))
+    with time_machine.travel(at(14, 19)):
+        # The day before at 18:00 is due (the sweep has not run yet): it is neither moved nor dropped.
+        reminders.reminder_schedule_save(schedule=schedule)
+    with time_machine.travel(at(15, 6, 30)):
+        # The new morning time has passed already: the row keeps its 07:00, nothing is lost.
+        schedule.morning_at = dt.time(6, 0)
+        reminders.reminder_schedule_save(schedule=schedule)
+    rows = OutboxMessage.objects.filter(recipient=helper, kind__in=reminders.KINDS)
+    due = {(r.object_key, r.kind): timezone.localtime(r.due_at, JST) for r in rows}
+    assert due[("application:1@202606150900", DAY)] == at(14, 18)
+    assert due[("application:1@202606150900", MORNING)] == at(15, 7)
+    assert due[("application:3@202606150900", DAY)] == at(14, 18)
+    assert due[("application:3@202606150900", MORNING)] == at(15, 7)
 
 
 # --- texts and delivery ---------------------------------------------------------------------------
@@ -279,6 +313,10 @@ def test_staff_set_their_own_schedule_in_the_admin(client, staff, municipality, 
     )  # fmt: skip
     assert response.status_code == 200
     assert ReminderSchedule.objects.count() == 1
+    reminders.reminders_plan(
+        recipient_id=staff.pk, municipality_id=municipality.pk, object_key="application:9",
+        starts_at=at(15, 9), context=context(),
+    )  # fmt: skip
     response = client.post(
         add,
         {
@@ -294,6 +332,8 @@ def test_staff_set_their_own_schedule_in_the_admin(client, staff, municipality, 
         dt.time(19, 30),
         dt.time(6, 30),
     )
+    # The save went through reminder_schedule_save: the planned reminders follow.
+    assert _pending(staff) == {DAY: at(14, 19, 30), MORNING: at(15, 6, 30)}
     changelist = client.get(reverse("admin:notifications_reminderschedule_changelist"))
     assert changelist.status_code == 200
     change_theirs = reverse("admin:notifications_reminderschedule_change", args=[theirs.pk])

@@ -20,7 +20,7 @@ from notifications.kinds import Kind
 from notifications.models import OutboxMessage
 from portal.models import Application, Session
 from portal.services import applications as services
-from portal.services import attendance, session_changes, sessions
+from portal.services import attendance, programs, session_changes, sessions
 from tests.portal.apply_helpers import make_helpers
 from tests.portal.factories import ProgramFactory, SessionFactory
 
@@ -216,3 +216,57 @@ def test_messages_carry_absolute_links_and_the_acceptance_an_ics(session, settin
     assert f"UID:application-{application.pk}@otagaisama" in message.ics
     reminder = _reminders(helper).get(kind=DAY)
     assert f"https://otagaisama.example.jp/applications/{application.pk}/" in reminder.body
+
+
+def test_an_edit_of_the_program_rewrites_the_pending_reminders(session, staff):
+    (helper,) = make_helpers(1)
+    services.application_submit(helper=helper, session_id=session.pk)
+    with time_machine.travel(at(8, 18, 1)):
+        assert _sweep_twice() == 1
+        programs.program_update(
+            program=session.program,
+            by=staff,
+            data={"meeting_place": "殿町の蔵", "what_to_bring": "雨具"},
+        )
+    sent = _reminders(helper, sent=True).get()
+    assert "古川町公民館" in sent.body  # what went out stays as it went out
+    pending = _reminders(helper, sent=False)
+    assert pending.count() == 2
+    assert all("殿町の蔵" in r.body and "雨具" in r.body for r in pending)
+    programs.program_update(program=session.program, by=staff, data={"summary": "ほか"})
+    assert set(_reminders(helper, sent=False).values_list("pk", flat=True)) == {
+        r.pk for r in pending
+    }  # nothing the reminders show changed: the rows stay
+
+
+def test_a_new_rain_date_reaches_the_pending_reminders(session, staff):
+    (helper,) = make_helpers(1)
+    services.application_submit(helper=helper, session_id=session.pk)
+    assert not any("予備日" in r.body for r in _reminders(helper))
+    sessions.session_update(
+        session=session,
+        by=staff,
+        data={"rain_starts_at": at(22, 10), "rain_ends_at": at(22, 13)},
+    )
+    assert all("予備日（6月22日(月) 10:00〜）" in r.body for r in _reminders(helper))
+
+
+def test_the_join_link_reaches_only_helpers_of_online_sessions(session, municipality, organization):
+    online = SessionFactory(
+        program=ProgramFactory(
+            municipality=municipality,
+            nushi=organization,
+            is_online=True,
+            online_url="https://meet.example.jp/hida",
+            meeting_place="",
+        )
+    )
+    a, b = make_helpers(2)
+    services.application_submit(helper=a, session_id=online.pk)
+    services.application_submit(helper=b, session_id=session.pk)
+    assert all("https://meet.example.jp/hida" in r.body for r in _reminders(a))
+    assert not any("meet.example.jp" in r.body for r in _reminders(b))
+    assert all(session.program.meeting_place in r.body for r in _reminders(b))
+    # Only the reminders: the acceptance and the public page do not carry it.
+    accepted = OutboxMessage.objects.get(recipient=a, kind="application_accepted")
+    assert "meet.example.jp" not in accepted.body
