@@ -227,6 +227,18 @@ def test_a_schedule_change_leaves_other_municipalities_and_rows_already_due(
     assert due[("application:3@202606150900", MORNING)] == at(15, 7)
 
 
+@pytest.mark.django_db
+def test_a_schedule_change_leaves_a_row_being_sent_or_retried(helper, municipality):
+    _plan(helper, municipality, at(15, 9))
+    OutboxMessage.objects.filter(kind=WEEK).update(claimed_at=timezone.now())  # a worker holds it
+    OutboxMessage.objects.filter(kind=DAY).update(attempts=1)  # failed once, waits for its retry
+    schedule = ReminderSchedule(
+        municipality=municipality, week_before_at=dt.time(9, 0), day_before_at=dt.time(9, 0)
+    )
+    assert reminders.reminder_schedule_save(schedule=schedule) == 0
+    assert _pending(helper) == {WEEK: at(8, 18), DAY: at(14, 18), MORNING: at(15, 7)}
+
+
 # --- texts and delivery ---------------------------------------------------------------------------
 
 
