@@ -1,7 +1,8 @@
 from django.contrib import admin
 
-from accounts.admin import SuperuserOnlyAdminMixin
-from notifications.models import OutboxMessage
+from accounts.admin import MunicipalityScopedAdmin, SuperuserOnlyAdminMixin
+from notifications.models import OutboxMessage, ReminderSchedule
+from notifications.reminders import reminder_schedule_save
 
 
 @admin.register(OutboxMessage)
@@ -17,3 +18,23 @@ class OutboxMessageAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.is_superuser
+
+
+@admin.register(ReminderSchedule)
+class ReminderScheduleAdmin(MunicipalityScopedAdmin):
+    """Each municipality's staff set when their helpers are reminded; without a row the defaults
+    (ReminderSchedule) apply. A change applies to reminders planned from then on
+    (notifications.reminders)."""
+
+    list_display = [
+        "municipality", "week_before", "week_before_at", "day_before", "day_before_at", "morning",
+        "morning_at",
+    ]  # fmt: skip
+    list_select_related = ["municipality"]
+    fields = [
+        "municipality", ("week_before", "week_before_at"), ("day_before", "day_before_at"),
+        ("morning", "morning_at"),
+    ]  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        reminder_schedule_save(schedule=obj)

@@ -41,9 +41,10 @@ class Kind(models.TextChoices):
     APPLICATION_DECLINED = "application_declined", _("参加をお受けできなかったお知らせ")
     LATE_CANCELLATION = "late_cancellation", _("直前のキャンセル")
     THANK_YOU = "thank_you", _("お礼")
-    # Reminders as portal.services.reminders plans them today (two days before, the morning before).
-    REMINDER_2D = "reminder_2d", _("参加予定のお知らせ（2日前）")
-    REMINDER_DAY_BEFORE = "reminder_day_before", _("参加予定のお知らせ（前日）")
+    # Reminders before a session (notifications.reminders plans them).
+    REMINDER_WEEK_BEFORE = "reminder_week_before", _("1週間前のリマインダー")
+    REMINDER_DAY_BEFORE = "reminder_day_before", _("前日のリマインダー")
+    REMINDER_MORNING = "reminder_morning", _("当日朝のリマインダー")
 
 
 # Kinds a person may switch off, by topic. Every kind not listed is transactional.

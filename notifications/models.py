@@ -8,6 +8,7 @@ leaves a claim that the sweep takes again after the lease, and the message goes 
 the same Message-ID (OutboxMessage.message_id), so mail clients fold the repeat.
 """
 
+import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -77,3 +78,33 @@ class OutboxMessage(models.Model):
         """The email Message-ID: the same on every try of this row, so a repeat folds in mail clients."""
         domain = urlsplit(settings.SITE_URL).hostname or "localhost"
         return f"<outbox-{self.pk}@{domain}>"
+
+
+class ReminderSchedule(models.Model):
+    """When a municipality's accepted helpers are reminded of a session: a week before, the day before
+    and the morning of, each switched on or off with its time of day (Asia/Tokyo). A municipality
+    without a row uses the defaults below (notifications.reminders.schedule_for).
+
+    Defaults: a week before at 18:00 and the day before at 18:00 (after a working day, when people
+    plan the next one), the morning of at 07:00 (before most sessions, which start at 08:00 or later;
+    a session starting before the morning time gets no morning reminder)."""
+
+    municipality = models.OneToOneField(
+        "accounts.Municipality",
+        on_delete=models.CASCADE,
+        related_name="reminder_schedule",
+        verbose_name=_("自治体"),
+    )
+    week_before = models.BooleanField(_("1週間前に送る"), default=True)
+    week_before_at = models.TimeField(_("1週間前の送信時刻"), default=datetime.time(18, 0))
+    day_before = models.BooleanField(_("前日に送る"), default=True)
+    day_before_at = models.TimeField(_("前日の送信時刻"), default=datetime.time(18, 0))
+    morning = models.BooleanField(_("当日の朝に送る"), default=True)
+    morning_at = models.TimeField(_("当日の朝の送信時刻"), default=datetime.time(7, 0))
+
+    class Meta:
+        verbose_name = _("リマインダーの送信予定")
+        verbose_name_plural = _("リマインダーの送信予定")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -150,6 +150,8 @@ class Program(models.Model):
     points_per_participant = models.PositiveIntegerField(_("付与ポイント（1人あたり）"), default=0)
     okaeshi = models.CharField(_("ヌシからのオカエシ"), max_length=200, blank=True)
     is_online = models.BooleanField(_("オンライン"), default=False)
+    # Private like meeting_address: only accepted helpers receive it (in their reminders).
+    online_url = models.URLField(_("オンライン参加用のリンク"), blank=True)
     meeting_place = models.CharField(_("集合場所"), max_length=100, blank=True)
     meeting_postal_code = models.CharField(_("集合場所の郵便番号"), max_length=8, blank=True)
     meeting_address = models.CharField(_("集合場所の住所"), max_length=200, blank=True)

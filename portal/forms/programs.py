@@ -34,8 +34,8 @@ class ProgramForm(forms.ModelForm):
         fields = [
             "title", "summary", "story", "background", "about_nushi", "category", "relationship_type",
             "tags", "district", "min_age", "residents_only", "required_skills", "what_to_bring",
-            "points_per_participant", "okaeshi", "cover_image", "is_online", "meeting_place",
-            "meeting_postal_code", "meeting_address", "latitude", "longitude",
+            "points_per_participant", "okaeshi", "cover_image", "is_online", "online_url",
+            "meeting_place", "meeting_postal_code", "meeting_address", "latitude", "longitude",
         ]  # fmt: skip
         widgets = {
             "story": forms.Textarea(attrs={"rows": 6}),
@@ -56,6 +56,9 @@ class ProgramForm(forms.ModelForm):
                 "公民館・駅・集落の名前など、誰に見られてもよい場所を書いてください。個人宅の住所は書かないでください。"
             ),
             "meeting_address": _("参加が確定した人と、主催者・事務局だけに表示されます。"),
+            "online_url": _(
+                "オンラインのプログラムのとき、参加が確定した人にだけリマインダーで届きます（公開されません）。"
+            ),
             "latitude": _(
                 "公開の地図に出る印です。個人宅ではなく、集合場所（公民館など）に置いてください（例: 36.2381）。下の地図をタップしても入ります。"
             ),

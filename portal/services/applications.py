@@ -55,7 +55,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from notifications.services import site_url
 from portal import notices
 from portal.models import Application, Session
 from portal.permissions import can_cancel_for_helper
@@ -175,7 +174,7 @@ def transition(
         [application], update=True, default_user=actor, default_change_reason=reason
     )
     # Every status change passes here: pending reminders follow the new state (see reminders.py).
-    reminders_plan(application, link=site_url("application_detail", application.pk))
+    reminders_plan(application)
     return application
 
 
@@ -235,7 +234,7 @@ def application_submit(*, helper: User, session_id: int, message: str = "") -> A
             ) from None
         notices.notice_application_submitted(application)
         if status == Status.ACCEPTED:
-            reminders_plan(application, link=site_url("application_detail", application.pk))
+            reminders_plan(application)
     return application
 
 

@@ -22,6 +22,7 @@ from accounts.models import Organization, User
 from accounts.scoping import require_one_municipality
 from portal import notices
 from portal.models import Need, Program, ProgramPhoto, Session
+from portal.services import reminders
 from portal.services._state import InvalidTransition, transition
 from portal.services.applications import lock_session
 from portal.services.needs import need_mark_published, need_start_design
@@ -35,7 +36,7 @@ BEFORE_PUBLISH = (S.DRAFT, S.PENDING_NUSHI, S.CHANGES_REQUESTED, S.CONFIRMED)
 PROGRAM_FIELDS = (
     "district", "title", "summary", "story", "background", "about_nushi", "category",
     "relationship_type", "tags", "min_age", "residents_only", "required_skills", "what_to_bring",
-    "points_per_participant", "okaeshi", "is_online", "meeting_place", "meeting_postal_code",
+    "points_per_participant", "okaeshi", "is_online", "online_url", "meeting_place", "meeting_postal_code",
     "meeting_address", "latitude",
     "longitude", "cover_image",
 )  # fmt: skip
@@ -94,6 +95,7 @@ def program_update(*, program: Program, by: User, data: dict) -> Program:
             _("「%(status)s」のプログラムは編集できません。")
             % {"status": locked.get_status_display()}
         )
+    shown = [getattr(locked, name) for name in reminders.PROGRAM_FIELDS]
     _apply(locked, data)
     require_one_municipality(locked, names=data)
     reason = "edit"
@@ -104,6 +106,9 @@ def program_update(*, program: Program, by: User, data: dict) -> Program:
     locked._history_user = by
     locked._change_reason = reason
     locked.save()
+    if shown != [getattr(locked, name) for name in reminders.PROGRAM_FIELDS]:
+        # The reminders already planned carry the old place, belongings or link.
+        reminders.reminders_replan(session_ids=list(locked.sessions.values_list("pk", flat=True)))
     return locked
 
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from notifications.services import site_url
 from portal import notices
 from portal.models import Application, Session
 from portal.selectors.applications import overlapping_held
@@ -159,6 +158,6 @@ def reschedule_locked_session(
         session_id=session_id, status__in=OPEN
     ).select_related("session__program"):
         # The reminders of everyone keeping their place move to the new time.
-        reminders_plan(application, link=site_url("application_detail", application.pk))
+        reminders_plan(application)
         notices.notice_session_moved_to_helper(application, before=before, rain_date=rain_date)
     return session

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from portal.models import Program, Session
+from portal.services import reminders
 from portal.services._state import InvalidTransition, record_history, transition
 from portal.services.applications import promote_waitlist
 from portal.services.session_changes import reschedule_locked_session
@@ -132,7 +133,13 @@ def session_update(*, session: Session, by: User, data: dict) -> Session:
         or locked.program.status not in OPEN_PROGRAM_STATES
     ):
         raise InvalidTransition(_("この開催日は変更できません。"))
-    before = Session(starts_at=locked.starts_at, ends_at=locked.ends_at, capacity=locked.capacity)
+    before = Session(
+        starts_at=locked.starts_at,
+        ends_at=locked.ends_at,
+        capacity=locked.capacity,
+        rain_starts_at=locked.rain_starts_at,
+        rain_ends_at=locked.rain_ends_at,
+    )
     values = {k: getattr(locked, k) for k in SESSION_FIELDS}
     values.update({k: v for k, v in data.items() if k in SESSION_FIELDS})
     _check(values, places_taken=locked.places_taken)
@@ -145,6 +152,11 @@ def session_update(*, session: Session, by: User, data: dict) -> Session:
     locked.save()
     if moved:
         locked = reschedule_locked_session(locked.pk, before=before, actor=by, rain_date=False)
+    elif (before.rain_starts_at, before.rain_ends_at) != (
+        locked.rain_starts_at,
+        locked.rain_ends_at,
+    ):
+        reminders.reminders_replan(session_ids=[locked.pk])  # they tell the rain date
     if locked.capacity > before.capacity:
         promote_waitlist(session_id=locked.pk, actor=by)
         locked.refresh_from_db()

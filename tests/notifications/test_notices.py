@@ -23,6 +23,27 @@ SESSION = {
     "ends_at": datetime(2026, 12, 12, 3, 0, tzinfo=UTC),
     "url": URL,
 }
+REMINDER = {
+    "program_title": "古川の畑で草取り & 収穫",
+    "starts_at": datetime(2026, 12, 12, 0, 30, tzinfo=UTC),
+    "ends_at": datetime(2026, 12, 12, 3, 0, tzinfo=UTC),
+    "is_online": False,
+    "online_url": "",
+    "meeting_place": "古川駅 東口",
+    "meeting_address": "岐阜県飛騨市古川町金森町1-1",
+    "what_to_bring": "軍手、長靴、飲み物",
+    "rain_starts_at": datetime(2026, 12, 13, 0, 30, tzinfo=UTC),
+    "application_url": URL,
+}
+REMINDER_ONLINE = {
+    **REMINDER,
+    "is_online": True,
+    "online_url": "https://meet.example.jp/hida-washi",
+    "meeting_place": "",
+    "meeting_address": "",
+    "what_to_bring": "",
+    "rain_starts_at": None,
+}
 MOVED = {
     **SESSION,
     "before_starts_at": datetime(2026, 12, 5, 0, 30, tzinfo=UTC),
@@ -97,8 +118,9 @@ CASES: dict[str, dict[str, dict]] = {
     Kind.PROGRAM_CHANGES_REQUESTED: {"default": {**PROGRAM, "note": "集合場所を駅前に"}},
     Kind.PROGRAM_REJECTED: {"default": {**PROGRAM, "reason": "安全面の確認が必要です"}},
     Kind.PROGRAM_PUBLISHED: {"default": PROGRAM},
-    Kind.REMINDER_2D: {"default": SESSION},
-    Kind.REMINDER_DAY_BEFORE: {"default": SESSION},
+    Kind.REMINDER_WEEK_BEFORE: {"default": REMINDER},
+    Kind.REMINDER_DAY_BEFORE: {"default": REMINDER, "online": REMINDER_ONLINE},
+    Kind.REMINDER_MORNING: {"default": REMINDER},
 }
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef〜、。「」]")

@@ -12,9 +12,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import HelperProfile, User
+from notifications import reminders
 from notifications.models import OutboxMessage
 from portal.models import Application, Session
-from portal.services import reminders
 
 _seq = count()
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from notifications import reminders
 from notifications.models import OutboxMessage
 from portal.models import Application, Need, Program, Session
 from portal.services import programs as svc
-from portal.services import reminders
 from portal.services._state import InvalidTransition
 from portal.services.applications import application_submit
 from portal.services.sessions import session_create

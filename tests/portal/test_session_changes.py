@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from icalendar import Calendar
 
+from notifications import reminders
 from notifications.models import OutboxMessage
 from portal.models import Application, Session
 from portal.services import applications as services
-from portal.services import attendance, reminders, session_changes, sessions
+from portal.services import attendance, session_changes, sessions
 from portal.services.errors import InvalidTransition
 from tests.portal.apply_helpers import assert_invariants, make_helpers
 from tests.portal.factories import SessionFactory
@@ -54,7 +55,7 @@ def test_new_times_move_reminders_and_calendars_and_tell_everyone(session, staff
     # Reminders for the new start only (assert_invariants checks their start key).
     assert (
         OutboxMessage.objects.filter(recipient=a, kind__in=reminders.KINDS, sent_at=None).count()
-        == 2
+        == 3
     )
     assert_invariants()
     told = OutboxMessage.objects.get(recipient=a, kind="session_moved")
