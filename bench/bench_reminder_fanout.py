@@ -38,6 +38,8 @@ KIND = "reminder_day_before"
 KEY_PREFIX = "bench-reminder:"
 N = int(os.environ.get("BENCH_FANOUT_MESSAGES", "10000"))
 WARMUP = 400
+# Rows sent one task each afterwards, for the comparison only (per_row_rate); 0 skips it.
+PER_ROW = int(os.environ.get("BENCH_FANOUT_PER_ROW", "500"))
 BENCH_TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAIL_BACKEND = "bench.mailbox.CountingBackend"
 
@@ -154,7 +156,7 @@ def _start_worker(mail_log: str, concurrency: int) -> subprocess.Popen:
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
          f"--concurrency={concurrency}", "--loglevel=WARNING", "--without-heartbeat",
          "--without-gossip", "--without-mingle"],
-        cwd=settings.BASE_DIR, env=env,
+        cwd=settings.BASE_DIR, env=env, stdout=sys.stderr,  # stdout carries only the JSON lines
     )  # fmt: skip
 
 
@@ -182,6 +184,23 @@ def _wait_sent(ids: list[int], worker: subprocess.Popen, timeout: float) -> None
     raise BenchError(f"reminder_fanout: not all sent within {timeout}s")
 
 
+def _per_row(users, worker: subprocess.Popen) -> float:
+    """For comparison: the same rows sent by one `deliver` task each (the on-commit path), as the
+    sweep did before batches. In messages/s."""
+    from django.db.models import Max
+
+    from notifications.models import OutboxMessage
+    from notifications.tasks import deliver
+
+    ids = _write_rows(users, "bench-per-row:")
+    enqueued_at = timezone.now()
+    for pk in ids:
+        deliver.delay(pk)
+    _wait_sent(ids, worker, timeout=600)
+    last = OutboxMessage.objects.filter(pk__in=ids).aggregate(last=Max("sent_at"))["last"]
+    return len(ids) / (last - enqueued_at).total_seconds()
+
+
 def reminder_fanout() -> dict:
     from django.db.models import Max
 
@@ -196,9 +215,6 @@ def reminder_fanout() -> dict:
     _clean()
     warmup_ids = _write_rows(users[:WARMUP], "bench-warmup:")
     ids = _write_rows(users, KEY_PREFIX)
-    from config.celery import app
-
-    app.conf.task_always_eager = False
     with tempfile.TemporaryDirectory() as mail_log:
         worker = _start_worker(mail_log, concurrency)
         try:
@@ -208,6 +224,7 @@ def reminder_fanout() -> dict:
             enqueued_at = timezone.now()
             delivery.enqueue_batches(ids)
             _wait_sent(ids, worker, timeout=600)
+            per_row_rate = _per_row(users[:PER_ROW], worker) if PER_ROW else None
         finally:
             _stop_worker(worker)
         logged = logged_message_ids(mail_log)
@@ -229,7 +246,7 @@ def reminder_fanout() -> dict:
     line = emit(
         "reminder_fanout", N / elapsed, "messages/s", floor,
         sent=sent, sent_twice=twice, logged=len(timed), batch_size=delivery.BATCH_SIZE,
-        concurrency=concurrency,
+        concurrency=concurrency, per_row_rate=per_row_rate and round(per_row_rate, 1),
     )  # fmt: skip
     _clean()
     if sent != N or len(set(timed)) != N or twice:
