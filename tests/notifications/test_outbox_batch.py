@@ -160,3 +160,14 @@ def test_handing_back_leaves_a_row_another_worker_holds(staff, monkeypatch):
     assert delivery.deliver_batch(message_ids=ids) == 1
     assert OutboxMessage.objects.get(pk=ids[1]).claimed_at is None  # handed back
     assert OutboxMessage.objects.get(pk=ids[2]).claimed_at == other_claim  # not ours to release
+
+
+def test_a_batch_ends_well_inside_the_lease(settings):
+    """Sends start only within the budget, the last one ends within EMAIL_TIMEOUT, and the task's
+    limits stop it long before another worker could take its rows."""
+    from notifications.tasks import deliver_batch
+
+    lease = delivery.CLAIM_LEASE.total_seconds()
+    budget = delivery.BATCH_SEND_BUDGET.total_seconds()
+    assert budget + settings.EMAIL_TIMEOUT < deliver_batch.soft_time_limit
+    assert deliver_batch.soft_time_limit < deliver_batch.time_limit < lease / 2
