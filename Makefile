@@ -25,11 +25,14 @@ TEST_ENV := DJANGO_DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/otaga
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/$(TEST_BROKER_DB) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 BENCH_DB ?= otagaisama_bench
+BENCH_REDIS_DB ?= 12
+BENCH_BROKER_DB ?= 6
 # As deployed: web processes enqueue Celery tasks on the Redis broker and return; sending is a worker's
-# job, not the request's (no worker runs during the bench, so queued sends wait in broker db 6).
+# job, not the request's (no worker runs during the request benches, so queued sends wait in the broker
+# database; reminder_fanout starts its own worker on it).
 BENCH_ENV := DJANGO_DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) \
-	REDIS_URL=redis://127.0.0.1:6379/12 CELERY_BROKER_URL=redis://127.0.0.1:6379/6 \
-	CELERY_TASK_ALWAYS_EAGER=0
+	REDIS_URL=redis://127.0.0.1:6379/$(BENCH_REDIS_DB) \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/$(BENCH_BROKER_DB) CELERY_TASK_ALWAYS_EAGER=0
 
 .PHONY: help python venv assets messages setup run test bench lint fmt services system-packages clean
 
@@ -86,7 +89,7 @@ test: setup system-packages services
 bench: setup services
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(BENCH_DB)'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres $(BENCH_DB)
-	redis-cli -n 6 flushdb >/dev/null
+	redis-cli -n $(BENCH_BROKER_DB) flushdb >/dev/null
 	$(BENCH_ENV) $(PYTHON) -m bench $(BENCH_ARGS)
 
 lint: venv

@@ -17,6 +17,14 @@ def deliver(message_id: int) -> bool:
     return delivery.deliver(message_id=message_id)
 
 
+# A batch starts no send after delivery.BATCH_SEND_BUDGET, and the last one may take EMAIL_TIMEOUT more;
+# the soft limit still lets it record what it sent. Both limits stay far below delivery.CLAIM_LEASE.
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def deliver_batch(message_ids: list[int]) -> int:
+    return delivery.deliver_batch(message_ids=message_ids)
+
+
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=280)
 def deliver_due() -> int:
-    return delivery.deliver_due()
+    """The beat sweep: due rows go to the workers as deliver_batch tasks."""
+    return delivery.enqueue_due()

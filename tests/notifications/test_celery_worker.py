@@ -12,10 +12,11 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from config.celery import app as celery_app
-from notifications import services
+from notifications import delivery, services
 from notifications.models import OutboxMessage
 from notifications.tasks import deliver_due
 
@@ -58,7 +59,7 @@ def worker(tmp_path):
     for proc in procs:
         proc.terminate()
         output, _ = proc.communicate(timeout=20)
-        print(output)  # shown by pytest when the test fails
+        print(proc.returncode, output)  # shown by pytest when the test fails
     celery_app.conf.update(task_always_eager=True)
 
 
@@ -98,3 +99,29 @@ def test_worker_delivers_after_commit_and_sweep_recovers_lost_tasks(worker, staf
     texts = mails(mail_dir)
     assert sum("Subject: Host approved: first" in t for t in texts) == 1
     assert sum("Subject: second" in t for t in texts) == 1
+
+
+def test_the_sweep_hands_batches_to_two_workers_and_nothing_goes_twice(worker, staff, monkeypatch):
+    """10 due reminders at once: the sweep queues them as batches, two workers share them, and the
+    same batches queued again meanwhile (a second beat) send nothing more."""
+    start, mail_dir = worker
+    monkeypatch.setattr(delivery, "BATCH_SIZE", 3)  # the sweep runs here; the workers only claim
+    rows = OutboxMessage.objects.bulk_create(
+        OutboxMessage(recipient=staff, kind="test", object_key=f"batch:{i}", subject=f"batch {i}",
+                      body="本文", due_at=timezone.now())
+        for i in range(10)
+    )  # fmt: skip
+    assert deliver_due.apply().get() == 10  # the beat task, run here: it only queues (4 batches)
+    assert delivery.enqueue_batches([row.pk for row in rows]) == 10  # the same rows again
+    start()
+    start()
+    for row in rows:
+        wait_sent(row.pk, timeout=120)  # two workers booting on a busy machine
+    time.sleep(2)  # let the repeated batches run out
+    message_ids = [
+        line.split(":", 1)[1].strip()
+        for text in mails(mail_dir)
+        for line in text.splitlines()
+        if line.startswith("Message-ID:")
+    ]
+    assert sorted(message_ids) == sorted(row.message_id for row in rows)
