@@ -12,17 +12,17 @@ Floor: the same 10,000 emails rendered from the same templates (notifications.re
 and sent in a plain loop in this process: the same EmailMultiAlternatives with its Message-ID header
 and the same backend, no database, no broker.
 
-Templates: the kind's own templates (templates/notifications/reminder_day_before/) where they exist;
-until then the bench's copy in bench/templates/, searched after the project's folders.
+Templates: the kind's own (templates/notifications/reminder_day_before/), with the context
+portal.services.reminders.reminder_context gives them.
 """
 
+import datetime as dt
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -40,22 +40,11 @@ N = int(os.environ.get("BENCH_FANOUT_MESSAGES", "10000"))
 WARMUP = 400
 # Rows sent one task each afterwards, for the comparison only (per_row_rate); 0 skips it.
 PER_ROW = int(os.environ.get("BENCH_FANOUT_PER_ROW", "500"))
-BENCH_TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAIL_BACKEND = "bench.mailbox.CountingBackend"
 
 
 class BenchError(RuntimeError):
     pass
-
-
-def _use_bench_templates() -> None:
-    """Search bench/templates after the project's folders (the kind's own templates win)."""
-    from notifications import rendering
-
-    dirs = settings.TEMPLATES[0].setdefault("DIRS", [])
-    if str(BENCH_TEMPLATES) not in [str(d) for d in dirs]:
-        dirs.append(BENCH_TEMPLATES)
-        rendering._text_engine.cache_clear()
 
 
 def _recipients(n: int) -> list:
@@ -71,14 +60,19 @@ def _recipients(n: int) -> list:
 
 
 def _context(user, i: int) -> dict:
+    """What portal.services.reminders.reminder_context gives the reminder templates."""
+    starts_at = dt.datetime(2027, 6, 12, 0, 0, tzinfo=dt.UTC)  # 09:00 in Asia/Tokyo
     return {
-        "recipient_name": user.name,
         "program_title": f"みょうが畑づくり体験 {i % 50}",
-        "when": "2027年6月12日(土) 9:00〜12:00",
+        "starts_at": starts_at,
+        "ends_at": starts_at + dt.timedelta(hours=3),
+        "is_online": False,
+        "online_url": "",
         "meeting_place": "古川町公民館",
+        "meeting_address": "岐阜県飛騨市古川町本町2-22",
         "what_to_bring": "軍手、長靴、帽子、飲み物",
-        "rain_rule": "小雨決行、荒天の場合は前日17時までにご連絡します",
-        "link": f"{settings.SITE_URL}/applications/{100000 + i}/",
+        "rain_starts_at": starts_at + dt.timedelta(days=1),
+        "application_url": f"{settings.SITE_URL}/applications/{100000 + i}/",
         "site_url": settings.SITE_URL,
     }
 
@@ -209,7 +203,6 @@ def reminder_fanout() -> dict:
 
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         raise BenchError("reminder_fanout needs the Redis broker (CELERY_BROKER_URL)")
-    _use_bench_templates()
     concurrency = int(os.environ.get("BENCH_FANOUT_CONCURRENCY", str(os.cpu_count() or 2)))
     users = _recipients(N)
     _clean()
