@@ -36,10 +36,14 @@ class Kind(models.TextChoices):
     APPLICATION_DECLINED = "application_declined", _("参加をお受けできなかったお知らせ")
     LATE_CANCELLATION = "late_cancellation", _("直前のキャンセル")
     THANK_YOU = "thank_you", _("お礼")
+    DELIVERY_FAILED = "delivery_failed", _("通知を送れなかったお知らせ")
+    NEWS = "news", _("お互いさまからのお知らせ")
 
 
 # Kinds a person may switch off, by topic. Every kind not listed is transactional.
-TOPIC_OF: dict[str, Topic] = {}
+TOPIC_OF: dict[str, Topic] = {
+    Kind.NEWS: Topic.NEWS,
+}
 
 
 def is_transactional(kind: str) -> bool:

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from accounts.models import User
 from accounts.text import single_line
 from notifications.models import OutboxMessage
+from notifications.preferences import is_opted_out
 from notifications.rendering import render_message
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,11 @@ def notify(
     callables are still accepted for kinds not yet moved to templates.]
 
     `municipality_id` names the municipality the message is about, so that its staff see the row if
-    sending it fails for good."""
+    sending it fails for good.
+
+    A message of a topic the recipient switched off is not written (None is returned)."""
+    if is_opted_out(recipient_id, kind):
+        return None
     language = (
         User.objects.filter(pk=recipient_id).values_list("language", flat=True).first()
         or settings.LANGUAGE_CODE
