@@ -51,7 +51,7 @@ def preferences_edit(request: HttpRequest) -> HttpResponse:
 
 # The link is its own authority: the signature names the person and the topic, so no sign-in is asked,
 # and mail clients POST here without a CSRF token (RFC 8058 one-click). Only a POST changes anything;
-# a GET (a link opened, or fetched by a mail scanner) shows a button.
+# a GET (a link opened, or fetched by a mail scanner) shows a button, or that the topic is already off.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
@@ -73,9 +73,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
                 "ログインして「通知の受け取り方」から変更してください。"
             ),
         )
-    done = request.method == "POST"
-    if done:
+    if request.method == "POST":
         preferences.topic_unsubscribe(user_id=user.pk, topic=topic)
+        # Then the page says so (the mail client's one-click POST has its answer in the status).
+        return redirect(request.path)
+    done = topic in preferences.opted_out_topics(user.pk)
     return _unsubscribe_page(request, topic=Topic(topic).label, done=done)
 
 
