@@ -142,7 +142,7 @@ def test_a_worker_lost_after_the_push_repeats_it_without_a_double(fake_line, lin
     with time_machine.travel(later_on):
         assert delivery.deliver_due() == 1  # the lease lapsed: the sweep tries again
     assert [r.status for r in fake_line.requests] == [200, 409]
-    assert len(fake_line.delivered) == 1
+    assert len(fake_line.delivered) == 1 and mail.outbox == []
 
 
 def test_every_try_of_a_refused_push_still_ends_in_one_email(fake_line, line_helper, monkeypatch):

@@ -120,3 +120,13 @@ def test_switching_a_topic_off_twice_keeps_one_row(helper):
     preferences.topic_unsubscribe(user_id=helper.pk, topic=Topic.NEWS)
     preferences.preferences_update(actor=helper, channel="email", opted_out=[Topic.NEWS])
     assert TopicOptOut.objects.filter(user=helper, topic=Topic.NEWS).count() == 1
+
+
+def test_a_skipped_message_stays_skipped_when_the_topic_is_switched_back_on(helper):
+    row = news(helper)
+    preferences.topic_unsubscribe(user_id=helper.pk, topic=Topic.NEWS)
+    assert delivery.deliver(message_id=row.pk) is False
+    preferences.preferences_update(actor=helper, channel="email", opted_out=[])
+    assert delivery.deliver_due() == 0
+    assert delivery.deliver(message_id=row.pk) is False
+    assert mail.outbox == []
