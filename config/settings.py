@@ -31,9 +31,25 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
-LINE_CHANNEL_ID = env.str("LINE_CHANNEL_ID", default="")
-LINE_CHANNEL_SECRET = env.str("LINE_CHANNEL_SECRET", default="")
-LINE_LOGIN_ENABLED = bool(LINE_CHANNEL_ID and LINE_CHANNEL_SECRET)
+# LINE has two channels: a LINE Login channel ("LINE でログイン", which gives allauth the person's LINE
+# user id) and a Messaging API channel (the official account that pushes notifications). Both must belong
+# to the same LINE provider, or the user id from the login is unknown to the messaging channel. The login
+# keys' older names LINE_CHANNEL_ID / LINE_CHANNEL_SECRET are still read.
+LINE_LOGIN_CHANNEL_ID = env.str("LINE_LOGIN_CHANNEL_ID", default="") or env.str(
+    "LINE_CHANNEL_ID", default=""
+)
+LINE_LOGIN_CHANNEL_SECRET = env.str("LINE_LOGIN_CHANNEL_SECRET", default="") or env.str(
+    "LINE_CHANNEL_SECRET", default=""
+)
+LINE_LOGIN_ENABLED = bool(LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET)
+# The Messaging API: without an access token nothing is pushed and every message goes by email.
+LINE_CHANNEL_ACCESS_TOKEN = env.str("LINE_CHANNEL_ACCESS_TOKEN", default="")
+LINE_API_BASE_URL = env.str("LINE_API_BASE_URL", default="https://api.line.me")
+# Seconds one push may take; like EMAIL_TIMEOUT, far below the outbox's five-minute claim lease.
+LINE_API_TIMEOUT = env.float("LINE_API_TIMEOUT", default=10.0)
+# The official account's "add friend" link (https://line.me/R/ti/p/@...): LINE delivers pushes only to
+# its friends, so the preferences page offers it to people who choose LINE.
+LINE_ADD_FRIEND_URL = env.str("LINE_ADD_FRIEND_URL", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -214,7 +230,7 @@ MFA_TOTP_ISSUER = "Otagaisama"
 SOCIALACCOUNT_PROVIDERS = {}
 if LINE_LOGIN_ENABLED:
     SOCIALACCOUNT_PROVIDERS["line"] = {
-        "APPS": [{"client_id": LINE_CHANNEL_ID, "secret": LINE_CHANNEL_SECRET}],
+        "APPS": [{"client_id": LINE_LOGIN_CHANNEL_ID, "secret": LINE_LOGIN_CHANNEL_SECRET}],
         "SCOPE": ["profile", "openid", "email"],
     }
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -45,10 +45,14 @@ class Kind(models.TextChoices):
     REMINDER_WEEK_BEFORE = "reminder_week_before", _("1週間前のリマインダー")
     REMINDER_DAY_BEFORE = "reminder_day_before", _("前日のリマインダー")
     REMINDER_MORNING = "reminder_morning", _("当日朝のリマインダー")
+    DELIVERY_FAILED = "delivery_failed", _("通知を送れなかったお知らせ")
+    NEWS = "news", _("お互いさまからのお知らせ")
 
 
 # Kinds a person may switch off, by topic. Every kind not listed is transactional.
-TOPIC_OF: dict[str, Topic] = {}
+TOPIC_OF: dict[str, Topic] = {
+    Kind.NEWS: Topic.NEWS,
+}
 
 
 def is_transactional(kind: str) -> bool:

@@ -5,7 +5,12 @@ write of the same notification a no-op — and delivered eventually: a beat swee
 did not finish (worker or Redis restart), see notifications.delivery.deliver_due. Delivery is
 at-least-once: a worker killed after the mail server accepted a message, before it recorded `sent_at`,
 leaves a claim that the sweep takes again after the lease, and the message goes out a second time with
-the same Message-ID (OutboxMessage.message_id), so mail clients fold the repeat.
+the same Message-ID (OutboxMessage.message_id), so mail clients fold the repeat; a LINE push carries a
+retry key derived from it (notifications.line.retry_key), so LINE folds a repeated push.
+
+A row's state: waiting (no `sent_at`, fewer than MAX_ATTEMPTS tries), sent (`sent_at`, over `channel`),
+failed (MAX_ATTEMPTS tries used: staff may send it again) or skipped (`skipped_at`: the recipient opted
+out of its topic after it was written).
 """
 
 import datetime
@@ -16,8 +21,19 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from notifications.kinds import Topic
+
+# Tries of a row before the sweep gives it up and its municipality's staff are told.
+MAX_ATTEMPTS = 8
+
 
 class OutboxMessage(models.Model):
+    class State(models.TextChoices):
+        WAITING = "waiting", _("送信待ち")
+        SENT = "sent", _("送信済み")
+        FAILED = "failed", _("送信できなかった")
+        SKIPPED = "skipped", _("配信停止のため送らなかった")
+
     class Channel(models.TextChoices):
         EMAIL = "email", _("メール")
         LINE = "line", _("LINE")
@@ -39,6 +55,8 @@ class OutboxMessage(models.Model):
     kind = models.CharField(max_length=50)
     # What the message is about, e.g. "need:12" or "application:345:accepted".
     object_key = models.CharField(max_length=100)
+    # Decided at send time (the recipient's preference, a linked LINE account, LINE's answer): the channel
+    # the message actually went out on.
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     subject = models.CharField(max_length=200)
     body = models.TextField()
@@ -50,7 +68,10 @@ class OutboxMessage(models.Model):
     # Set when a worker claims the row; a claim older than the lease is taken again by the sweep.
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set instead of `sent_at` when the recipient opted out of the message's topic before it went out.
+    skipped_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The last failed try; on a sent row, why LINE refused a push that then went by email.
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -63,6 +84,8 @@ class OutboxMessage(models.Model):
             models.Index(
                 fields=["due_at"], condition=Q(sent_at__isnull=True), name="notif_outbox_due"
             ),
+            # The staff delivery page: one municipality's rows, newest first, a page at a time.
+            models.Index(fields=["municipality", "-created_at"], name="notif_outbox_municipality"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -72,6 +95,30 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id}"
+
+    @property
+    def state(self) -> "OutboxMessage.State":
+        if self.sent_at is not None:
+            return self.State.SENT
+        if self.skipped_at is not None:
+            return self.State.SKIPPED
+        if self.attempts >= MAX_ATTEMPTS:
+            return self.State.FAILED
+        return self.State.WAITING
+
+    @classmethod
+    def in_state(cls, state: str) -> Q:
+        """The rows in `state`, as a filter; the one definition `state` above is the Python twin of."""
+        return {
+            cls.State.SENT: Q(sent_at__isnull=False),
+            cls.State.SKIPPED: Q(sent_at__isnull=True, skipped_at__isnull=False),
+            cls.State.FAILED: Q(
+                sent_at__isnull=True, skipped_at__isnull=True, attempts__gte=MAX_ATTEMPTS
+            ),
+            cls.State.WAITING: Q(
+                sent_at__isnull=True, skipped_at__isnull=True, attempts__lt=MAX_ATTEMPTS
+            ),
+        }[cls.State(state)]
 
     @property
     def message_id(self) -> str:
@@ -108,3 +155,45 @@ class ReminderSchedule(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+class Preference(models.Model):
+    """How a person wants to be told: by email or on LINE. No row = the defaults (email)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    channel = models.CharField(
+        max_length=10, choices=OutboxMessage.Channel.choices, default=OutboxMessage.Channel.EMAIL
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("通知の受け取り方")
+        verbose_name_plural = _("通知の受け取り方")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.channel}"
+
+
+class TopicOptOut(models.Model):
+    """A topic a person switched off (on their page or with an unsubscribe link). One row per person
+    and topic: unsubscribing twice, or from two mail clients at once, leaves one row."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_opt_outs"
+    )
+    topic = models.CharField(max_length=30, choices=Topic.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("受け取らないお知らせ")
+        verbose_name_plural = _("受け取らないお知らせ")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="notifications_optout_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.topic}"

@@ -20,6 +20,7 @@ from accounts.models import User
 from accounts.text import single_line
 from notifications.kinds import Kind
 from notifications.models import OutboxMessage
+from notifications.preferences import is_opted_out
 from notifications.rendering import render_message
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,13 @@ def notify(
     (ValueError): every message has its templates.
 
     `municipality_id` names the municipality the message is about, so that its staff see the row if
-    sending it fails for good."""
+    sending it fails for good.
+
+    A message of a topic the recipient switched off is not written (None is returned)."""
     if kind not in Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}: add it to notifications.kinds.Kind")
+    if is_opted_out(recipient_id, kind):
+        return None
     language = (
         User.objects.filter(pk=recipient_id).values_list("language", flat=True).first()
         or settings.LANGUAGE_CODE

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from accounts.forms import HelperProfileForm, PostalCodeField
+from notifications.forms import PreferenceForm
 from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.forms.common import ReasonForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
@@ -321,6 +322,20 @@ TARGETS: dict[str, Target] = {
     ),
     "application_messages": Target("helper", forms=lambda w: (MessageForm(),)),
     "staff_outbox_retry": Target("staff"),
+    "staff_outbox": Target(
+        "staff",
+        method="get",
+        raw=lambda w: {
+            "state": st.sampled_from(["", "sent", "waiting", "failed", "skipped"]) | JUNK_TEXT,
+            "page": st.integers(-5, 10**25).map(str),
+        },
+    ),
+    "notification_preferences": Target(
+        "helper", forms=lambda w: (PreferenceForm(channel_choices=[("email", "メール")]),)
+    ),
+    "notifications_unsubscribe": Target(
+        "helper", raw=lambda w: {"List-Unsubscribe": st.just("One-Click") | JUNK_TEXT}
+    ),
     "session_checkin": Target(
         "nushi",
         forms=lambda w: (CheckinForm(),),

@@ -67,6 +67,7 @@ def test_database_and_redis_urls_switch_to_the_real_stack():
 def test_line_login_is_on_only_with_both_keys():
     assert probe({"LINE_CHANNEL_ID": "123"})["line"] is False
     assert probe({"LINE_CHANNEL_ID": "123", "LINE_CHANNEL_SECRET": "abc"})["line"] is True
+    assert probe({"LINE_LOGIN_CHANNEL_ID": "1", "LINE_LOGIN_CHANNEL_SECRET": "s"})["line"] is True
 
 
 def production_env() -> dict:

@@ -5,13 +5,17 @@ the staff member's municipalities, so another municipality's objects are 404."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import scope_to_staff, staff_municipality_ids, staff_required
 from notifications import delivery
+from notifications import selectors as notification_selectors
+from notifications.models import OutboxMessage
 from portal import maps
 from portal.forms.common import ReasonForm, add_service_error, chosen_object
 from portal.forms.needs import NeedForm, StaffIntakeForm
@@ -386,17 +390,36 @@ def staff_report_publish(request, pk: int):
 
 
 def _staff_outbox_scope(user) -> set[int] | None:
-    """The municipalities whose failed sends this staff member sees; None for superusers (all, and
+    """The municipalities whose messages this staff member sees; None for superusers (all, and
     the messages about no municipality)."""
     return None if user.is_superuser else staff_municipality_ids(user)
 
 
+OUTBOX_PAGE_SIZE = 50
+
+
+@staff_required
+def staff_outbox(request):
+    """The delivery state of the messages about the staff member's municipalities: waiting, sent (and
+    on which channel), failed with the error (and a button to send it again), skipped; filtered by
+    state, a page at a time. Queries: the staff member's municipalities (1), the count (1), one page
+    of rows with their recipients (1)."""
+    state = request.GET.get("state", "")
+    if state not in OutboxMessage.State.values:
+        state = ""
+    rows = notification_selectors.outbox_rows(_staff_outbox_scope(request.user), state)
+    page = Paginator(rows, OUTBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/staff/outbox.html",
+        {"page": page, "state": state, "states": OutboxMessage.State.choices},
+    )
+
+
 @staff_required
 def staff_outbox_failures(request):
-    """Notifications that could not be sent after every try, for the staff of the municipality they are
-    about. Queries: the staff member's municipalities (1), the rows with their recipients (1)."""
-    rows = list(delivery.failed_messages(_staff_outbox_scope(request.user))[:200])
-    return render(request, "portal/staff/outbox_failures.html", {"rows": rows})
+    """The former page of failed sends: now the delivery page's "failed" filter."""
+    return redirect(reverse("staff_outbox") + "?state=" + OutboxMessage.State.FAILED)
 
 
 @staff_required
@@ -405,4 +428,4 @@ def staff_outbox_retry(request, pk: int):
     message = get_object_or_404(delivery.failed_messages(_staff_outbox_scope(request.user)), pk=pk)
     delivery.message_retry(message=message)
     messages.success(request, _("通知を送信待ちに戻しました。数分以内に送られます。"))
-    return redirect("staff_outbox_failures")
+    return redirect(reverse("staff_outbox") + "?state=" + OutboxMessage.State.FAILED)

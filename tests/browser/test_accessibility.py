@@ -114,6 +114,7 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
     application = demo["application"]
     helper_paths = [
         "/mypage/",
+        "/mypage/notifications/",
         f"/sessions/{demo['session'].pk}/apply/",
         f"/applications/{application.pk}/",
         f"/applications/{application.pk}/messages/",
@@ -136,7 +137,7 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
 
 def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
     program = demo["program"]
-    # A notification that failed every try, so the failed-sends page shows its table.
+    # A notification that failed every try, so the delivery page shows a card with its retry button.
     OutboxMessage.objects.create(
         recipient=User.objects.get(email=people.STAFF_EMAIL), kind="test", object_key="a11y",
         subject="件名", body="本文", due_at=timezone.now(), attempts=MAX_ATTEMPTS,
@@ -148,7 +149,7 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         f"/staff/programs/{program.pk}/",
         f"/staff/programs/{program.pk}/edit/",
         f"/sessions/{demo['session'].pk}/checkin/",
-        "/staff/notifications/failed/",
+        "/staff/notifications/",
         f"/sessions/{demo['session'].pk}/roster/",
         f"/applications/{demo['application'].pk}/messages/",
     ]

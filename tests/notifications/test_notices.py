@@ -118,6 +118,24 @@ CASES: dict[str, dict[str, dict]] = {
     Kind.PROGRAM_CHANGES_REQUESTED: {"default": {**PROGRAM, "note": "集合場所を駅前に"}},
     Kind.PROGRAM_REJECTED: {"default": {**PROGRAM, "reason": "安全面の確認が必要です"}},
     Kind.PROGRAM_PUBLISHED: {"default": PROGRAM},
+    Kind.DELIVERY_FAILED: {
+        "default": {
+            "failed_subject": "参加が決まりました: 古川の畑で草取り & 収穫",
+            "failed_kind": "application_accepted",
+            "failed_recipient": "helper@example.jp",
+            "error": "SMTPRecipientsRefused('550 mailbox unavailable')",
+            "attempts": 8,
+            "url": "https://otagaisama.example.jp/staff/notifications/?state=failed",
+        }
+    },
+    Kind.NEWS: {
+        "default": {
+            "title": "春のお手伝いまつり",
+            "text": "今年も開きます。",
+            "url": "https://otagaisama.example.jp/news/1/",
+        },
+        "no_link": {"title": "春のお手伝いまつり", "text": "今年も開きます。", "url": ""},
+    },
     Kind.REMINDER_WEEK_BEFORE: {"default": REMINDER},
     Kind.REMINDER_DAY_BEFORE: {"default": REMINDER, "online": REMINDER_ONLINE},
     Kind.REMINDER_MORNING: {"default": REMINDER},

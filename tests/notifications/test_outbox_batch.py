@@ -65,7 +65,7 @@ def test_a_failing_send_is_recorded_on_its_row_and_the_others_are_sent(staff, mo
     def refuse_one(message):
         if message.pk == bad:
             raise ConnectionError("550 mailbox unavailable")
-        send(message)
+        return send(message)
 
     monkeypatch.setattr(delivery, "_send", refuse_one)
     assert delivery.deliver_batch(message_ids=ids) == 4
@@ -93,7 +93,7 @@ def test_a_batch_past_its_time_budget_hands_the_rest_back(staff, monkeypatch):
 
     def slow(message):
         time.sleep(0.3)
-        send(message)
+        return send(message)
 
     monkeypatch.setattr(delivery, "_send", slow)
     monkeypatch.setattr(delivery, "BATCH_SEND_BUDGET", timedelta(seconds=0.2))
@@ -153,7 +153,7 @@ def test_handing_back_leaves_a_row_another_worker_holds(staff, monkeypatch):
         # While this batch sends its first row, another worker holds the third (its claim lapsed).
         OutboxMessage.objects.filter(pk=ids[2]).update(claimed_at=other_claim)
         time.sleep(0.3)
-        send(message)
+        return send(message)
 
     monkeypatch.setattr(delivery, "_send", slow)
     monkeypatch.setattr(delivery, "BATCH_SEND_BUDGET", timedelta(seconds=0.2))

@@ -11,7 +11,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from notifications.delivery import MAX_ATTEMPTS
+from notifications.kinds import Topic
 from notifications.models import OutboxMessage
+from notifications.preferences import unsubscribe_token
 from portal.models import ActivityReport, ProgramPhoto
 from tests.portal.factories import ApplicationFactory, NeedFactory, ProgramFactory, SessionFactory
 
@@ -67,6 +69,7 @@ ROUTES = {
     "staff_report_create": (PRIVATE, lambda w: {"pk": w["program"].pk}),
     "staff_report_detail": (PRIVATE, lambda w: {"pk": w["draft_report"].pk}),
     "staff_report_publish": (PRIVATE, lambda w: {"pk": w["draft_report"].pk}),
+    "staff_outbox": (STAFF, lambda w: {}),
     "staff_outbox_failures": (STAFF, lambda w: {}),
     "staff_outbox_retry": (PRIVATE, lambda w: {"pk": w["failed_message"].pk}),
     "application_detail": (PRIVATE, lambda w: {"pk": w["application"].pk}),
@@ -85,8 +88,11 @@ ROUTES = {
     "session_messages": (PRIVATE, lambda w: {"pk": w["session"].pk}),
     "session_thanks": (PRIVATE, lambda w: {"pk": w["past_session"].pk}),
     "session_report_draft": (PRIVATE, lambda w: {"pk": w["past_session"].pk}),
+    "notification_preferences": (SIGNED_IN, lambda w: {}),
+    # The signed link is the authority (one-click unsubscribe): it opens for anyone holding it.
+    "notifications_unsubscribe": (PUBLIC, lambda w: {"token": w["unsubscribe_token"]}),
 }
-OUR_APPS = ("portal.", "accounts.")
+OUR_APPS = ("portal.", "accounts.", "notifications.")
 
 
 def our_route_names() -> set[str]:
@@ -143,6 +149,7 @@ def world(municipality, organization, nushi, helper):
         "application": application, "attended": attended, "draft": draft, "photo": photo,
         "report": report, "draft_report": draft_report, "need": need,
         "failed_message": failed_message,
+        "unsubscribe_token": unsubscribe_token(helper.pk, Topic.NEWS),
     }  # fmt: skip
 
 
@@ -193,7 +200,7 @@ def test_the_matrix_rows_open_for_those_they_belong_to(client, world, nushi, sta
         "need_detail": nushi, "program_preview": nushi, "staff_program_detail": staff,
         "staff_report_detail": staff, "application_detail": helper, "application_qr": helper,
         "application_certificate": helper, "session_roster": nushi, "session_messages": helper,
-        "staff_outbox_failures": staff,
+        "staff_outbox": staff, "notification_preferences": helper,
     }  # fmt: skip
     for name, user in owners.items():
         client.force_login(user)
