@@ -19,10 +19,7 @@ from notifications.services import notify
 from portal.models import Application, Session
 from portal.selectors.applications import overlapping_held
 from portal.services.applications import (
-    lock_helper,
-    lock_session,
     promote_waitlist,
-    release_place,
     session_ics,
     site_url,
     tell_hosts,
@@ -30,6 +27,7 @@ from portal.services.applications import (
     when_text,
 )
 from portal.services.errors import InvalidTransition, TooLate
+from portal.services.locking import lock_helper, lock_session, release_place
 from portal.services.reminders import reminders_plan
 
 Status = Application.Status

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import scope_to_staff, staff_municipality_ids, staff_required
+from accounts.permissions import staff_municipality_ids, staff_required
 from notifications import delivery
 from portal import maps
 from portal.forms.common import ReasonForm, add_service_error, chosen_object
@@ -19,6 +19,7 @@ from portal.forms.programs import PhotoForm, ProgramForm
 from portal.forms.reports import ReportForm
 from portal.forms.sessions import SessionForm
 from portal.models import Need, Program, ProgramPhoto
+from portal.permissions import outbox_scope, staff_scope
 from portal.selectors import needs as needs_selectors
 from portal.selectors import programs as programs_selectors
 from portal.selectors import reports as reports_selectors
@@ -46,7 +47,7 @@ def staff_home(request):
         .order_by("status", "-updated_at")[:200]
     )
     counts = dict(
-        scope_to_staff(Program.objects.all(), request.user)
+        staff_scope(request.user, Program.objects.all())
         .values_list("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
@@ -77,7 +78,7 @@ def staff_need_create(request):
     if request.method == "POST" and intake.is_valid() and form.is_valid():
         try:
             need = need_services.need_submit(
-                created_by=request.user,
+                actor=request.user,
                 nushi=intake.cleaned_data["organization"],
                 data=form.cleaned_data,
                 channel=intake.cleaned_data["channel"],
@@ -112,9 +113,9 @@ def staff_need_reject(request, pk: int):
     try:
         if not form.is_valid():
             raise InvalidTransition(_("見送りの理由を入力してください。"))
-        need_services.need_reject(need=need, by=request.user, reason=form.cleaned_data["reason"])
+        need_services.need_reject(need=need, actor=request.user, reason=form.cleaned_data["reason"])
     except InvalidTransition as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("困りごとを見送りにしました。ヌシに理由をお知らせしました。"))
     return redirect("staff_need_detail", pk=need.pk)
@@ -148,10 +149,10 @@ def staff_program_create(request, need_pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             program = program_services.program_create_from_need(
-                need=need, by=request.user, data=form.cleaned_data
+                need=need, actor=request.user, data=form.cleaned_data
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
@@ -192,10 +193,10 @@ def staff_program_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             program_services.program_update(
-                program=program, by=request.user, data=form.cleaned_data
+                program=program, actor=request.user, data=form.cleaned_data
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
             return redirect("staff_program_detail", pk=program.pk)
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -243,9 +244,9 @@ def staff_program_action(request, pk: int, action: str):
         form = ReasonForm(request.POST)
         kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        service(program=program, by=request.user, **kwargs)
+        service(program=program, actor=request.user, **kwargs)
     except InvalidTransition as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, done)
     return redirect("staff_program_detail", pk=program.pk)
@@ -259,10 +260,10 @@ def staff_session_create(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             session_services.session_create(
-                program=program, by=request.user, data=form.cleaned_data
+                program=program, actor=request.user, data=form.cleaned_data
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
             return redirect("staff_program_detail", pk=program.pk)
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -280,10 +281,10 @@ def staff_session_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             session_services.session_update(
-                session=session, by=request.user, data=form.cleaned_data
+                session=session, actor=request.user, data=form.cleaned_data
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
             return redirect("staff_program_detail", pk=session.program_id)
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -306,12 +307,12 @@ def staff_photo_add(request, pk: int):
         try:
             program_services.program_photo_add(
                 program=program,
-                by=request.user,
+                actor=request.user,
                 image=form.cleaned_data["image"],
                 caption=form.cleaned_data["caption"],
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
         else:
             messages.success(request, _("写真を追加しました。"))
     else:
@@ -325,12 +326,9 @@ def staff_photo_add(request, pk: int):
 @require_POST
 def staff_photo_delete(request, pk: int):
     photo = get_object_or_404(
-        scope_to_staff(
-            ProgramPhoto.objects.select_related("program"), request.user, "program__municipality"
-        ),
-        pk=pk,
+        staff_scope(request.user, ProgramPhoto.objects.select_related("program")), pk=pk
     )
-    program_services.program_photo_delete(photo=photo, by=request.user)
+    program_services.program_photo_delete(photo=photo, actor=request.user)
     messages.success(request, _("写真を削除しました。"))
     return redirect("staff_program_detail", pk=photo.program_id)
 
@@ -344,16 +342,16 @@ def staff_report_create(request, pk: int):
         data = form.cleaned_data
         caption = data.get("photo_caption") or data["title"]
         try:
-            report = report_services.report_create(
+            report = report_services.activity_report_create(
                 program=program,
-                by=request.user,
+                actor=request.user,
                 title=data["title"],
                 body=data["body"],
                 session=data.get("session"),
                 photos=[(image, caption) for image in data["photos"]],
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
             return redirect("staff_program_detail", pk=program.pk)
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -375,34 +373,28 @@ def staff_report_publish(request, pk: int):
     report = reports_selectors.report_for_staff(request.user, pk)
     try:
         if request.POST.get("unpublish"):
-            report_services.report_unpublish(report=report, by=request.user)
+            report_services.activity_report_unpublish(report=report, actor=request.user)
         else:
-            report_services.report_publish(report=report, by=request.user)
+            report_services.activity_report_publish(report=report, actor=request.user)
     except InvalidTransition as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("活動レポートの公開状態を変更しました。"))
     return redirect("staff_report_detail", pk=report.pk)
-
-
-def _staff_outbox_scope(user) -> set[int] | None:
-    """The municipalities whose failed sends this staff member sees; None for superusers (all, and
-    the messages about no municipality)."""
-    return None if user.is_superuser else staff_municipality_ids(user)
 
 
 @staff_required
 def staff_outbox_failures(request):
     """Notifications that could not be sent after every try, for the staff of the municipality they are
     about. Queries: the staff member's municipalities (1), the rows with their recipients (1)."""
-    rows = list(delivery.failed_messages(_staff_outbox_scope(request.user))[:200])
+    rows = list(delivery.failed_messages(outbox_scope(request.user))[:200])
     return render(request, "portal/staff/outbox_failures.html", {"rows": rows})
 
 
 @staff_required
 @require_POST
 def staff_outbox_retry(request, pk: int):
-    message = get_object_or_404(delivery.failed_messages(_staff_outbox_scope(request.user)), pk=pk)
+    message = get_object_or_404(delivery.failed_messages(outbox_scope(request.user)), pk=pk)
     delivery.message_retry(message=message)
     messages.success(request, _("通知を送信待ちに戻しました。数分以内に送られます。"))
     return redirect("staff_outbox_failures")
