@@ -22,8 +22,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.categories import Category
 from accounts.models import District, Municipality, User
-from portal.models import Category, Program, Session
+from portal.models import Program, Session
 from portal.permissions import (
     can_preview_program,
     nushi_scope,

@@ -1,4 +1,6 @@
-"""Reads of activity reports (活動レポート): the public list and page, a program's reports, staff's report."""
+"""Reads of activity reports (活動レポート, `ActivityReport`): the public list and page, a program's
+reports, staff's report. "Report" here always means an activity report; the monthly statistics are
+月次参加レポート (`reports.MonthlyReport`, the `reports/` app)."""
 
 from django.db.models import (
     QuerySet,

@@ -98,6 +98,7 @@ def thank_you_send(*, session: Session, actor: User, body: str, photos=()) -> Th
     return thank_you
 
 
+@transaction.atomic(durable=True)
 def impression_save(*, application: Application, body: str, may_publish: bool) -> Impression:
     """A helper's impression after attending (one per application; saving again replaces the text)."""
     if application.status != Application.Status.ATTENDED:

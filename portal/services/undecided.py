@@ -45,7 +45,7 @@ def close_undecided(*, session_id: int, now: datetime | None = None) -> int:
             body = gettext_lazy(
                 "開催日を迎えたため、キャンセル待ちを終了しました。ご応募ありがとうございました。"
             )
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             try:
                 application = transition(
                     application_id,
@@ -79,7 +79,7 @@ def remind_selection_due(now: datetime | None = None) -> int:
     )
     reminded = 0
     for session in sessions:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             tell_hosts(
                 session,
                 kind="selection_due",

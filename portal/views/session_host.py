@@ -4,7 +4,7 @@ activity report from the thank-you loop."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -290,11 +290,7 @@ def session_thanks(request, pk: int):
             )
         except ServiceError as exc:
             messages.error(request, exc.message)
-        except Exception as exc:  # ValidationError from process_upload: show it on the form
-            from django.core.exceptions import ValidationError
-
-            if not isinstance(exc, ValidationError):
-                raise
+        except ValidationError as exc:  # from process_upload: shown on the photos field
             form.add_error("photos", exc)
         else:
             messages.success(request, _("お礼のメッセージを参加者に送りました。"))

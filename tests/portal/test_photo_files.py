@@ -105,3 +105,39 @@ def test_the_draft_from_a_session_takes_at_most_the_photos_a_report_holds(staff,
     assert report.author == staff and report.status == ActivityReport.Status.DRAFT
     # The thank-you's own files: nothing was copied, nothing is written.
     assert files_in_media() == []
+
+
+def test_a_refused_need_leaves_no_photo(organization, nushi, other_municipality):
+    from django.core.exceptions import ValidationError
+
+    from portal.models import Need
+    from portal.services import needs as need_services
+    from tests.accounts.factories import DistrictFactory
+
+    their_district = DistrictFactory(municipality=other_municipality, name="八幡")
+    with pytest.raises(ValidationError):
+        need_services.need_submit(
+            actor=nushi, nushi=organization,
+            data={"title": "雪かき", "description": "玄関前", "district": their_district,
+                  "photo": process_upload(jpeg_with_gps())},
+        )  # fmt: skip
+    assert not Need.objects.exists()
+    assert files_in_media() == []
+
+
+def test_an_individual_nushi_is_not_left_behind_by_a_refused_need(nushi, other_municipality):
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import Organization
+    from portal.services import needs as need_services
+    from tests.accounts.factories import DistrictFactory, UserFactory
+
+    resident = UserFactory()
+    their_district = DistrictFactory(municipality=other_municipality, name="八幡")
+    before = Organization.objects.count()
+    with pytest.raises(ValidationError):
+        need_services.need_submit_as_individual(
+            actor=resident, municipality=nushi.organization_memberships.get().organization.municipality,
+            name="山田 はな", data={"title": "雪かき", "description": "玄関前", "district": their_district},
+        )  # fmt: skip
+    assert Organization.objects.count() == before

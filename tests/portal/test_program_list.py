@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from portal.models import ActivityReport, Category, Program
+from accounts.categories import Category
+from portal.models import ActivityReport, Program
 from tests.accounts.factories import DistrictFactory
 from tests.portal.factories import ProgramFactory, SessionFactory
 
