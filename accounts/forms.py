@@ -3,8 +3,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import postal
+from accounts.categories import Category
 from accounts.images import IMAGE_ERROR_MESSAGES, process_upload
-from accounts.models import HelperProfile, Interest, Season, Skill, Weekday
+from accounts.models import HelperProfile, Season, Skill, Weekday
 
 
 class PostalCodeField(forms.CharField):
@@ -69,7 +70,7 @@ class HelperProfileForm(forms.ModelForm):
     )
     interests = forms.MultipleChoiceField(
         label=_("興味のある分野"),
-        choices=Interest.choices,
+        choices=Category.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

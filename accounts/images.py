@@ -10,8 +10,9 @@ import io
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.files.base import ContentFile
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -81,3 +82,55 @@ def thumbnail_of(image) -> ContentFile:
         data, ext = _encode(img)
     image.seek(0)
     return ContentFile(data, name=f"{uuid.uuid4().hex}.{ext}")
+
+
+class StoredFiles:
+    """Files written to storage *before* the database transaction that refers to them, and removed
+    again if that transaction fails.
+
+    A file saved through a model field is written at `save()`, inside the transaction; a rollback then
+    leaves it in MEDIA_ROOT with no row pointing at it (transaction.on_commit only runs on success).
+    So the services write the files first, then open a durable transaction (the outermost one: leaving
+    it with an exception means it rolled back), inside this block:
+
+        with StoredFiles() as stored:
+            name = stored.save(ProgramPhoto, "image", content)
+            with transaction.atomic(durable=True):
+                ProgramPhoto.objects.create(image=name, ...)
+
+    Any exception leaving the block deletes every file it wrote, then propagates.
+    """
+
+    def __init__(self) -> None:
+        self.written: list[tuple[object, str]] = []
+
+    def save(self, model, field_name: str, content) -> str:
+        """Write `content` where `model.field_name` would put it; return the stored name for the row."""
+        field = model._meta.get_field(field_name)
+        name = field.storage.save(
+            field.generate_filename(None, content.name), content, max_length=field.max_length
+        )
+        self.written.append((field.storage, name))
+        return name
+
+    def save_uploads(self, model, data: dict) -> dict:
+        """`data` (a form's cleaned_data) with every new file of a file field of `model` written and
+        replaced by its stored name; other values (a kept file, False for "clear") as they were."""
+        out = dict(data)
+        for key, value in data.items():
+            try:
+                field = model._meta.get_field(key)
+            except FieldDoesNotExist:  # not a model field (the form's own extras)
+                continue
+            if isinstance(field, models.FileField) and isinstance(value, ContentFile):
+                out[key] = self.save(model, key, value)
+        return out
+
+    def __enter__(self) -> "StoredFiles":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None:
+            for storage, name in self.written:
+                storage.delete(name)
+        return False

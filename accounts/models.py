@@ -38,19 +38,6 @@ class Skill(models.TextChoices):
     EVENTS = "events", _("イベント運営")
 
 
-class Interest(models.TextChoices):
-    """Mirrors the program categories, so that matching can compare them directly."""
-
-    FARMING = "farming", _("援農・農作業")
-    CRAFT = "craft", _("伝統工芸・ものづくり")
-    FESTIVAL = "festival", _("祭り・伝統行事")
-    NATURE = "nature", _("森・里山・環境保全")
-    COMMUNITY = "community", _("地域行事・交流")
-    CARE = "care", _("暮らし・見守り・福祉")
-    SNOW = "snow", _("雪かき・冬の暮らし")
-    REMOTE = "remote", _("オンライン・遠隔")
-
-
 class Weekday(models.IntegerChoices):
     MON = 0, _("月")
     TUE = 1, _("火")
@@ -285,6 +272,7 @@ class HelperProfile(models.Model):
     )
     home_municipality = models.CharField(_("お住まいの市区町村"), max_length=50, blank=True)
     skills = models.JSONField(_("得意なこと"), default=list, blank=True)
+    # Values of accounts.categories.Category, the list programs are filed under.
     interests = models.JSONField(_("興味のある分野"), default=list, blank=True)
     available_weekdays = models.JSONField(_("参加しやすい曜日"), default=list, blank=True)
     available_seasons = models.JSONField(_("参加しやすい季節"), default=list, blank=True)

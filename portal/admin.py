@@ -123,20 +123,22 @@ class ProgramAdmin(MunicipalityScopedAdmin):
             name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
         }
         try:
-            program_services.program_update(program=obj, by=request.user, data=data)
+            program_services.program_update_in_transaction(
+                program=obj, actor=request.user, data=data
+            )
         except InvalidTransition as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            self.message_user(request, exc.message, messages.ERROR)
         except ValidationError as exc:  # a district of another municipality (accounts.scoping)
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
     @admin.action(description=_("選んだプログラムを公開する（ヌシ確認済みのみ）"))
     def publish(self, request, queryset):
-        _run(self, request, queryset, lambda p, u: program_services.program_publish(program=p, by=u),
+        _run(self, request, queryset, lambda p, u: program_services.program_publish(program=p, actor=u),
              _("%(n)d件を公開しました。"))  # fmt: skip
 
     @admin.action(description=_("選んだプログラムの募集を終了する"))
     def close(self, request, queryset):
-        _run(self, request, queryset, lambda p, u: program_services.program_close(program=p, by=u),
+        _run(self, request, queryset, lambda p, u: program_services.program_close(program=p, actor=u),
              _("%(n)d件の募集を終了しました。"))  # fmt: skip
 
 
@@ -182,10 +184,10 @@ class ActivityReportAdmin(MunicipalityScopedAdmin):
 
     @admin.action(description=_("選んだレポートを公開する"))
     def publish(self, request, queryset):
-        _run(self, request, queryset, lambda r, u: report_services.report_publish(report=r, by=u),
+        _run(self, request, queryset, lambda r, u: report_services.activity_report_publish(report=r, actor=u),
              _("%(n)d件を公開しました。"))  # fmt: skip
 
     @admin.action(description=_("選んだレポートを非公開に戻す"))
     def unpublish(self, request, queryset):
-        _run(self, request, queryset, lambda r, u: report_services.report_unpublish(report=r, by=u),
+        _run(self, request, queryset, lambda r, u: report_services.activity_report_unpublish(report=r, actor=u),
              _("%(n)d件を非公開にしました。"))  # fmt: skip

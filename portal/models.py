@@ -17,18 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.categories import Category
 from accounts.models import District, Municipality, Organization, Skill
-
-
-class Category(models.TextChoices):
-    FARMING = "farming", _("援農・農作業")
-    CRAFT = "craft", _("伝統工芸・ものづくり")
-    FESTIVAL = "festival", _("祭り・伝統行事")
-    NATURE = "nature", _("森・里山・環境保全")
-    COMMUNITY = "community", _("地域行事・交流")
-    CARE = "care", _("暮らし・見守り・福祉")
-    SNOW = "snow", _("雪かき・冬の暮らし")
-    REMOTE = "remote", _("オンライン・遠隔")
 
 
 class RelationshipType(models.TextChoices):

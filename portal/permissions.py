@@ -1,16 +1,90 @@
-"""Who may see or do what with the marketplace's objects: every such rule lives here, views and
-services ask these functions. Roles (staff of, member of) are accounts.permissions."""
+"""Who may see or do what with the marketplace's objects: every such rule lives here; views, selectors and
+services ask these functions and never restate them. Roles (staff of, member of) are accounts.permissions.
+
+Two kinds of rule:
+- scopes (`staff_scope`, `nushi_scope`, `helper_scope`, `public_programs`): narrow a queryset to the
+  rows the user may see, for lists and for fetching one object or 404 (an outsider cannot learn what
+  exists);
+- predicates (`can_...`): whether the user may see or do something with one object they already have.
+"""
 
 from datetime import timedelta
 
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import (
     is_member_of,
     is_staff_of,
+    organization_ids,
+    scope_to_staff,
+    staff_municipality_ids,
 )
-from portal.models import Application, Session
+from accounts.scoping import municipality_path
+from portal.models import Application, Program, Session
+
+# A program anyone may read: published, or closed (past programs stay readable).
+PUBLIC_PROGRAM_STATES = (Program.Status.PUBLISHED, Program.Status.CLOSED)
+
+
+def staff_scope[M: Model](user: User, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Staff see and change only their own municipality's rows (superusers all): any model with a
+    path to a municipality (accounts.scoping finds it from the foreign keys)."""
+    path = municipality_path(queryset.model)
+    if path is None:
+        raise ValueError(f"{queryset.model.__name__} belongs to no municipality")
+    return scope_to_staff(queryset, user, path)
+
+
+def nushi_scope[M: Model](user: User, queryset: QuerySet[M]) -> QuerySet[M]:
+    """A nushi's members see their organisations' needs, programs and sessions; nobody else's."""
+    path = {"Need": "nushi_id", "Program": "nushi_id", "Session": "program__nushi_id"}[
+        queryset.model.__name__
+    ]
+    return queryset.filter(**{f"{path}__in": organization_ids(user)})
+
+
+def helper_scope(user: User, queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """A helper sees their own applications only (another helper's does not exist for them)."""
+    return queryset.filter(helper_id=user.pk)
+
+
+def is_nushi(user: User) -> bool:
+    """Acts for at least one organisation (has a nushi section on my page)."""
+    return bool(organization_ids(user))
+
+
+def public_programs(queryset: QuerySet[Program]) -> QuerySet[Program]:
+    """Programs anyone may read, signed in or not."""
+    return queryset.filter(status__in=PUBLIC_PROGRAM_STATES)
+
+
+def is_public_program(program: Program) -> bool:
+    return program.status in PUBLIC_PROGRAM_STATES
+
+
+def can_preview_program(user: User, program: Program) -> bool:
+    """A draft through its preview link: the nushi's members and the municipality's staff."""
+    return is_member_of(user, program.nushi_id) or is_staff_of(user, program.municipality_id)
+
+
+def can_confirm_program(user: User, program: Program) -> bool:
+    """Confirming a draft or asking for changes: the nushi's members only (staff may look)."""
+    return is_member_of(user, program.nushi_id)
+
+
+def can_change_session(user: User, session: Session) -> bool:
+    """Cancelling a session, moving it to its rain date, drafting its activity report: staff of the
+    municipality only. `session.program` should be selected."""
+    return is_staff_of(user, session.program.municipality_id)
+
+
+def outbox_scope(user: User) -> set[int] | None:
+    """The municipalities whose failed notifications this staff member sees; None for superusers (all,
+    and the messages about no municipality)."""
+    return None if user.is_superuser else staff_municipality_ids(user)
+
 
 # The nushi's phone and address stay visible to an accepted helper until this long after the session.
 CONTACT_GRACE = timedelta(days=7)
@@ -41,7 +115,7 @@ def can_manage_session(user: User, session: Session) -> bool:
 def can_cancel_for_helper(user: User, session: Session) -> bool:
     """Taking an accepted helper's place away: staff of the municipality only. The nushi declines
     applicants (with a reason) or asks staff; a host's action is never the helper's cancellation."""
-    return is_staff_of(user, session.program.municipality_id)
+    return can_change_session(user, session)
 
 
 def can_use_thread(user: User, session: Session) -> bool:

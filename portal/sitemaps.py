@@ -5,7 +5,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from portal.models import ActivityReport, Program
-from portal.selectors.programs import PUBLIC_STATES
+from portal.permissions import PUBLIC_PROGRAM_STATES, public_programs
 
 
 class PagesSitemap(Sitemap):
@@ -22,9 +22,7 @@ class ProgramSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return (
-            Program.objects.filter(status__in=PUBLIC_STATES).only("pk", "updated_at").order_by("pk")
-        )
+        return public_programs(Program.objects.all()).only("pk", "updated_at").order_by("pk")
 
     def lastmod(self, program):
         return program.updated_at
@@ -39,7 +37,7 @@ class ReportSitemap(Sitemap):
     def items(self):
         return (
             ActivityReport.objects.filter(
-                status=ActivityReport.Status.PUBLISHED, program__status__in=PUBLIC_STATES
+                status=ActivityReport.Status.PUBLISHED, program__status__in=PUBLIC_PROGRAM_STATES
             )
             .only("pk", "published_at")
             .order_by("pk")

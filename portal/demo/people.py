@@ -8,10 +8,10 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from accounts.categories import Category
 from accounts.models import (
     District,
     HelperProfile,
-    Interest,
     Municipality,
     Organization,
     OrganizationMembership,
@@ -141,7 +141,7 @@ def seed_people() -> Cast:
             "home_prefecture": "東京都",
             "home_municipality": "千代田区",
             "skills": [Skill.FARMING, Skill.MEDIA],
-            "interests": [Interest.FARMING, Interest.FESTIVAL, Interest.CRAFT],
+            "interests": [Category.FARMING, Category.FESTIVAL, Category.CRAFT],
             "available_weekdays": [5, 6],
             "available_seasons": [Season.SPRING, Season.AUTUMN],
             "bio": "東京で会社員をしています。週末に土をさわりたくて登録しました。",
@@ -167,7 +167,7 @@ def _random_profile(rng: random.Random, name: str, postal: str, pref: str, city:
         "home_prefecture": pref,
         "home_municipality": city,
         "skills": rng.sample(Skill.values, k=rng.randint(0, 3)),
-        "interests": rng.sample(Interest.values, k=rng.randint(1, 3)),
+        "interests": rng.sample(Category.values, k=rng.randint(1, 3)),
         "available_weekdays": sorted(rng.sample(range(7), k=rng.randint(1, 4))),
         "available_seasons": rng.sample(Season.values, k=rng.randint(1, 4)),
         "birth_year": rng.randint(1950, 2006),

@@ -12,9 +12,10 @@ from datetime import datetime, time, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.categories import Category
 from accounts.models import Organization
 from portal.demo.people import Cast
-from portal.models import ActivityReport, Category, Need, Program, RelationshipType, Session
+from portal.models import ActivityReport, Need, Program, RelationshipType, Session
 
 
 def _at(days: int, hour: int, minute: int = 0) -> datetime:

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.categories import Category
 from accounts.forms import PostalCodeField
 from accounts.models import District, Skill
 from portal.forms.common import (
@@ -11,7 +12,7 @@ from portal.forms.common import (
     clean_image,
     postal_lookup_attrs,
 )
-from portal.models import Category, Program
+from portal.models import Program
 from portal.query_params import validate_listing_date
 
 

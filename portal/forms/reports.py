@@ -1,4 +1,4 @@
-"""The activity report (活動レポート) form."""
+"""The activity report (活動レポート, `ActivityReport`) form; not the monthly 月次参加レポート (`reports/`)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

@@ -6,19 +6,19 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from accounts.permissions import organization_ids, scope_to_staff
 from portal.models import Need
+from portal.permissions import is_nushi, nushi_scope, staff_scope
 from portal.selectors.programs import nushi_programs_to_confirm
 
 
 def nushi_needs(user: User) -> QuerySet[Need]:
-    return Need.objects.filter(nushi_id__in=organization_ids(user)).select_related("nushi")
+    return nushi_scope(user, Need.objects.select_related("nushi"))
 
 
 def nushi_context(user: User) -> dict:
     """My page's nushi section: their needs and the drafts waiting for their confirmation (2 queries,
     none for someone who is not a nushi)."""
-    if not organization_ids(user):
+    if not is_nushi(user):
         return {"nushi_needs": [], "nushi_to_confirm": []}
     return {
         "nushi_needs": list(nushi_needs(user).order_by("-created_at")[:20]),
@@ -29,12 +29,12 @@ def nushi_context(user: User) -> dict:
 def need_for_nushi(user: User, pk: int) -> Need:
     """A nushi's own need, or 404 (another nushi's need does not exist for them)."""
     return get_object_or_404(
-        Need.objects.select_related("nushi", "district"), pk=pk, nushi_id__in=organization_ids(user)
+        nushi_scope(user, Need.objects.select_related("nushi", "district")), pk=pk
     )
 
 
 def staff_needs(user: User) -> QuerySet[Need]:
-    return scope_to_staff(Need.objects.select_related("nushi", "district", "municipality"), user)
+    return staff_scope(user, Need.objects.select_related("nushi", "district", "municipality"))
 
 
 def need_for_staff(user: User, pk: int) -> Need:

@@ -22,12 +22,15 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.categories import Category
 from accounts.models import District, Municipality, User
-from accounts.permissions import is_member_of, is_staff_of, organization_ids, scope_to_staff
-from portal.models import Category, Program, Session
-
-PUBLIC_STATES = (Program.Status.PUBLISHED, Program.Status.CLOSED)
-
+from portal.models import Program, Session
+from portal.permissions import (
+    can_preview_program,
+    nushi_scope,
+    public_programs,
+    staff_scope,
+)
 
 PAGE_SIZE = 20
 
@@ -206,7 +209,7 @@ def listing_districts() -> list[tuple[int, str]]:
 
 def public_program(pk: int) -> Program:
     """A program for anyone: published or closed (past programs stay readable), else 404."""
-    return get_object_or_404(_detail_qs(), pk=pk, status__in=PUBLIC_STATES)
+    return get_object_or_404(public_programs(_detail_qs()), pk=pk)
 
 
 # What the program page reads outside its cached article: the head (title, share metadata), the cache
@@ -264,9 +267,10 @@ def public_program_head(pk: int) -> Program:
     alone (no join; about a sixth of the columns _detail_qs reads) with its sessions' version (a
     subquery on the sessions' program index), else 404 as public_program."""
     return get_object_or_404(
-        Program.objects.only(*PAGE_HEAD_FIELDS).annotate(sessions_version=_sessions_version()),
+        public_programs(
+            Program.objects.only(*PAGE_HEAD_FIELDS).annotate(sessions_version=_sessions_version())
+        ),
         pk=pk,
-        status__in=PUBLIC_STATES,
     )
 
 
@@ -350,7 +354,7 @@ def program_for_preview(user: User, pk: int, token) -> Program:
     """The nushi's (or staff's) view of a draft through the preview link: only with the current token
     and only for members of the nushi organisation or staff of the municipality; others get 404."""
     program = get_object_or_404(_detail_qs(), pk=pk, preview_token=token)
-    if not (is_member_of(user, program.nushi_id) or is_staff_of(user, program.municipality_id)):
+    if not can_preview_program(user, program):
         raise Http404
     return program
 
@@ -395,19 +399,19 @@ def calendar_month(year: int, month: int) -> list[list[CalendarDay]]:
 
 
 def nushi_programs_to_confirm(user: User) -> QuerySet[Program]:
-    return Program.objects.filter(
-        nushi_id__in=organization_ids(user), status=Program.Status.PENDING_NUSHI
-    ).select_related("nushi")
+    return nushi_scope(
+        user, Program.objects.filter(status=Program.Status.PENDING_NUSHI).select_related("nushi")
+    )
 
 
 def staff_programs(user: User) -> QuerySet[Program]:
-    return scope_to_staff(
+    return staff_scope(
+        user,
         Program.objects.select_related("nushi", "district", "municipality").annotate(
             session_total=Count("sessions")
         ),
-        user,
     )
 
 
 def program_for_staff(user: User, pk: int) -> Program:
-    return get_object_or_404(scope_to_staff(_detail_qs(), user), pk=pk)
+    return get_object_or_404(staff_scope(user, _detail_qs()), pk=pk)

@@ -1,4 +1,6 @@
-"""Reads of activity reports (活動レポート): the public list and page, a program's reports, staff's report."""
+"""Reads of activity reports (活動レポート, `ActivityReport`): the public list and page, a program's
+reports, staff's report. "Report" here always means an activity report; the monthly statistics are
+月次参加レポート (`reports.MonthlyReport`, the `reports/` app)."""
 
 from django.db.models import (
     QuerySet,
@@ -6,9 +8,8 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from accounts.permissions import scope_to_staff
 from portal.models import ActivityReport, Program
-from portal.selectors.programs import PUBLIC_STATES
+from portal.permissions import PUBLIC_PROGRAM_STATES, staff_scope
 
 
 def published_reports_of(program: Program):
@@ -27,7 +28,7 @@ def published_reports_of(program: Program):
 def public_reports() -> QuerySet[ActivityReport]:
     return (
         ActivityReport.objects.filter(
-            status=ActivityReport.Status.PUBLISHED, program__status__in=PUBLIC_STATES
+            status=ActivityReport.Status.PUBLISHED, program__status__in=PUBLIC_PROGRAM_STATES
         )
         .select_related("program", "program__municipality", "session")
         .prefetch_related("photos")
@@ -41,10 +42,5 @@ def public_report(pk: int) -> ActivityReport:
 
 def report_for_staff(user: User, pk: int) -> ActivityReport:
     return get_object_or_404(
-        scope_to_staff(
-            ActivityReport.objects.select_related("program", "session"),
-            user,
-            "program__municipality",
-        ),
-        pk=pk,
+        staff_scope(user, ActivityReport.objects.select_related("program", "session")), pk=pk
     )

@@ -15,17 +15,14 @@ from accounts.models import User
 from accounts.permissions import (
     municipality_staff_ids,
     organization_member_ids,
-    scope_to_staff,
 )
 from accounts.selectors import public_name
 from portal.models import Application, Session, SessionMessage
+from portal.permissions import nushi_scope, staff_scope
 
 
 def session_for_staff(user: User, pk: int) -> Session:
-    return get_object_or_404(
-        scope_to_staff(Session.objects.select_related("program"), user, "program__municipality"),
-        pk=pk,
-    )
+    return get_object_or_404(staff_scope(user, Session.objects.select_related("program")), pk=pk)
 
 
 # Check-in opens this long before the start (people arrive early) and stays open until the session closes.
@@ -88,10 +85,7 @@ def nushi_sessions(user: User) -> QuerySet[Session]:
     """Sessions of the programs of every organisation the user acts for, recent and upcoming first."""
     now = timezone.now()
     return (
-        Session.objects.filter(
-            program__nushi__memberships__user=user,
-            ends_at__gte=now - timedelta(days=30),
-        )
+        nushi_scope(user, Session.objects.filter(ends_at__gte=now - timedelta(days=30)))
         .filter(~Q(status=Session.Status.CANCELLED))
         .select_related("program")
         .order_by("starts_at")

@@ -25,7 +25,7 @@ def transition[M: models.Model](
     *,
     from_states: Iterable[str],
     to_state: str,
-    by: User | None,
+    actor: User | None,
     reason: str = "",
     **fields,
 ) -> M:
@@ -42,17 +42,17 @@ def transition[M: models.Model](
             % {"status": _current_label(obj)}
         )
     obj.refresh_from_db()
-    record_history(obj, by=by, reason=reason or f"{to_state}")
+    record_history(obj, actor=actor, reason=reason or f"{to_state}")
     return obj
 
 
-def record_history(obj: models.Model, *, by: User | None, reason: str) -> None:
+def record_history(obj: models.Model, *, actor: User | None, reason: str) -> None:
     history = getattr(type(obj), "history", None)
     if history is not None:
         # bulk_history_create prefers a `_history_user` left on the instance by an earlier save.
-        obj._history_user = by
+        obj._history_user = actor
         history.bulk_history_create(
-            [obj], update=True, default_user=by, default_change_reason=reason[:100]
+            [obj], update=True, default_user=actor, default_change_reason=reason[:100]
         )
 
 

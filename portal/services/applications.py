@@ -37,7 +37,7 @@ Capacity (pretix's rules, STYLE.md):
   (Inserting the application takes the same KEY SHARE lock for the foreign key anyway.)
 - Lock order, everywhere: the session row first, then helper rows (`accounts_user`, SELECT ... FOR UPDATE),
   which serialise the "no two overlapping accepted sessions" check per helper. A promotion can lock more
-  than one helper; the rare deadlock that allows is retried (`_retrying`).
+  than one helper; the rare deadlock that allows is retried (`retry_on_deadlock`). The locks themselves are in portal.services.locking.
 
 State changes are compare-and-set (`filter(pk=, status__in=FROM).update(...)`, exactly one row or
 InvalidTransition) and each writes an Application history row with the actor and a reason, because
@@ -45,12 +45,9 @@ InvalidTransition) and each writes an Application history row with the actor and
 Every change tells whom it concerns through one notice (portal.notices) inside the same transaction.
 """
 
-import functools
-import logging
 from datetime import datetime
 
-from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,66 +70,17 @@ from portal.services.errors import (
     SessionFull,
     TooLate,
 )
+from portal.services.locking import (
+    lock_helper,
+    lock_session,
+    release_place,
+    retry_on_deadlock,
+    share_lock_session,
+    take_place,
+)
 from portal.services.reminders import reminders_plan
 
-log = logging.getLogger(__name__)
 Status = Application.Status
-
-
-def _retrying(fn):
-    """Run a service again (at most 3 times) when PostgreSQL aborts it as a deadlock victim."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        for attempt in range(3):
-            try:
-                return fn(*args, **kwargs)
-            except OperationalError as exc:
-                if "deadlock detected" not in str(exc) or attempt == 2:
-                    raise
-                log.info("deadlock in %s, retrying", fn.__name__)
-        raise AssertionError("unreachable")
-
-    return wrapper
-
-
-# --- places ----------------------------------------------------------------------------------------
-
-
-def take_place(session_id: int) -> bool:
-    """Take one place of the session if it is still scheduled, not started and not full; True when
-    taken. Call inside a transaction: the row stays locked (FOR NO KEY UPDATE) until it commits."""
-    return (
-        Session.objects.filter(
-            pk=session_id,
-            status=Session.Status.SCHEDULED,
-            starts_at__gt=timezone.now(),
-            places_taken__lt=F("capacity"),
-        ).update(places_taken=F("places_taken") + 1)
-        == 1
-    )
-
-
-def release_place(session_id: int) -> None:
-    Session.objects.filter(pk=session_id).update(places_taken=F("places_taken") - 1)
-
-
-def lock_session(session_id: int) -> Session:
-    return (
-        Session.objects.select_for_update(of=("self",))
-        .select_related("program__municipality")
-        .get(pk=session_id)
-    )
-
-
-def share_lock_session(session_id: int) -> None:
-    """SELECT ... FOR KEY SHARE: waits for and blocks a cancellation or session change (they lock FOR
-    UPDATE), not other waitlisters nor the conditional UPDATE of places_taken."""
-    if connection.vendor != "postgresql":
-        return  # SQLite (the embedded default) serialises every write transaction anyway
-    with connection.cursor() as cursor:
-        # The ORM has no FOR KEY SHARE; the table name is ours, the id a parameter.
-        cursor.execute("SELECT id FROM portal_session WHERE id = %s FOR KEY SHARE", [session_id])
 
 
 def _session_now(session_id: int) -> Session:
@@ -146,10 +94,6 @@ def _refuse_unless_open(session: Session) -> None:
     while this request waited."""
     if not session.is_ahead():
         raise NotEligible([Problem("not_open", _("この日程は募集していません。"))])
-
-
-def lock_helper(helper_id: int) -> None:
-    list(User.objects.select_for_update().filter(pk=helper_id).values_list("pk", flat=True))
 
 
 def transition(
@@ -188,7 +132,7 @@ def _accept_under_lock(session: Session, helper_id: int) -> None:
         raise Overlap
 
 
-@_retrying
+@retry_on_deadlock
 def application_submit(*, helper: User, session_id: int, message: str = "") -> Application:
     """Apply for a session. First come: accepted while places remain, then waitlisted. Selection: applied,
     waiting for the nushi or staff. Raises NotEligible with every reason, or Overlap."""
@@ -249,7 +193,7 @@ def _check_decision_time(session: Session, now: datetime) -> None:
     raise TooLate(_("申込締切を過ぎたため、選考の結果は変更できません。"))
 
 
-@_retrying
+@retry_on_deadlock
 def application_accept(
     *, application_id: int, actor: User, now: datetime | None = None
 ) -> Application:
@@ -300,7 +244,7 @@ def application_decline(
     return application
 
 
-@_retrying
+@retry_on_deadlock
 def application_cancel(
     *,
     application_id: int,

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from portal.models import Application, Attendance, Session
 from portal.selectors.sessions import CHECKIN_OPENS_BEFORE
-from portal.services.applications import lock_session, release_place, transition
+from portal.services.applications import transition
 from portal.services.errors import AttendanceFinal, InvalidTransition, TooLate, UnknownCode
+from portal.services.locking import lock_session, release_place
 
 Status = Application.Status
 

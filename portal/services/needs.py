@@ -8,6 +8,7 @@ nushi).
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.images import StoredFiles
 from accounts.models import (
     Municipality,
     Organization,
@@ -18,6 +19,7 @@ from accounts.scoping import require_one_municipality
 from portal import notices
 from portal.models import Need
 from portal.services._state import InvalidTransition, record_history, transition
+from portal.services.locking import lock_need
 
 # What a nushi may still change themselves: before staff start designing, the need is theirs.
 NUSHI_EDITABLE = (Need.Status.SUBMITTED,)
@@ -27,9 +29,13 @@ NEED_FIELDS = (
 )  # fmt: skip
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def individual_nushi_create(*, user: User, municipality: Municipality, name: str) -> Organization:
     """A resident without an organisation posts as an individual nushi (団体の種類「個人」)."""
+    return _individual_nushi_create(user=user, municipality=municipality, name=name)
+
+
+def _individual_nushi_create(*, user: User, municipality: Municipality, name: str) -> Organization:
     organization = Organization.objects.create(
         municipality=municipality, name=name, kind=Organization.Kind.INDIVIDUAL
     )
@@ -40,36 +46,62 @@ def individual_nushi_create(*, user: User, municipality: Municipality, name: str
     return organization
 
 
-@transaction.atomic
 def need_submit(
     *,
-    created_by: User,
+    actor: User,
     nushi: Organization,
     data: dict,
     channel: str = Need.Channel.WEB,
 ) -> Need:
     """Record a need (from the web form, or entered by staff from a phone call or paper) and tell
-    the municipality's staff, in the same transaction."""
+    the municipality's staff, in the same transaction. A photo is written before the transaction and
+    removed if it fails."""
+    with StoredFiles() as stored:
+        data = stored.save_uploads(Need, data)
+        with transaction.atomic(durable=True):
+            return _need_submit(actor=actor, nushi=nushi, data=data, channel=channel)
+
+
+def need_submit_as_individual(
+    *, actor: User, municipality: Municipality, name: str, data: dict
+) -> Need:
+    """A resident without an organisation: their individual nushi and the need, in one transaction
+    (no nushi is left behind when the need is refused)."""
+    with StoredFiles() as stored:
+        data = stored.save_uploads(Need, data)
+        with transaction.atomic(durable=True):
+            nushi = _individual_nushi_create(user=actor, municipality=municipality, name=name)
+            return _need_submit(actor=actor, nushi=nushi, data=data, channel=Need.Channel.WEB)
+
+
+def _need_submit(*, actor: User, nushi: Organization, data: dict, channel: str) -> Need:
     values = {k: v for k, v in data.items() if k in NEED_FIELDS}
     need = Need(
         municipality_id=nushi.municipality_id,
         nushi=nushi,
-        created_by=created_by,
+        created_by=actor,
         channel=channel,
         **values,
     )
     require_one_municipality(need)
     need.full_clean()
-    need._history_user = created_by
+    need._history_user = actor
     need.save()
     notices.notice_need_submitted(need)
     return need
 
 
-@transaction.atomic
-def need_update(*, need: Need, by: User, data: dict) -> Need:
-    """The nushi corrects their need while it is still waiting for staff."""
-    locked = Need.objects.select_for_update().get(pk=need.pk)
+def need_update(*, need: Need, actor: User, data: dict) -> Need:
+    """The nushi corrects their need while it is still waiting for staff. A new photo is written
+    before the transaction and removed if it fails."""
+    with StoredFiles() as stored:
+        data = stored.save_uploads(Need, data)
+        with transaction.atomic(durable=True):
+            return _need_update(need=need, actor=actor, data=data)
+
+
+def _need_update(*, need: Need, actor: User, data: dict) -> Need:
+    locked = lock_need(need.pk)
     if locked.status not in NUSHI_EDITABLE:
         raise InvalidTransition(
             _("事務局がプログラムの作成を始めたため、変更は事務局にご連絡ください。")
@@ -79,38 +111,43 @@ def need_update(*, need: Need, by: User, data: dict) -> Need:
             setattr(locked, key, value)
     require_one_municipality(locked, names=data)
     locked.full_clean()
-    locked._history_user = by
+    locked._history_user = actor
     locked.save()
     return locked
 
 
-@transaction.atomic
-def need_withdraw(*, need: Need, by: User) -> Need:
+@transaction.atomic(durable=True)
+def need_withdraw(*, need: Need, actor: User) -> Need:
     return transition(
         need,
         from_states=[Need.Status.SUBMITTED, Need.Status.IN_DESIGN],
         to_state=Need.Status.WITHDRAWN,
-        by=by,
+        actor=actor,
         reason="withdrawn",
     )
 
 
-@transaction.atomic
-def need_start_design(*, need: Need, by: User) -> Need:
+@transaction.atomic(durable=True)
+def need_start_design(*, need: Need, actor: User) -> Need:
     """Staff begin designing a program from the need. Idempotent for a need already in design."""
+    return need_start_design_in_transaction(need=need, actor=actor)
+
+
+def need_start_design_in_transaction(*, need: Need, actor: User) -> Need:
+    """need_start_design for a caller that already holds a transaction (program_create_from_need)."""
     if need.status == Need.Status.IN_DESIGN:
         return need
     return transition(
         need,
         from_states=[Need.Status.SUBMITTED],
         to_state=Need.Status.IN_DESIGN,
-        by=by,
+        actor=actor,
         reason="design",
     )
 
 
-@transaction.atomic
-def need_reject(*, need: Need, by: User, reason: str) -> Need:
+@transaction.atomic(durable=True)
+def need_reject(*, need: Need, actor: User, reason: str) -> Need:
     """Staff decline a need, with a reason the nushi is told."""
     reason = reason.strip()
     if not reason:
@@ -119,7 +156,7 @@ def need_reject(*, need: Need, by: User, reason: str) -> Need:
         need,
         from_states=[Need.Status.SUBMITTED, Need.Status.IN_DESIGN],
         to_state=Need.Status.REJECTED,
-        by=by,
+        actor=actor,
         reason="rejected",
         rejection_reason=reason,
     )
@@ -127,7 +164,7 @@ def need_reject(*, need: Need, by: User, reason: str) -> Need:
     return need
 
 
-def need_mark_published(*, need_id: int, by: User) -> None:
+def need_mark_published(*, need_id: int, actor: User) -> None:
     """Called inside program_publish: the need's first program went public. Later programs from the
     same need leave it as it is."""
     need = Need.objects.filter(pk=need_id).first()
@@ -138,4 +175,4 @@ def need_mark_published(*, need_id: int, by: User) -> None:
     )
     if changed:
         need.refresh_from_db()
-        record_history(need, by=by, reason="published")
+        record_history(need, actor=actor, reason="published")

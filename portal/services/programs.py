@@ -17,15 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.images import thumbnail_of
+from accounts.images import StoredFiles, thumbnail_of
 from accounts.models import Organization, User
 from accounts.scoping import require_one_municipality
 from portal import notices
 from portal.models import Need, Program, ProgramPhoto, Session
 from portal.services import reminders
 from portal.services._state import InvalidTransition, transition
-from portal.services.applications import lock_session
-from portal.services.needs import need_mark_published, need_start_design
+from portal.services.locking import lock_program, lock_session
+from portal.services.needs import need_mark_published, need_start_design_in_transaction
 from portal.services.session_changes import cancel_locked_session
 
 S = Program.Status
@@ -49,47 +49,89 @@ def program_touch(*, program_id: int) -> None:
     Program.objects.filter(pk=program_id).update(updated_at=timezone.now())
 
 
+def _store_cover(data: dict, stored: StoredFiles) -> dict:
+    """A new cover (process_upload's result): its thumbnail made and both files written before the
+    transaction (image work stays outside it); `data` then names the stored files."""
+    value = data.get("cover_image")
+    if not isinstance(value, ContentFile):
+        return data
+    thumbnail = thumbnail_of(value)
+    return {
+        **data,
+        "cover_image": stored.save(Program, "cover_image", value),
+        "cover_thumbnail": stored.save(Program, "cover_thumbnail", thumbnail),
+    }
+
+
 def _apply(program: Program, data: dict) -> None:
     for key, value in data.items():
         if key in PROGRAM_FIELDS:
             if key == "cover_image":
                 if value is False:  # ClearableFileInput's "clear" checkbox
                     value = ""
-                if isinstance(value, ContentFile):  # a new upload (process_upload's result)
-                    program.cover_thumbnail = thumbnail_of(value)
+                if "cover_thumbnail" in data:  # a new upload, stored by _store_cover
+                    program.cover_thumbnail = data["cover_thumbnail"]
                 elif not value:
                     program.cover_thumbnail = ""
             setattr(program, key, value)
 
 
-@transaction.atomic
-def program_create_from_need(*, need: Need, by: User, data: dict) -> Program:
+def program_create_from_need(*, need: Need, actor: User, data: dict) -> Program:
     """Staff draft a program from a need; the need moves to in_design."""
-    need_start_design(need=need, by=by)
-    return program_create(nushi=need.nushi, by=by, data=data, need=need)
+    with StoredFiles() as stored:
+        data = _store_cover(data, stored)
+        with transaction.atomic(durable=True):
+            need_start_design_in_transaction(need=need, actor=actor)
+            return _program_create(nushi=need.nushi, actor=actor, data=data, need=need)
 
 
-@transaction.atomic
 def program_create(
-    *, nushi: Organization, by: User, data: dict, need: Need | None = None
+    *, nushi: Organization, actor: User, data: dict, need: Need | None = None
 ) -> Program:
+    with StoredFiles() as stored:
+        data = _store_cover(data, stored)
+        with transaction.atomic(durable=True):
+            return _program_create(nushi=nushi, actor=actor, data=data, need=need)
+
+
+def _program_create(*, nushi: Organization, actor: User, data: dict, need: Need | None) -> Program:
     program = Program(
-        municipality_id=nushi.municipality_id, nushi=nushi, need=need, created_by=by, status=S.DRAFT
+        municipality_id=nushi.municipality_id,
+        nushi=nushi,
+        need=need,
+        created_by=actor,
+        status=S.DRAFT,
     )
     if need is not None and "district" not in data:
         program.district_id = need.district_id
     _apply(program, data)
     require_one_municipality(program)  # the need and the district are the nushi's municipality's
     program.full_clean(exclude=["search_text"])
-    program._history_user = by
+    program._history_user = actor
     program.save()
     return program
 
 
-@transaction.atomic
-def program_update(*, program: Program, by: User, data: dict) -> Program:
-    """Save staff edits. Content the nushi already saw goes back to draft, to be sent again."""
-    locked = Program.objects.select_for_update().get(pk=program.pk)
+def program_update(*, program: Program, actor: User, data: dict) -> Program:
+    """Save staff edits. Content the nushi already saw goes back to draft, to be sent again. A new
+    cover is written before the transaction and removed if it fails."""
+    with StoredFiles() as stored:
+        data = _store_cover(data, stored)
+        with transaction.atomic(durable=True):
+            return _program_update(program=program, actor=actor, data=data)
+
+
+def program_update_in_transaction(*, program: Program, actor: User, data: dict) -> Program:
+    """program_update for a caller that already holds a transaction: the admin's change form, which
+    Django runs inside its own atomic block. The cover is still stored (and thumbnailed) first, and
+    removed when this raises; a rollback of the caller's transaction after it returns is the
+    caller's (the admin saves nothing else after it)."""
+    with StoredFiles() as stored:
+        return _program_update(program=program, actor=actor, data=_store_cover(data, stored))
+
+
+def _program_update(*, program: Program, actor: User, data: dict) -> Program:
+    locked = lock_program(program.pk)
     if locked.status not in EDITABLE:
         raise InvalidTransition(
             _("「%(status)s」のプログラムは編集できません。")
@@ -103,7 +145,7 @@ def program_update(*, program: Program, by: User, data: dict) -> Program:
         locked.status = S.DRAFT
         reason = "edit: back to draft"
     locked.full_clean(exclude=["search_text"])
-    locked._history_user = by
+    locked._history_user = actor
     locked._change_reason = reason
     locked.save()
     if shown != [getattr(locked, name) for name in reminders.PROGRAM_FIELDS]:
@@ -112,8 +154,8 @@ def program_update(*, program: Program, by: User, data: dict) -> Program:
     return locked
 
 
-@transaction.atomic
-def program_send_to_nushi(*, program: Program, by: User) -> Program:
+@transaction.atomic(durable=True)
+def program_send_to_nushi(*, program: Program, actor: User) -> Program:
     """Ask the nushi to look at the draft (preview link) and confirm it or ask for changes. The
     preview token rotates, so a link to an older version stops working."""
     if not Session.objects.filter(program_id=program.pk).exists():
@@ -122,7 +164,7 @@ def program_send_to_nushi(*, program: Program, by: User) -> Program:
         program,
         from_states=[S.DRAFT, S.CHANGES_REQUESTED],
         to_state=S.PENDING_NUSHI,
-        by=by,
+        actor=actor,
         reason="sent to nushi",
         preview_token=uuid.uuid4(),
         status_note="",
@@ -131,22 +173,22 @@ def program_send_to_nushi(*, program: Program, by: User) -> Program:
     return program
 
 
-@transaction.atomic
-def program_confirm(*, program: Program, by: User) -> Program:
+@transaction.atomic(durable=True)
+def program_confirm(*, program: Program, actor: User) -> Program:
     """The nushi approves the draft as shown in the preview."""
     program = transition(
         program,
         from_states=[S.PENDING_NUSHI],
         to_state=S.CONFIRMED,
-        by=by,
+        actor=actor,
         reason="confirmed by nushi",
     )
     notices.notice_program_confirmed(program)
     return program
 
 
-@transaction.atomic
-def program_request_changes(*, program: Program, by: User, note: str) -> Program:
+@transaction.atomic(durable=True)
+def program_request_changes(*, program: Program, actor: User, note: str) -> Program:
     """The nushi asks staff to change the draft, saying what."""
     note = note.strip()
     if not note:
@@ -155,7 +197,7 @@ def program_request_changes(*, program: Program, by: User, note: str) -> Program
         program,
         from_states=[S.PENDING_NUSHI],
         to_state=S.CHANGES_REQUESTED,
-        by=by,
+        actor=actor,
         reason="changes requested",
         status_note=note,
     )
@@ -163,8 +205,8 @@ def program_request_changes(*, program: Program, by: User, note: str) -> Program
     return program
 
 
-@transaction.atomic
-def program_reject(*, program: Program, by: User, reason: str) -> Program:
+@transaction.atomic(durable=True)
+def program_reject(*, program: Program, actor: User, reason: str) -> Program:
     """Staff stop a draft for good, with a reason the nushi is told."""
     reason = reason.strip()
     if not reason:
@@ -173,7 +215,7 @@ def program_reject(*, program: Program, by: User, reason: str) -> Program:
         program,
         from_states=BEFORE_PUBLISH,
         to_state=S.REJECTED,
-        by=by,
+        actor=actor,
         reason="rejected",
         status_note=reason,
     )
@@ -181,8 +223,8 @@ def program_reject(*, program: Program, by: User, reason: str) -> Program:
     return program
 
 
-@transaction.atomic
-def program_publish(*, program: Program, by: User) -> Program:
+@transaction.atomic(durable=True)
+def program_publish(*, program: Program, actor: User) -> Program:
     """Staff publish a program the nushi confirmed. It needs a session people can still apply to."""
     now = timezone.now()
     if not Session.objects.filter(
@@ -195,24 +237,26 @@ def program_publish(*, program: Program, by: User) -> Program:
         program,
         from_states=[S.CONFIRMED],
         to_state=S.PUBLISHED,
-        by=by,
+        actor=actor,
         reason="published",
         published_at=now,
     )
     if program.need_id:
-        need_mark_published(need_id=program.need_id, by=by)
+        need_mark_published(need_id=program.need_id, actor=actor)
     notices.notice_program_published(program)
     return program
 
 
-@transaction.atomic
-def program_close(*, program: Program, by: User) -> Program:
+@transaction.atomic(durable=True)
+def program_close(*, program: Program, actor: User) -> Program:
     """Stop taking applications; the page stays public (past sessions, reports)."""
-    return transition(program, from_states=[S.PUBLISHED], to_state=S.CLOSED, by=by, reason="closed")
+    return transition(
+        program, from_states=[S.PUBLISHED], to_state=S.CLOSED, actor=actor, reason="closed"
+    )
 
 
-@transaction.atomic
-def program_cancel(*, program: Program, by: User, reason: str) -> Program:
+@transaction.atomic(durable=True)
+def program_cancel(*, program: Program, actor: User, reason: str) -> Program:
     """Call the whole program off. Each future session is cancelled by the one rule for a session's
     cancellation (session_changes.cancel_locked_session): applications cancelled, places given back,
     reminders withdrawn, every helper told with the reason and a cancelled calendar event. Refused as a
@@ -224,7 +268,7 @@ def program_cancel(*, program: Program, by: User, reason: str) -> Program:
         program,
         from_states=[*BEFORE_PUBLISH, S.PUBLISHED, S.CLOSED],
         to_state=S.CANCELLED,
-        by=by,
+        actor=actor,
         reason="cancelled",
         status_note=reason,
     )
@@ -236,27 +280,36 @@ def program_cancel(*, program: Program, by: User, reason: str) -> Program:
         session = lock_session(session_id)
         if session.status == Session.Status.SCHEDULED:  # may have been cancelled meanwhile
             cancel_locked_session(
-                session, actor=by, reason=reason, history_reason="program_cancelled"
+                session, actor=actor, reason=reason, history_reason="program_cancelled"
             )
     return program
 
 
-@transaction.atomic
-def program_photo_add(*, program: Program, by: User, image, caption: str = "") -> ProgramPhoto:
-    """`image` must come from accounts.images.process_upload (checked, resized, EXIF stripped)."""
-    Program.objects.select_for_update().filter(pk=program.pk).first()
-    if ProgramPhoto.objects.filter(program=program).count() >= MAX_PHOTOS:
-        raise InvalidTransition(_("写真は%(max)d枚までです。") % {"max": MAX_PHOTOS})
-    order = ProgramPhoto.objects.filter(program=program).count()
-    photo = ProgramPhoto.objects.create(
-        program=program, image=image, thumbnail=thumbnail_of(image), caption=caption, order=order
-    )
-    program_touch(program_id=program.pk)
-    return photo
+def program_photo_add(*, program: Program, actor: User, image, caption: str = "") -> ProgramPhoto:
+    """`image` must come from accounts.images.process_upload (checked, resized, EXIF stripped). The
+    thumbnail is made and both files written before the transaction; a refusal removes them."""
+    thumbnail = thumbnail_of(image)
+    with StoredFiles() as stored:
+        image_name = stored.save(ProgramPhoto, "image", image)
+        thumbnail_name = stored.save(ProgramPhoto, "thumbnail", thumbnail)
+        with transaction.atomic(durable=True):
+            lock_program(program.pk)
+            order = ProgramPhoto.objects.filter(program=program).count()
+            if order >= MAX_PHOTOS:
+                raise InvalidTransition(_("写真は%(max)d枚までです。") % {"max": MAX_PHOTOS})
+            photo = ProgramPhoto.objects.create(
+                program=program,
+                image=image_name,
+                thumbnail=thumbnail_name,
+                caption=caption,
+                order=order,
+            )
+            program_touch(program_id=program.pk)
+            return photo
 
 
-@transaction.atomic
-def program_photo_delete(*, photo: ProgramPhoto, by: User) -> None:
+@transaction.atomic(durable=True)
+def program_photo_delete(*, photo: ProgramPhoto, actor: User) -> None:
     names, storage = [photo.image.name, photo.thumbnail.name], photo.image.storage
     photo.delete()
     program_touch(program_id=photo.program_id)

@@ -17,13 +17,11 @@ from portal import notices
 from portal.models import Application, Session
 from portal.selectors.applications import overlapping_held
 from portal.services.applications import (
-    lock_helper,
-    lock_session,
     promote_waitlist,
-    release_place,
     transition,
 )
 from portal.services.errors import InvalidTransition, TooLate
+from portal.services.locking import lock_helper, lock_session, release_place
 from portal.services.reminders import reminders_plan
 
 Status = Application.Status

@@ -16,6 +16,7 @@ from portal.models import Program, Session
 from portal.services import reminders
 from portal.services._state import InvalidTransition, record_history, transition
 from portal.services.applications import promote_waitlist
+from portal.services.locking import lock_program, lock_session
 from portal.services.session_changes import reschedule_locked_session
 
 SESSION_FIELDS = (
@@ -85,9 +86,9 @@ def _check(values: dict, places_taken: int = 0) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
-def session_create(*, program: Program, by: User, data: dict) -> Session:
-    program = Program.objects.select_for_update().get(pk=program.pk)
+@transaction.atomic(durable=True)
+def session_create(*, program: Program, actor: User, data: dict) -> Session:
+    program = lock_program(program.pk)
     if program.status not in OPEN_PROGRAM_STATES:
         raise InvalidTransition(
             _("「%(status)s」のプログラムには開催日を追加できません。")
@@ -96,38 +97,36 @@ def session_create(*, program: Program, by: User, data: dict) -> Session:
     values = {k: v for k, v in data.items() if k in SESSION_FIELDS}
     _check(values)
     session = Session(program=program, **values)
-    session._history_user = by
+    session._history_user = actor
     session.save()
-    _back_to_draft(program, by=by, reason="session added")
+    _back_to_draft(program, actor=actor, reason="session added")
     return session
 
 
-def _back_to_draft(program: Program, *, by: User, reason: str) -> None:
+def _back_to_draft(program: Program, *, actor: User, reason: str) -> None:
     """Dates are part of what the nushi confirms: changing them after they saw it sends it back."""
     if program.status in (Program.Status.PENDING_NUSHI, Program.Status.CONFIRMED):
         transition(
             program,
             from_states=[program.status],
             to_state=Program.Status.DRAFT,
-            by=by,
+            actor=actor,
             reason=reason,
         )
     else:
-        record_history(program, by=by, reason=reason)
+        record_history(program, actor=actor, reason=reason)
 
 
-@transaction.atomic
-def session_update(*, session: Session, by: User, data: dict) -> Session:
+@transaction.atomic(durable=True)
+def session_update(*, session: Session, actor: User, data: dict) -> Session:
     """Change a scheduled session. Capacity can't drop below the places already taken (the row lock
     makes that check safe against an application being accepted at the same moment). With people
     booked, the change reaches them as the rain-date move does: more places are offered to the
     waitlist in order; new times release whoever now overlaps another place they hold, move everyone's
     reminders and calendar event, and tell them."""
     # Lock order: program, then session (as session_create and program_cancel), then helpers.
-    Program.objects.select_for_update().filter(pk=session.program_id).first()
-    locked = (
-        Session.objects.select_for_update(of=("self",)).select_related("program").get(pk=session.pk)
-    )
+    lock_program(session.program_id)
+    locked = lock_session(session.pk)
     if (
         locked.status != Session.Status.SCHEDULED
         or locked.program.status not in OPEN_PROGRAM_STATES
@@ -148,17 +147,17 @@ def session_update(*, session: Session, by: User, data: dict) -> Session:
     moved = (locked.starts_at, locked.ends_at) != (before.starts_at, before.ends_at)
     if moved:
         locked.times_changed += 1
-    locked._history_user = by
+    locked._history_user = actor
     locked.save()
     if moved:
-        locked = reschedule_locked_session(locked.pk, before=before, actor=by, rain_date=False)
+        locked = reschedule_locked_session(locked.pk, before=before, actor=actor, rain_date=False)
     elif (before.rain_starts_at, before.rain_ends_at) != (
         locked.rain_starts_at,
         locked.rain_ends_at,
     ):
         reminders.reminders_replan(session_ids=[locked.pk])  # they tell the rain date
     if locked.capacity > before.capacity:
-        promote_waitlist(session_id=locked.pk, actor=by)
+        promote_waitlist(session_id=locked.pk, actor=actor)
         locked.refresh_from_db()
-    _back_to_draft(locked.program, by=by, reason="session changed")
+    _back_to_draft(locked.program, actor=actor, reason="session changed")
     return locked

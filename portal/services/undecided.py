@@ -31,7 +31,7 @@ def close_undecided(*, session_id: int, now: datetime | None = None) -> int:
     closed = 0
     waiting = session.applications.filter(status__in=(Status.APPLIED, Status.WAITLISTED))
     for application_id, status in waiting.values_list("pk", "status"):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             try:
                 application = transition(
                     application_id,
@@ -65,7 +65,7 @@ def remind_selection_due(now: datetime | None = None) -> int:
     )
     reminded = 0
     for session in sessions:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             notices.notice_selection_due(session, waiting=session.waiting)
         reminded += 1
     return reminded

@@ -17,7 +17,12 @@ from django_ratelimit.decorators import ratelimit
 
 from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.models import Application, Session, ThankYou
-from portal.permissions import can_see_nushi_contact, can_use_thread
+from portal.permissions import (
+    can_see_nushi_contact,
+    can_use_thread,
+    helper_scope,
+    is_public_program,
+)
 from portal.selectors.applications import eligibility_problems
 from portal.services import applications as services
 from portal.services.errors import NotEligible, ServiceError
@@ -31,11 +36,13 @@ APPLY_RATE = getattr(settings, "APPLY_RATE", "20/h")
 def _get_own_application(request, pk: int) -> Application:
     """The signed-in helper's own application, or 404 (another helper's does not exist for them)."""
     return get_object_or_404(
-        Application.objects.select_related(
-            "session__program__municipality", "session__program__nushi"
+        helper_scope(
+            request.user,
+            Application.objects.select_related(
+                "session__program__municipality", "session__program__nushi"
+            ),
         ),
         pk=pk,
-        helper=request.user,
     )
 
 
@@ -49,7 +56,7 @@ def _open_session(pk: int) -> Session:
 @ratelimit(key="user", rate=APPLY_RATE, method="POST", block=False)
 def application_apply(request, session_pk: int):
     session = _open_session(session_pk)
-    if session.program.status not in ("published", "closed"):
+    if not is_public_program(session.program):
         raise Http404
     form = ApplyForm(request.POST if request.method == "POST" else None)
     status = 200

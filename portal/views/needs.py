@@ -4,15 +4,14 @@ preview link and confirm it or ask for changes. Another nushi's needs and drafts
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import postal
-from accounts.permissions import is_member_of
 from portal.forms.common import ReasonForm, add_service_error
 from portal.forms.needs import NeedForm, NushiChoiceForm
+from portal.permissions import can_confirm_program
 from portal.selectors.needs import need_for_nushi
 from portal.selectors.programs import program_for_preview
 from portal.services import needs as need_services
@@ -29,17 +28,18 @@ def need_create(request):
         request.POST or None, request.FILES or None, municipality_id=who.municipality_id
     )
     if request.method == "POST" and who.is_valid() and form.is_valid():
+        organization = who.cleaned_data.get("organization")
         try:
-            with transaction.atomic():
-                nushi = who.cleaned_data.get(
-                    "organization"
-                ) or need_services.individual_nushi_create(
-                    user=request.user,
+            if organization is not None:
+                need = need_services.need_submit(
+                    actor=request.user, nushi=organization, data=form.cleaned_data
+                )
+            else:
+                need = need_services.need_submit_as_individual(
+                    actor=request.user,
                     municipality=who.cleaned_data["municipality"],
                     name=who.cleaned_data["nushi_name"],
-                )
-                need = need_services.need_submit(
-                    created_by=request.user, nushi=nushi, data=form.cleaned_data
+                    data=form.cleaned_data,
                 )
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -64,9 +64,7 @@ def postal_lookup(request):
     try:
         found = postal.lookup(code)
     except ValidationError as exc:
-        return render(
-            request, "portal/needs/_postal.html", {"error": exc.messages[0], "field": field}
-        )
+        return render(request, "portal/needs/_postal.html", {"error": exc.message, "field": field})
     return render(
         request,
         "portal/needs/_postal.html",
@@ -98,9 +96,9 @@ def need_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            need_services.need_update(need=need, by=request.user, data=form.cleaned_data)
+            need_services.need_update(need=need, actor=request.user, data=form.cleaned_data)
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
         except ValidationError as exc:
             add_service_error(form, exc)
             return render(request, "portal/needs/form.html", {"form": form, "need": need})
@@ -115,9 +113,9 @@ def need_edit(request, pk: int):
 def need_withdraw(request, pk: int):
     need = need_for_nushi(request.user, pk)
     try:
-        need_services.need_withdraw(need=need, by=request.user)
+        need_services.need_withdraw(need=need, actor=request.user)
     except InvalidTransition as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("困りごとを取り下げました。"))
     return redirect("need_detail", pk=need.pk)
@@ -133,7 +131,7 @@ def program_preview(request, pk: int, token):
             # The nushi and staff always see the draft as it is now (no cache).
             **program_page_context(program, program, page_seconds=0),
             "preview": True,
-            "can_confirm": is_member_of(request.user, program.nushi_id)
+            "can_confirm": can_confirm_program(request.user, program)
             and program.status == program.Status.PENDING_NUSHI,
             "changes_form": ReasonForm(),
         },
@@ -144,12 +142,12 @@ def program_preview(request, pk: int, token):
 @require_POST
 def program_confirm(request, pk: int, token):
     program = program_for_preview(request.user, pk, token)
-    if not is_member_of(request.user, program.nushi_id):  # staff may look, only the nushi confirms
+    if not can_confirm_program(request.user, program):  # staff may look, only the nushi confirms
         return redirect("program_preview", pk=pk, token=token)
     try:
-        program_services.program_confirm(program=program, by=request.user)
+        program_services.program_confirm(program=program, actor=request.user)
     except InvalidTransition as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("確認ありがとうございました。事務局が公開の準備をします。"))
     return redirect("program_preview", pk=pk, token=token)
@@ -159,7 +157,7 @@ def program_confirm(request, pk: int, token):
 @require_POST
 def program_request_changes(request, pk: int, token):
     program = program_for_preview(request.user, pk, token)
-    if not is_member_of(request.user, program.nushi_id):
+    if not can_confirm_program(request.user, program):
         return redirect("program_preview", pk=pk, token=token)
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -167,10 +165,10 @@ def program_request_changes(request, pk: int, token):
         return redirect("program_preview", pk=pk, token=token)
     try:
         program_services.program_request_changes(
-            program=program, by=request.user, note=form.cleaned_data["reason"]
+            program=program, actor=request.user, note=form.cleaned_data["reason"]
         )
     except InvalidTransition as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("修正のお願いを事務局に送りました。"))
     return redirect("program_preview", pk=pk, token=token)

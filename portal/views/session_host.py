@@ -4,14 +4,13 @@ activity report from the thank-you loop."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import is_staff_of
 from portal.forms.applications import DecisionForm
 from portal.forms.sessions import (
     AttendanceForm,
@@ -23,6 +22,7 @@ from portal.forms.sessions import (
 from portal.models import Application, Attendance, Session, ThankYou
 from portal.permissions import (
     can_cancel_for_helper,
+    can_change_session,
     can_manage_session,
     can_see_nushi_contact,
     can_use_private_thread,
@@ -33,8 +33,8 @@ from portal.services import applications as services
 from portal.services import attendance as attendance_services
 from portal.services import session_changes
 from portal.services.errors import ServiceError
+from portal.services.reports import activity_report_draft_from_session
 from portal.services.thanks import (
-    activity_report_draft_from_session,
     application_message_post,
     session_message_post,
     thank_you_send,
@@ -57,7 +57,7 @@ def _get_session_for_host(request, pk: int) -> Session:
 
 def _get_session_for_staff(request, pk: int) -> Session:
     session = _session(pk)
-    if not is_staff_of(request.user, session.program.municipality_id):
+    if not can_change_session(request.user, session):
         raise Http404
     return session
 
@@ -82,7 +82,7 @@ def session_roster(request, pk: int):
             "attendance_form": AttendanceForm(applications=markable)
             if now >= session.starts_at
             else None,
-            "is_staff": is_staff_of(request.user, session.program.municipality_id),
+            "is_staff": can_change_session(request.user, session),
             "is_open": session.status == Session.Status.SCHEDULED,
             "started": now >= session.starts_at,
             "can_decide": decisions_open(session, now),
@@ -238,7 +238,7 @@ def session_messages(request, pk: int):
         raise Http404
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        session_message_post(session=session, author=request.user, body=form.cleaned_data["body"])
+        session_message_post(session=session, actor=request.user, body=form.cleaned_data["body"])
         return redirect("session_messages", pk=session.pk)
     return render(
         request,
@@ -264,7 +264,7 @@ def application_messages(request, pk: int):
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         application_message_post(
-            application=application, author=request.user, body=form.cleaned_data["body"]
+            application=application, actor=request.user, body=form.cleaned_data["body"]
         )
         return redirect("application_messages", pk=application.pk)
     return render(
@@ -284,17 +284,13 @@ def session_thanks(request, pk: int):
         try:
             thank_you_send(
                 session=session,
-                author=request.user,
+                actor=request.user,
                 body=form.cleaned_data["body"],
                 photos=form.cleaned_data["photos"],
             )
         except ServiceError as exc:
             messages.error(request, exc.message)
-        except Exception as exc:  # ValidationError from process_upload: show it on the form
-            from django.core.exceptions import ValidationError
-
-            if not isinstance(exc, ValidationError):
-                raise
+        except ValidationError as exc:  # from process_upload: shown on the photos field
             form.add_error("photos", exc)
         else:
             messages.success(request, _("お礼のメッセージを参加者に送りました。"))
@@ -311,8 +307,12 @@ def session_thanks(request, pk: int):
 @require_POST
 def session_report_draft(request, pk: int):
     session = _get_session_for_staff(request, pk)
-    report = activity_report_draft_from_session(session=session, author=request.user)
-    messages.success(
-        request, _("活動レポートの下書き「%(title)s」を作りました。") % {"title": report.title}
-    )
+    try:
+        report = activity_report_draft_from_session(session=session, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("活動レポートの下書き「%(title)s」を作りました。") % {"title": report.title}
+        )
     return redirect("session_roster", pk=session.pk)

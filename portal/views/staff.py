@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import scope_to_staff, staff_municipality_ids, staff_required
+from accounts.permissions import staff_municipality_ids, staff_required
 from notifications import delivery
 from notifications import selectors as notification_selectors
 from notifications.models import OutboxMessage
@@ -23,6 +23,7 @@ from portal.forms.programs import PhotoForm, ProgramForm
 from portal.forms.reports import ReportForm
 from portal.forms.sessions import SessionForm
 from portal.models import Need, Program, ProgramPhoto
+from portal.permissions import outbox_scope, staff_scope
 from portal.selectors import needs as needs_selectors
 from portal.selectors import programs as programs_selectors
 from portal.selectors import reports as reports_selectors
@@ -50,7 +51,7 @@ def staff_home(request):
         .order_by("status", "-updated_at")[:200]
     )
     counts = dict(
-        scope_to_staff(Program.objects.all(), request.user)
+        staff_scope(request.user, Program.objects.all())
         .values_list("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
@@ -81,7 +82,7 @@ def staff_need_create(request):
     if request.method == "POST" and intake.is_valid() and form.is_valid():
         try:
             need = need_services.need_submit(
-                created_by=request.user,
+                actor=request.user,
                 nushi=intake.cleaned_data["organization"],
                 data=form.cleaned_data,
                 channel=intake.cleaned_data["channel"],
@@ -116,9 +117,9 @@ def staff_need_reject(request, pk: int):
     try:
         if not form.is_valid():
             raise InvalidTransition(_("見送りの理由を入力してください。"))
-        need_services.need_reject(need=need, by=request.user, reason=form.cleaned_data["reason"])
+        need_services.need_reject(need=need, actor=request.user, reason=form.cleaned_data["reason"])
     except InvalidTransition as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("困りごとを見送りにしました。ヌシに理由をお知らせしました。"))
     return redirect("staff_need_detail", pk=need.pk)
@@ -152,10 +153,10 @@ def staff_program_create(request, need_pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             program = program_services.program_create_from_need(
-                need=need, by=request.user, data=form.cleaned_data
+                need=need, actor=request.user, data=form.cleaned_data
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
@@ -196,10 +197,10 @@ def staff_program_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             program_services.program_update(
-                program=program, by=request.user, data=form.cleaned_data
+                program=program, actor=request.user, data=form.cleaned_data
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
             return redirect("staff_program_detail", pk=program.pk)
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -247,9 +248,9 @@ def staff_program_action(request, pk: int, action: str):
         form = ReasonForm(request.POST)
         kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        service(program=program, by=request.user, **kwargs)
+        service(program=program, actor=request.user, **kwargs)
     except InvalidTransition as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, done)
     return redirect("staff_program_detail", pk=program.pk)
@@ -263,10 +264,10 @@ def staff_session_create(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             session_services.session_create(
-                program=program, by=request.user, data=form.cleaned_data
+                program=program, actor=request.user, data=form.cleaned_data
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
             return redirect("staff_program_detail", pk=program.pk)
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -284,10 +285,10 @@ def staff_session_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             session_services.session_update(
-                session=session, by=request.user, data=form.cleaned_data
+                session=session, actor=request.user, data=form.cleaned_data
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
             return redirect("staff_program_detail", pk=session.program_id)
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -310,12 +311,12 @@ def staff_photo_add(request, pk: int):
         try:
             program_services.program_photo_add(
                 program=program,
-                by=request.user,
+                actor=request.user,
                 image=form.cleaned_data["image"],
                 caption=form.cleaned_data["caption"],
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
         else:
             messages.success(request, _("写真を追加しました。"))
     else:
@@ -329,12 +330,9 @@ def staff_photo_add(request, pk: int):
 @require_POST
 def staff_photo_delete(request, pk: int):
     photo = get_object_or_404(
-        scope_to_staff(
-            ProgramPhoto.objects.select_related("program"), request.user, "program__municipality"
-        ),
-        pk=pk,
+        staff_scope(request.user, ProgramPhoto.objects.select_related("program")), pk=pk
     )
-    program_services.program_photo_delete(photo=photo, by=request.user)
+    program_services.program_photo_delete(photo=photo, actor=request.user)
     messages.success(request, _("写真を削除しました。"))
     return redirect("staff_program_detail", pk=photo.program_id)
 
@@ -348,16 +346,16 @@ def staff_report_create(request, pk: int):
         data = form.cleaned_data
         caption = data.get("photo_caption") or data["title"]
         try:
-            report = report_services.report_create(
+            report = report_services.activity_report_create(
                 program=program,
-                by=request.user,
+                actor=request.user,
                 title=data["title"],
                 body=data["body"],
                 session=data.get("session"),
                 photos=[(image, caption) for image in data["photos"]],
             )
         except InvalidTransition as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.message)
             return redirect("staff_program_detail", pk=program.pk)
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -379,20 +377,14 @@ def staff_report_publish(request, pk: int):
     report = reports_selectors.report_for_staff(request.user, pk)
     try:
         if request.POST.get("unpublish"):
-            report_services.report_unpublish(report=report, by=request.user)
+            report_services.activity_report_unpublish(report=report, actor=request.user)
         else:
-            report_services.report_publish(report=report, by=request.user)
+            report_services.activity_report_publish(report=report, actor=request.user)
     except InvalidTransition as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("活動レポートの公開状態を変更しました。"))
     return redirect("staff_report_detail", pk=report.pk)
-
-
-def _staff_outbox_scope(user) -> set[int] | None:
-    """The municipalities whose messages this staff member sees; None for superusers (all, and
-    the messages about no municipality)."""
-    return None if user.is_superuser else staff_municipality_ids(user)
 
 
 OUTBOX_PAGE_SIZE = 50
@@ -407,7 +399,7 @@ def staff_outbox(request):
     state = request.GET.get("state", "")
     if state not in OutboxMessage.State.values:
         state = ""
-    rows = notification_selectors.outbox_rows(_staff_outbox_scope(request.user), state)
+    rows = notification_selectors.outbox_rows(outbox_scope(request.user), state)
     page = Paginator(rows, OUTBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -425,7 +417,7 @@ def staff_outbox_failures(request):
 @staff_required
 @require_POST
 def staff_outbox_retry(request, pk: int):
-    message = get_object_or_404(delivery.failed_messages(_staff_outbox_scope(request.user)), pk=pk)
+    message = get_object_or_404(delivery.failed_messages(outbox_scope(request.user)), pk=pk)
     delivery.message_retry(message=message)
     messages.success(request, _("通知を送信待ちに戻しました。数分以内に送られます。"))
     return redirect(reverse("staff_outbox") + "?state=" + OutboxMessage.State.FAILED)

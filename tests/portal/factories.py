@@ -3,7 +3,8 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from portal.models import Application, Category, Need, Program, Session
+from accounts.categories import Category
+from portal.models import Application, Need, Program, Session
 from tests.accounts.factories import MunicipalityFactory, OrganizationFactory, UserFactory
 
 

@@ -132,7 +132,7 @@ def test_staff_hear_of_a_need_titled_over_two_lines(nushi, organization, staff, 
     from portal.services.needs import need_submit
 
     need = need_submit(
-        created_by=nushi,
+        actor=nushi,
         nushi=organization,
         data={"title": "草取り\r\nをお願い", "description": "畑の草取り", "dates_flexible": True},
     )

@@ -50,7 +50,7 @@ def test_a_need_cannot_be_submitted_with_another_towns_district(
 ):
     with pytest.raises(ValidationError, match=MESSAGE):
         need_services.need_submit(
-            created_by=nushi, nushi=organization, data={**NEED, "district": their_district}
+            actor=nushi, nushi=organization, data={**NEED, "district": their_district}
         )
     assert not Need.objects.exists()
 
@@ -58,9 +58,9 @@ def test_a_need_cannot_be_submitted_with_another_towns_district(
 def test_a_need_cannot_be_moved_to_another_towns_district(
     municipality, organization, nushi, their_district
 ):
-    need = need_services.need_submit(created_by=nushi, nushi=organization, data=NEED)
+    need = need_services.need_submit(actor=nushi, nushi=organization, data=NEED)
     with pytest.raises(ValidationError, match=MESSAGE):
-        need_services.need_update(need=need, by=nushi, data={"district": their_district})
+        need_services.need_update(need=need, actor=nushi, data={"district": their_district})
     need.refresh_from_db()
     assert need.district_id is None
 
@@ -69,7 +69,7 @@ def test_a_program_cannot_be_made_from_another_towns_need(organization, staff, t
     with pytest.raises(ValidationError, match=MESSAGE):
         program_services.program_create(
             nushi=organization,
-            by=staff,
+            actor=staff,
             need=their_need,
             data={"title": "x", "category": "farming"},
         )
@@ -82,7 +82,7 @@ def test_a_need_whose_nushi_is_elsewhere_makes_no_program(municipality, other_mu
     need = NeedFactory(municipality=municipality, nushi__municipality=other_municipality)
     with pytest.raises(ValidationError, match=MESSAGE):
         program_services.program_create_from_need(
-            need=need, by=staff, data={"title": "x", "category": "farming"}
+            need=need, actor=staff, data={"title": "x", "category": "farming"}
         )
     need.refresh_from_db()
     assert need.status == Need.Status.SUBMITTED and not Program.objects.exists()
@@ -95,13 +95,13 @@ def test_a_program_cannot_have_another_towns_district(
     data = {"title": "x", "category": "farming", "district": their_district}
     if step == "create":
         with pytest.raises(ValidationError, match=MESSAGE):
-            program_services.program_create(nushi=organization, by=staff, data=data)
+            program_services.program_create(nushi=organization, actor=staff, data=data)
         assert not Program.objects.exists()
     else:
         program = ProgramFactory(municipality=municipality, nushi=organization, created_by=staff)
         with pytest.raises(ValidationError, match=MESSAGE):
             program_services.program_update(
-                program=program, by=staff, data={"district": their_district}
+                program=program, actor=staff, data={"district": their_district}
             )
         program.refresh_from_db()
         assert program.district_id is None

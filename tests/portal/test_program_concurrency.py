@@ -54,7 +54,7 @@ def test_without_compare_and_set_both_publish(confirmed, staff):
         time.sleep(0.2)  # the window in which the other request reads the same state
         program.status = Program.Status.PUBLISHED
         program.save()
-        record_history(program, by=staff, reason="published")
+        record_history(program, actor=staff, reason="published")
         return program
 
     results = race(naive)
@@ -65,7 +65,7 @@ def test_without_compare_and_set_both_publish(confirmed, staff):
 
 def test_with_compare_and_set_exactly_one_publishes(confirmed, staff):
     results = race(
-        lambda: svc.program_publish(program=Program.objects.get(pk=confirmed.pk), by=staff)
+        lambda: svc.program_publish(program=Program.objects.get(pk=confirmed.pk), actor=staff)
     )
     assert sorted(type(r).__name__ for r in results) == ["InvalidTransition", "Program"]
     assert confirmed.history.filter(history_change_reason="published").count() == 1

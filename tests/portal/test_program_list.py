@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from portal.models import ActivityReport, Category, Program
+from accounts.categories import Category
+from portal.models import ActivityReport, Program
 from tests.accounts.factories import DistrictFactory
 from tests.portal.factories import ProgramFactory, SessionFactory
 
@@ -214,18 +215,20 @@ def test_order_is_exact_even_when_one_program_has_many_early_sessions(client, mu
 
 def test_page_cache_follows_new_photos_and_reports(client, municipality, staff):
     from portal.services.programs import program_photo_add
-    from portal.services.reports import report_create, report_publish
+    from portal.services.reports import activity_report_create, activity_report_publish
     from tests.portal.images import jpeg_with_gps
 
     program = published(municipality, "楮の皮はぎ")
     url = reverse("program_detail", args=[program.pk])
     assert "寒い朝の皮はぎ" not in client.get(url).content.decode()
-    report = report_create(program=program, by=staff, title="寒い朝の皮はぎ", body="ありがとう")
-    report_publish(report=report, by=staff)
+    report = activity_report_create(
+        program=program, actor=staff, title="寒い朝の皮はぎ", body="ありがとう"
+    )
+    activity_report_publish(report=report, actor=staff)
     from accounts.images import process_upload
 
     program_photo_add(
-        program=program, by=staff, image=process_upload(jpeg_with_gps()), caption="蒸した楮"
+        program=program, actor=staff, image=process_upload(jpeg_with_gps()), caption="蒸した楮"
     )
     page = client.get(url).content.decode()
     assert "寒い朝の皮はぎ" in page and 'alt="蒸した楮"' in page

@@ -29,7 +29,7 @@ def need(municipality, organization, nushi):
 def draft(need, staff):
     program = svc.program_create_from_need(
         need=need,
-        by=staff,
+        actor=staff,
         data={"title": "みょうが畑づくり体験", "category": "farming", "meeting_place": "畑"},
     )
     SessionFactory(program=program)
@@ -59,7 +59,7 @@ def test_creating_a_program_moves_the_need_into_design(need, draft, staff):
 
 def test_send_asks_the_nushi_with_a_fresh_preview_link(draft, staff, nushi):
     old_token = draft.preview_token
-    program = svc.program_send_to_nushi(program=draft, by=staff)
+    program = svc.program_send_to_nushi(program=draft, actor=staff)
     assert program.status == S.PENDING_NUSHI
     assert program.preview_token != old_token
     message = OutboxMessage.objects.get(recipient=nushi, kind="program_confirm_request")
@@ -72,16 +72,16 @@ def test_send_asks_the_nushi_with_a_fresh_preview_link(draft, staff, nushi):
 
 def test_send_needs_a_session(need, staff):
     program = svc.program_create_from_need(
-        need=need, by=staff, data={"title": "x", "category": "farming"}
+        need=need, actor=staff, data={"title": "x", "category": "farming"}
     )
     with pytest.raises(InvalidTransition, match="開催日"):
-        svc.program_send_to_nushi(program=program, by=staff)
+        svc.program_send_to_nushi(program=program, actor=staff)
     assert Program.objects.get(pk=program.pk).status == S.DRAFT
 
 
 def test_nushi_confirms_and_staff_are_told(draft, staff, nushi):
     at(draft, S.PENDING_NUSHI)
-    program = svc.program_confirm(program=draft, by=nushi)
+    program = svc.program_confirm(program=draft, actor=nushi)
     assert program.status == S.CONFIRMED
     assert OutboxMessage.objects.filter(recipient=staff, kind="program_confirmed").exists()
     assert last_history(program).history_user == nushi
@@ -90,7 +90,7 @@ def test_nushi_confirms_and_staff_are_told(draft, staff, nushi):
 def test_nushi_requests_changes_with_a_note(draft, staff, nushi):
     at(draft, S.PENDING_NUSHI)
     program = svc.program_request_changes(
-        program=draft, by=nushi, note="集合時間を9時にしてください"
+        program=draft, actor=nushi, note="集合時間を9時にしてください"
     )
     assert (program.status, program.status_note) == (
         S.CHANGES_REQUESTED,
@@ -102,18 +102,18 @@ def test_nushi_requests_changes_with_a_note(draft, staff, nushi):
 def test_request_changes_without_a_note_is_refused(draft, nushi):
     at(draft, S.PENDING_NUSHI)
     with pytest.raises(InvalidTransition):
-        svc.program_request_changes(program=draft, by=nushi, note="  ")
+        svc.program_request_changes(program=draft, actor=nushi, note="  ")
     assert Program.objects.get(pk=draft.pk).status == S.PENDING_NUSHI
 
 
 def test_changes_requested_can_be_sent_again(draft, staff):
     at(draft, S.CHANGES_REQUESTED)
-    assert svc.program_send_to_nushi(program=draft, by=staff).status == S.PENDING_NUSHI
+    assert svc.program_send_to_nushi(program=draft, actor=staff).status == S.PENDING_NUSHI
 
 
 def test_publish_a_confirmed_program_publishes_the_need(draft, need, staff, nushi):
     at(draft, S.CONFIRMED)
-    program = svc.program_publish(program=draft, by=staff)
+    program = svc.program_publish(program=draft, actor=staff)
     assert program.status == S.PUBLISHED and program.published_at is not None
     need.refresh_from_db()
     assert need.status == Need.Status.PUBLISHED
@@ -126,13 +126,13 @@ def test_publish_a_confirmed_program_publishes_the_need(draft, need, staff, nush
 def test_publish_only_from_confirmed(draft, staff, status):
     at(draft, status)
     with pytest.raises(InvalidTransition):
-        svc.program_publish(program=draft, by=staff)
+        svc.program_publish(program=draft, actor=staff)
     assert Program.objects.get(pk=draft.pk).status == status
 
 
 def test_publish_needs_a_session_still_open_for_applications(need, staff):
     program = svc.program_create_from_need(
-        need=need, by=staff, data={"title": "x", "category": "farming"}
+        need=need, actor=staff, data={"title": "x", "category": "farming"}
     )
     SessionFactory(
         program=program,
@@ -141,32 +141,32 @@ def test_publish_needs_a_session_still_open_for_applications(need, staff):
     )
     at(program, S.CONFIRMED)
     with pytest.raises(InvalidTransition, match="開催日"):
-        svc.program_publish(program=program, by=staff)
+        svc.program_publish(program=program, actor=staff)
 
 
 def test_a_stale_object_cannot_overwrite_a_newer_state(draft, staff, nushi):
     """Two people act on the same draft: staff reject it while the nushi's page still shows it pending."""
     at(draft, S.PENDING_NUSHI)
     stale = Program.objects.get(pk=draft.pk)
-    svc.program_reject(program=draft, by=staff, reason="時期が合わないため")
+    svc.program_reject(program=draft, actor=staff, reason="時期が合わないため")
     with pytest.raises(InvalidTransition):
-        svc.program_confirm(program=stale, by=nushi)
+        svc.program_confirm(program=stale, actor=nushi)
     assert Program.objects.get(pk=draft.pk).status == S.REJECTED
 
 
 def test_reject_needs_a_reason_and_tells_the_nushi(draft, staff, nushi):
     with pytest.raises(InvalidTransition):
-        svc.program_reject(program=draft, by=staff, reason="")
-    program = svc.program_reject(program=draft, by=staff, reason="安全面の確認が必要です")
+        svc.program_reject(program=draft, actor=staff, reason="")
+    program = svc.program_reject(program=draft, actor=staff, reason="安全面の確認が必要です")
     assert (program.status, program.status_note) == (S.REJECTED, "安全面の確認が必要です")
     assert OutboxMessage.objects.filter(recipient=nushi, kind="program_rejected").exists()
 
 
 def test_close_stops_a_published_program(draft, staff):
     at(draft, S.PUBLISHED)
-    assert svc.program_close(program=draft, by=staff).status == S.CLOSED
+    assert svc.program_close(program=draft, actor=staff).status == S.CLOSED
     with pytest.raises(InvalidTransition):
-        svc.program_close(program=draft, by=staff)
+        svc.program_close(program=draft, actor=staff)
 
 
 def test_cancel_cancels_future_sessions_and_their_applications(draft, staff):
@@ -180,7 +180,7 @@ def test_cancel_cancels_future_sessions_and_their_applications(draft, staff):
     waiting = application_submit(helper=other, session_id=session.pk)
     assert (accepted.status, waiting.status) == ("accepted", "waitlisted")
     assert OutboxMessage.objects.filter(recipient=helper, kind__in=reminders.KINDS).exists()
-    program = svc.program_cancel(program=draft, by=staff, reason="大雪のため")
+    program = svc.program_cancel(program=draft, actor=staff, reason="大雪のため")
     assert program.status == S.CANCELLED
     session.refresh_from_db()
     assert (session.status, session.places_taken) == (Session.Status.CANCELLED, 0)
@@ -197,7 +197,7 @@ def test_cancel_cancels_future_sessions_and_their_applications(draft, staff):
 def test_editing_after_the_nushi_saw_it_goes_back_to_draft(draft, staff):
     at(draft, S.CONFIRMED)
     program = svc.program_update(
-        program=draft, by=staff, data={"title": "みょうが畑づくり（午前）"}
+        program=draft, actor=staff, data={"title": "みょうが畑づくり（午前）"}
     )
     assert (program.status, program.title) == (S.DRAFT, "みょうが畑づくり（午前）")
     record = last_history(program)
@@ -206,7 +206,7 @@ def test_editing_after_the_nushi_saw_it_goes_back_to_draft(draft, staff):
 
 def test_editing_a_published_program_keeps_it_public_and_in_history(draft, staff):
     at(draft, S.PUBLISHED)
-    program = svc.program_update(program=draft, by=staff, data={"summary": "新しい紹介文"})
+    program = svc.program_update(program=draft, actor=staff, data={"summary": "新しい紹介文"})
     assert program.status == S.PUBLISHED
     versions = list(program.history.order_by("history_date").values_list("summary", flat=True))
     assert versions[-1] == "新しい紹介文" and len(versions) >= 2
@@ -217,7 +217,7 @@ def test_adding_a_session_to_a_confirmed_draft_sends_it_back_to_draft(draft, sta
     start = timezone.now() + timedelta(days=20)
     session_create(
         program=draft,
-        by=staff,
+        actor=staff,
         data={"starts_at": start, "ends_at": start + timedelta(hours=2), "capacity": 5,
               "apply_deadline": start - timedelta(days=1)},
     )  # fmt: skip
@@ -227,11 +227,11 @@ def test_adding_a_session_to_a_confirmed_draft_sends_it_back_to_draft(draft, sta
 def test_no_edits_once_cancelled(staff):
     program = ProgramFactory(status=S.CANCELLED)
     with pytest.raises(InvalidTransition):
-        svc.program_update(program=program, by=staff, data={"title": "x"})
+        svc.program_update(program=program, actor=staff, data={"title": "x"})
 
 
 def test_clearing_the_cover_image(draft, staff):
     Program.objects.filter(pk=draft.pk).update(cover_image="programs/x.jpg")
     draft.refresh_from_db()
-    program = svc.program_update(program=draft, by=staff, data={"cover_image": False})
+    program = svc.program_update(program=draft, actor=staff, data={"cover_image": False})
     assert not program.cover_image

@@ -61,18 +61,20 @@ def test_fake_photo_is_refused_and_nothing_saved(client, staff, program):
 def test_no_report_for_an_unpublished_program(staff, municipality):
     draft = ProgramFactory(municipality=municipality, status=Program.Status.DRAFT)
     with pytest.raises(InvalidTransition):
-        svc.report_create(program=draft, by=staff, title="x", body="y")
+        svc.activity_report_create(program=draft, actor=staff, title="x", body="y")
 
 
 def test_no_publishing_before_the_session_happened(staff, program):
     future = SessionFactory(program=program)
-    report = svc.report_create(program=program, by=staff, title="x", body="y", session=future)
+    report = svc.activity_report_create(
+        program=program, actor=staff, title="x", body="y", session=future
+    )
     with pytest.raises(InvalidTransition):
-        svc.report_publish(report=report, by=staff)
+        svc.activity_report_publish(report=report, actor=staff)
 
 
 def test_other_municipality_staff_get_404(client, other_municipality_staff, staff, program):
-    report = svc.report_create(program=program, by=staff, title="x", body="y")
+    report = svc.activity_report_create(program=program, actor=staff, title="x", body="y")
     client.force_login(other_municipality_staff)
     assert client.get(reverse("staff_report_create", args=[program.pk])).status_code == 404
     assert client.get(reverse("staff_report_detail", args=[report.pk])).status_code == 404
@@ -81,7 +83,7 @@ def test_other_municipality_staff_get_404(client, other_municipality_staff, staf
 
 
 def test_nushi_and_anonymous_cannot_use_staff_report_pages(client, nushi, staff, program):
-    report = svc.report_create(program=program, by=staff, title="x", body="y")
+    report = svc.activity_report_create(program=program, actor=staff, title="x", body="y")
     client.force_login(nushi)
     assert client.post(reverse("staff_report_publish", args=[report.pk])).status_code == 403
     client.logout()

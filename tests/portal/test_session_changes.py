@@ -27,7 +27,7 @@ def _statuses(apps):
 def test_raising_the_capacity_offers_the_places_to_the_waitlist_in_order(session, staff):
     apps = [services.application_submit(helper=h, session_id=session.pk) for h in make_helpers(5)]
     assert _statuses(apps) == ["accepted"] * 2 + ["waitlisted"] * 3
-    sessions.session_update(session=session, by=staff, data={"capacity": 4})
+    sessions.session_update(session=session, actor=staff, data={"capacity": 4})
     assert _statuses(apps) == ["accepted"] * 4 + ["waitlisted"]
     promoted = OutboxMessage.objects.filter(kind="application_promoted")
     assert set(promoted.values_list("recipient_id", flat=True)) == {
@@ -47,7 +47,7 @@ def test_new_times_move_reminders_and_calendars_and_tell_everyone(session, staff
     new_start = session.starts_at + timedelta(days=3)
     sessions.session_update(
         session=session,
-        by=staff,
+        actor=staff,
         data={"starts_at": new_start, "ends_at": new_start + timedelta(hours=2)},
     )
     session.refresh_from_db()
@@ -70,7 +70,9 @@ def test_new_times_move_reminders_and_calendars_and_tell_everyone(session, staff
     # A second change is told too, with the next SEQUENCE.
     later = new_start + timedelta(hours=1)
     sessions.session_update(
-        session=session, by=staff, data={"starts_at": later, "ends_at": later + timedelta(hours=2)}
+        session=session,
+        actor=staff,
+        data={"starts_at": later, "ends_at": later + timedelta(hours=2)},
     )
     events = [
         Calendar.from_ical(m.ics).walk("VEVENT")[0]
@@ -90,7 +92,7 @@ def test_new_times_release_a_helper_who_now_overlaps_and_the_waitlist_fills_in(s
     services.application_submit(helper=b, session_id=elsewhere.pk)  # b is busy at the new time
     sessions.session_update(
         session=session,
-        by=staff,
+        actor=staff,
         data={"starts_at": new_start, "ends_at": new_start + timedelta(hours=3)},
     )
     assert _statuses([app_a, app_b, app_c]) == ["accepted", "cancelled", "accepted"]
@@ -101,7 +103,7 @@ def test_new_times_release_a_helper_who_now_overlaps_and_the_waitlist_fills_in(s
 
 def test_an_edit_that_keeps_the_times_tells_nobody(session, staff):
     services.application_submit(helper=make_helpers(1)[0], session_id=session.pk)
-    sessions.session_update(session=session, by=staff, data={"capacity": 3})
+    sessions.session_update(session=session, actor=staff, data={"capacity": 3})
     assert not OutboxMessage.objects.filter(kind="session_moved").exists()
     session.refresh_from_db()
     assert session.times_changed == 0
@@ -140,7 +142,7 @@ def test_withdrawing_after_new_times_is_never_flagged_late(session, staff):
     new_start = session.starts_at + timedelta(days=1)
     sessions.session_update(
         session=session,
-        by=staff,
+        actor=staff,
         data={"starts_at": new_start, "ends_at": new_start + timedelta(hours=2)},
     )
     services.application_cancel(

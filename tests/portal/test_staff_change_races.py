@@ -44,7 +44,7 @@ def _cancel(how: str, session: Session, staff):
             session_id=session.pk, actor=staff, reason="大雨のため"
         )
     return lambda: programs.program_cancel(
-        program=Program.objects.get(pk=session.program_id), by=staff, reason="大雨のため"
+        program=Program.objects.get(pk=session.program_id), actor=staff, reason="大雨のため"
     )
 
 
@@ -133,7 +133,7 @@ def _move(how: str, session: Session, staff):
         return lambda: session_changes.session_move_to_rain_date(session_id=session.pk, actor=staff)
     return lambda: sessions.session_update(
         session=Session.objects.get(pk=session.pk),
-        by=staff,
+        actor=staff,
         data={"starts_at": rain, "ends_at": rain + timedelta(hours=3), "rain_starts_at": None,
               "rain_ends_at": None},
     )  # fmt: skip

@@ -293,9 +293,11 @@ def test_photos_get_card_sized_copies_for_lists_and_galleries(client, staff, dra
     from tests.portal.images import jpeg_with_gps
 
     Program.objects.filter(pk=draft.pk).update(created_by=staff)
-    program_update(program=draft, by=staff, data={"cover_image": process_upload(jpeg_with_gps())})
+    program_update(
+        program=draft, actor=staff, data={"cover_image": process_upload(jpeg_with_gps())}
+    )
     photo = program_photo_add(
-        program=draft, by=staff, image=process_upload(jpeg_with_gps()), caption="畝"
+        program=draft, actor=staff, image=process_upload(jpeg_with_gps()), caption="畝"
     )
     draft.refresh_from_db()
     for thumb, original in (
@@ -307,6 +309,6 @@ def test_photos_get_card_sized_copies_for_lists_and_galleries(client, staff, dra
             assert "exif" not in small.info
     assert photo.thumbnail_url == photo.thumbnail.url != photo.image.url
     # Clearing the cover clears its copy.
-    program_update(program=draft, by=staff, data={"cover_image": False})
+    program_update(program=draft, actor=staff, data={"cover_image": False})
     draft.refresh_from_db()
     assert not draft.cover_image and not draft.cover_thumbnail
