@@ -8,6 +8,7 @@ Access helpers return the object or raise Http404, so that an outsider cannot le
 
 from functools import wraps
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,8 +20,11 @@ from accounts.models import (
     User,
 )
 
+# request.user: the rules below answer for a visitor who is not signed in too (they may do nothing).
+AnyUser = User | AnonymousUser
 
-def staff_municipality_ids(user: User) -> set[int]:
+
+def staff_municipality_ids(user: AnyUser) -> set[int]:
     if not user.is_authenticated:
         return set()
     cached = getattr(user, "_staff_municipality_ids", None)
@@ -33,15 +37,15 @@ def staff_municipality_ids(user: User) -> set[int]:
     return cached
 
 
-def is_staff_member(user: User) -> bool:
+def is_staff_member(user: AnyUser) -> bool:
     return bool(staff_municipality_ids(user))
 
 
-def is_staff_of(user: User, municipality_id: int | None) -> bool:
+def is_staff_of(user: AnyUser, municipality_id: int | None) -> bool:
     return municipality_id is not None and municipality_id in staff_municipality_ids(user)
 
 
-def organization_ids(user: User) -> set[int]:
+def organization_ids(user: AnyUser) -> set[int]:
     if not user.is_authenticated:
         return set()
     cached = getattr(user, "_organization_ids", None)
@@ -51,7 +55,7 @@ def organization_ids(user: User) -> set[int]:
     return cached
 
 
-def is_member_of(user: User, organization_id: int | None) -> bool:
+def is_member_of(user: AnyUser, organization_id: int | None) -> bool:
     return organization_id is not None and organization_id in organization_ids(user)
 
 
@@ -73,7 +77,7 @@ def organization_member_ids(organization_id: int) -> list[int]:
     )
 
 
-def scope_to_staff(queryset: QuerySet, user: User, field: str = "municipality") -> QuerySet:
+def scope_to_staff(queryset: QuerySet, user: AnyUser, field: str = "municipality") -> QuerySet:
     """Filter any queryset with a municipality relation (named by `field`) to the user's municipalities."""
     if user.is_superuser:
         return queryset

@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from notifications.models import OutboxMessage
-from notifications.services import one_line_subject
+from notifications.rendering import one_line_subject
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# An email subject as stored (rendering.one_line_subject cuts a longer one to fit).
+SUBJECT_MAX_LENGTH = 200
+
 
 class OutboxMessage(models.Model):
     class Channel(models.TextChoices):
@@ -39,7 +42,7 @@ class OutboxMessage(models.Model):
     # What the message is about, e.g. "need:12" or "application:345:accepted".
     object_key = models.CharField(max_length=100)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH)
     body = models.TextField()
     # The same message for a LINE chat bubble, and an HTML part for kinds whose email has one.
     line_text = models.TextField(blank=True)

@@ -11,6 +11,7 @@ and stored on the row; notifications.delivery sends them.
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,13 +19,17 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
-from accounts.text import single_line
 from notifications.models import OutboxMessage
-from notifications.rendering import render_message
+from notifications.rendering import one_line_subject, render_message
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 log = logging.getLogger(__name__)
 
-Text = str | Callable[[], str]
+# A text given to notify() as it stands, as a lazy translation, or as a callable: all are rendered in
+# the recipient's language.
+type Text = str | StrPromise | Callable[[], str]
 
 
 def site_url(viewname: str, *args) -> str:
@@ -36,15 +41,6 @@ def site_url(viewname: str, *args) -> str:
 def render(text: Text) -> str:
     """A message text as a string, in the language active now (notify() makes it the recipient's)."""
     return str(text() if callable(text) else text)
-
-
-def one_line_subject(text: str) -> str:
-    """A subject as an email header takes it: one line (Django refuses a header with a line break at
-    send time, so a title typed over two lines would silence every message about it) that fits the
-    column (a long title must not fail the change that notifies)."""
-    text = single_line(text).strip()
-    limit = OutboxMessage._meta.get_field("subject").max_length
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def notify(

@@ -52,13 +52,12 @@ from datetime import datetime
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from notifications.services import Text, notify, render, site_url
-from portal.calendars import session_calendar
+from portal.calendars import session_calendar, when_text
 from portal.models import Application, Session
 from portal.permissions import can_cancel_for_helper
 from portal.selectors.applications import (
@@ -182,12 +181,6 @@ def transition(
 
 
 # --- notifications ---------------------------------------------------------------------------------
-
-
-def when_text(session: Session) -> str:
-    start = timezone.localtime(session.starts_at)
-    end = timezone.localtime(session.ends_at)
-    return f"{date_format(start, _('Y年n月j日(D) H:i'))}〜{end:%H:%M}"
 
 
 def session_ics(application: Application, *, cancelled: bool = False) -> str:

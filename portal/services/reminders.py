@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from notifications.models import OutboxMessage
 from notifications.services import notify
+from portal.calendars import when_text
 from portal.models import Application, Session
 
 TWO_DAYS = "reminder_2d"
@@ -63,8 +64,6 @@ def reminders_plan(application: Application, *, link: str = "", now: datetime | 
         return 0
     if session.status != Session.Status.SCHEDULED:
         return 0
-    from portal.services.applications import when_text  # applications imports this module
-
     start_key = timezone.localtime(session.starts_at).strftime("%Y%m%d%H%M")
     subjects = {
         TWO_DAYS: gettext_lazy("あさって参加予定の日程があります"),

@@ -46,7 +46,7 @@ def report_create(
 
 @transaction.atomic
 def report_publish(*, report: ActivityReport, by: User) -> ActivityReport:
-    if report.session_id and report.session.starts_at > timezone.now():
+    if report.session is not None and report.session.starts_at > timezone.now():
         raise InvalidTransition(_("開催前の日程のレポートは公開できません。"))
     report = transition(
         report,

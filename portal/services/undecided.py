@@ -85,7 +85,8 @@ def remind_selection_due(now: datetime | None = None) -> int:
                 kind="selection_due",
                 object_key=f"session:{session.pk}",
                 subject=lambda: _("選考の締切が近づいています"),
-                body=lambda session=session: (
+                # mypy cannot type a lambda whose default binds the loop variable (a zero-argument call).
+                body=lambda session=session: (  # type: ignore[misc]
                     _(
                         "選考待ちの応募が%(count)d件あります。申込締切（%(deadline)s）までに、参加の確定か"
                         "お見送りを決めてください。締切を過ぎると、決まっていない応募はお見送りとして"
