@@ -35,7 +35,7 @@ from accounts.scoping import (
 
 if TYPE_CHECKING:
     # The mixins below call the admin methods of the classes they are mixed into.
-    _AdminBase = admin.ModelAdmin[models.Model]
+    _AdminBase = admin.ModelAdmin[Any]
 else:
     _AdminBase = object
 
@@ -144,7 +144,8 @@ class MunicipalityScopedAdmin(MunicipalityScopedFieldsMixin, SimpleHistoryAdmin)
             self.object_history_template = None  # type: ignore[misc]
 
     def get_municipality_field(self) -> str:
-        path = self.municipality_field or municipality_path(self.model)
+        model: type[models.Model] = self.model
+        path = self.municipality_field or municipality_path(model)
         if path is None:
             raise ImproperlyConfigured(f"{self.model._meta.label} belongs to no municipality")
         return path

@@ -6,12 +6,14 @@
 Access helpers return the object or raise Http404, so that an outsider cannot learn what exists.
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 
 from accounts.models import (
     Municipality,
@@ -22,6 +24,13 @@ from accounts.models import (
 
 # request.user: the rules below answer for a visitor who is not signed in too (they may do nothing).
 AnyUser = User | AnonymousUser
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a view behind login_required or staff_required, for the type checker: its user is
+    a User, never AnonymousUser. (No request is ever of this class.)"""
+
+    user: User
 
 
 def staff_municipality_ids(user: AnyUser) -> set[int]:
@@ -84,12 +93,12 @@ def scope_to_staff(queryset: QuerySet, user: AnyUser, field: str = "municipality
     return queryset.filter(**{f"{field}__in": staff_municipality_ids(user)})
 
 
-def staff_required(view):
+def staff_required[V: Callable[..., HttpResponseBase]](view: V) -> V:
     """For staff pages: signed in and staff of at least one municipality, otherwise 403 with a message.
     Object-level scoping is still the view's job (through scope_to_staff or an access helper)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             from django.contrib.auth.views import redirect_to_login
 
@@ -98,7 +107,7 @@ def staff_required(view):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return cast(V, wrapper)
 
 
 def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:

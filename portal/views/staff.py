@@ -2,15 +2,24 @@
 the nushi, sessions, photos, publishing and reports. Every object is fetched through a selector scoped to
 the staff member's municipalities, so another municipality's objects are 404."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import scope_to_staff, staff_municipality_ids, staff_required
+from accounts.models import User
+from accounts.permissions import (
+    AuthenticatedHttpRequest,
+    scope_to_staff,
+    staff_municipality_ids,
+    staff_required,
+)
 from notifications import delivery
 from portal import maps
 from portal.forms.common import ReasonForm, add_service_error, chosen_object
@@ -33,7 +42,7 @@ QUEUE_NEED_STATES = (Need.Status.SUBMITTED, Need.Status.IN_DESIGN)
 
 
 @staff_required
-def staff_home(request):
+def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The review queue. Queries: needs waiting (1), programs not yet closed (1), counts (1)."""
     needs = list(
         needs_selectors.staff_needs(request.user).filter(status__in=QUEUE_NEED_STATES)[:100]
@@ -51,7 +60,7 @@ def staff_home(request):
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
-    by_status = {status: [] for status in Program.Status.values}
+    by_status: dict[str, list[Program]] = {status: [] for status in Program.Status.values}
     for p in programs:
         by_status[p.status].append(p)
     groups = [
@@ -63,7 +72,7 @@ def staff_home(request):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_need_create(request):
+def staff_need_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A need taken by phone, on paper or at a visit, entered by staff for the nushi."""
     intake = StaffIntakeForm(
         request.POST or None, municipality_ids=staff_municipality_ids(request.user), prefix="intake"
@@ -91,7 +100,7 @@ def staff_need_create(request):
 
 
 @staff_required
-def staff_need_detail(request, pk: int):
+def staff_need_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     need = needs_selectors.need_for_staff(request.user, pk)
     return render(
         request,
@@ -106,7 +115,7 @@ def staff_need_detail(request, pk: int):
 
 @staff_required
 @require_POST
-def staff_need_reject(request, pk: int):
+def staff_need_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     need = needs_selectors.need_for_staff(request.user, pk)
     form = ReasonForm(request.POST)
     try:
@@ -137,7 +146,7 @@ def _initial_from_need(need: Need) -> dict:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_program_create(request, need_pk: int):
+def staff_program_create(request: AuthenticatedHttpRequest, need_pk: int) -> HttpResponse:
     need = needs_selectors.need_for_staff(request.user, need_pk)
     form = ProgramForm(
         request.POST or None,
@@ -163,7 +172,7 @@ def staff_program_create(request, need_pk: int):
 
 
 @staff_required
-def staff_program_detail(request, pk: int):
+def staff_program_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     history = programs_selectors.program_history(program)
     return render(
@@ -181,7 +190,7 @@ def staff_program_detail(request, pk: int):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_program_edit(request, pk: int):
+def staff_program_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     form = ProgramForm(
         request.POST or None,
@@ -205,9 +214,16 @@ def staff_program_edit(request, pk: int):
     return _program_form_page(request, form, program=program)
 
 
-def _program_form_page(request, form, *, need=None, program=None):
-    """The program form, with the map on which staff place the meeting point (portal/map.js)."""
-    municipality = program.municipality if program else need.municipality
+def _program_form_page(
+    request: AuthenticatedHttpRequest,
+    form: ProgramForm,
+    *,
+    need: Need | None = None,
+    program: Program | None = None,
+) -> HttpResponse:
+    """The program form, with the map on which staff place the meeting point (portal/map.js), for a
+    `program` or for a new one from a `need`."""
+    municipality = program.municipality if program else need.municipality if need else None
     return render(
         request,
         "portal/staff/program_form.html",
@@ -222,7 +238,7 @@ def _program_form_page(request, form, *, need=None, program=None):
     )
 
 
-ACTIONS = {
+ACTIONS: dict[str, tuple[Callable[..., object], bool, str]] = {
     "send": (program_services.program_send_to_nushi, False, _("ヌシに確認を依頼しました。")),
     "publish": (program_services.program_publish, False, _("公開しました。")),
     "close": (program_services.program_close, False, _("募集を終了しました。")),
@@ -233,7 +249,7 @@ ACTIONS = {
 
 @staff_required
 @require_POST
-def staff_program_action(request, pk: int, action: str):
+def staff_program_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     if action not in ACTIONS:
         return redirect("staff_program_detail", pk=program.pk)
@@ -253,7 +269,7 @@ def staff_program_action(request, pk: int, action: str):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_session_create(request, pk: int):
+def staff_session_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -274,7 +290,7 @@ def staff_session_create(request, pk: int):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_session_edit(request, pk: int):
+def staff_session_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = sessions_selectors.session_for_staff(request.user, pk)
     form = SessionForm(request.POST or None, instance=session, places_taken=session.places_taken)
     if request.method == "POST" and form.is_valid():
@@ -299,7 +315,7 @@ def staff_session_edit(request, pk: int):
 
 @staff_required
 @require_POST
-def staff_photo_add(request, pk: int):
+def staff_photo_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
@@ -317,13 +333,13 @@ def staff_photo_add(request, pk: int):
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect("staff_program_detail", pk=program.pk)
 
 
 @staff_required
 @require_POST
-def staff_photo_delete(request, pk: int):
+def staff_photo_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(
         scope_to_staff(
             ProgramPhoto.objects.select_related("program"), request.user, "program__municipality"
@@ -337,7 +353,7 @@ def staff_photo_delete(request, pk: int):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_report_create(request, pk: int):
+def staff_report_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     form = ReportForm(request.POST or None, request.FILES or None, program=program)
     if request.method == "POST" and form.is_valid():
@@ -364,14 +380,14 @@ def staff_report_create(request, pk: int):
 
 
 @staff_required
-def staff_report_detail(request, pk: int):
+def staff_report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = reports_selectors.report_for_staff(request.user, pk)
     return render(request, "portal/staff/report_detail.html", {"report": report})
 
 
 @staff_required
 @require_POST
-def staff_report_publish(request, pk: int):
+def staff_report_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = reports_selectors.report_for_staff(request.user, pk)
     try:
         if request.POST.get("unpublish"):
@@ -385,14 +401,14 @@ def staff_report_publish(request, pk: int):
     return redirect("staff_report_detail", pk=report.pk)
 
 
-def _staff_outbox_scope(user) -> set[int] | None:
+def _staff_outbox_scope(user: User) -> set[int] | None:
     """The municipalities whose failed sends this staff member sees; None for superusers (all, and
     the messages about no municipality)."""
     return None if user.is_superuser else staff_municipality_ids(user)
 
 
 @staff_required
-def staff_outbox_failures(request):
+def staff_outbox_failures(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Notifications that could not be sent after every try, for the staff of the municipality they are
     about. Queries: the staff member's municipalities (1), the rows with their recipients (1)."""
     rows = list(delivery.failed_messages(_staff_outbox_scope(request.user))[:200])
@@ -401,7 +417,7 @@ def staff_outbox_failures(request):
 
 @staff_required
 @require_POST
-def staff_outbox_retry(request, pk: int):
+def staff_outbox_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(delivery.failed_messages(_staff_outbox_scope(request.user)), pk=pk)
     delivery.message_retry(message=message)
     messages.success(request, _("通知を送信待ちに戻しました。数分以内に送られます。"))
