@@ -40,7 +40,7 @@ help:
 	@echo "make run    - set up, seed demo data and serve http://127.0.0.1:8000 (SQLite, eager Celery)"
 	@echo "make test   - set up and run the whole test suite on PostgreSQL and Redis"
 	@echo "make bench  - run the benchmarks on the large demo data (PostgreSQL)"
-	@echo "make lint   - ruff check and format check"
+	@echo "make lint   - ruff check and format check, import contracts (lint-imports), types (mypy)"
 
 python:
 	@if [ -z "$(PY)" ]; then scripts/find-python; exit 1; fi
@@ -92,9 +92,12 @@ bench: setup services
 	redis-cli -n $(BENCH_BROKER_DB) flushdb >/dev/null
 	$(BENCH_ENV) $(PYTHON) -m bench $(BENCH_ARGS)
 
+# The contracts and mypy's settings are in pyproject.toml ([tool.importlinter], [tool.mypy]).
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 fmt: venv
 	$(VENV)/bin/ruff format .

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path, unquote
@@ -7,8 +9,11 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.db.models import Q
-from django.http import Http404
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.db.models.fields.related import RelatedField
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -28,6 +33,12 @@ from accounts.scoping import (
     other_municipality_message,
 )
 
+if TYPE_CHECKING:
+    # The mixins below call the admin methods of the classes they are mixed into.
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
+
 
 class MunicipalityConsistentForm(forms.ModelForm):
     """Refuses a foreign key of the form that belongs to another municipality than the object itself:
@@ -35,40 +46,45 @@ class MunicipalityConsistentForm(forms.ModelForm):
     The same rule as the services' (accounts.scoping). (No scoped admin has a many-to-many field to a
     municipality's rows yet; one would need the same check here.)"""
 
-    def _post_clean(self):
-        super()._post_clean()  # the instance now holds the posted values
+    def _post_clean(self) -> None:
+        # A documented-in-source hook of BaseForm/BaseModelForm that the stubs leave out.
+        super()._post_clean()  # type: ignore[misc]  # the instance now holds the posted values
         names = [name for name in self.fields if name not in self.errors]
         for field in fields_of_other_municipalities(self.instance, names):
             self.add_error(field.name, other_municipality_message(field.related_model))
 
 
-class MunicipalityScopedFieldsMixin:
+class MunicipalityScopedFieldsMixin(_AdminBase):
     """Form fields pointing at rows of a model that belongs to a municipality (accounts.scoping finds
     which) offer, and accept, only rows of the staff member's municipalities; the rendered choices,
     the autocomplete widget's selected option and the posted value all go through the scoped
     queryset. Superusers see every municipality."""
 
-    form = MunicipalityConsistentForm
+    form: type[forms.ModelForm] = MunicipalityConsistentForm
 
-    def get_form(self, request, obj=None, **kwargs):
-        if not issubclass(self.form, MunicipalityConsistentForm):
-            raise ImproperlyConfigured(
-                f"{type(self).__name__}.form must derive from MunicipalityConsistentForm"
-            )
-        return super().get_form(request, obj, **kwargs)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         return _scope_formfield(formfield, db_field, request)
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
         formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
         return _scope_formfield(formfield, db_field, request)
 
 
-def _scope_formfield(formfield, db_field, request):
+def _scope_formfield[F: forms.ModelChoiceField](
+    formfield: F | None, db_field: models.ForeignKey | models.ManyToManyField, request: HttpRequest
+) -> F | None:
     path = municipality_path(db_field.related_model)
-    if formfield is not None and path is not None and not request.user.is_superuser:
+    if (
+        formfield is not None
+        and formfield.queryset is not None
+        and path is not None
+        and not request.user.is_superuser
+    ):
         # Setting the queryset also resets the widget's choices.
         formfield.queryset = scope_to_staff(formfield.queryset, request.user, path)
     return formfield
@@ -77,12 +93,16 @@ def _scope_formfield(formfield, db_field, request):
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """The changelist's filter by a related row (地区, say) lists only the staff's municipalities'."""
 
-    def field_choices(self, field, request, model_admin):
+    def field_choices(
+        self, field: RelatedField, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, Any]]:
         path = municipality_path(field.related_model)
         if path is None or request.user.is_superuser:
             return super().field_choices(field, request, model_admin)
         ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(
+        # The stubs type get_choices for any field (grouped choices, a blank-choice iterator); a
+        # relation asked without the blank gives (pk, label) pairs.
+        return field.get_choices(  # type: ignore[return-value]
             include_blank=False,
             ordering=ordering,
             limit_choices_to=Q(**{f"{path}__in": staff_municipality_ids(request.user)}),
@@ -115,39 +135,55 @@ class MunicipalityScopedAdmin(MunicipalityScopedFieldsMixin, SimpleHistoryAdmin)
     # The lookup to Municipality; None: found from the model's foreign keys (accounts.scoping).
     municipality_field: str | None = None
 
-    def __init__(self, model, admin_site):
+    def __init__(self, model: type[models.Model], admin_site: admin.AdminSite) -> None:
         super().__init__(model, admin_site)
         self.tracks_history = hasattr(model._meta, "simple_history_manager_attribute")
         if not self.tracks_history:
-            self.object_history_template = None  # Django's page, not simple-history's
+            # Django's page, not simple-history's. (The stubs make the admin's template names class
+            # variables; Django reads them off the instance.)
+            self.object_history_template = None  # type: ignore[misc]
 
     def get_municipality_field(self) -> str:
-        path = self.municipality_field or municipality_path(self.model)
+        model: type[models.Model] = self.model
+        path = self.municipality_field or municipality_path(model)
         if path is None:
             raise ImproperlyConfigured(f"{self.model._meta.label} belongs to no municipality")
         return path
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser or is_staff_member(request.user)
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return self.has_module_permission(request)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return self.has_module_permission(request)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return self.has_module_permission(request)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return request.user.is_superuser
 
-    def get_queryset(self, request):
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: models.Model | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm]:
+        if not issubclass(self.form, MunicipalityConsistentForm):
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}.form must derive from MunicipalityConsistentForm"
+            )
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return scope_to_staff(
             super().get_queryset(request), request.user, self.get_municipality_field()
         )
 
-    def get_list_filter(self, request):
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
         scoped = []
         for entry in super().get_list_filter(request):
             if isinstance(entry, str):
@@ -157,7 +193,9 @@ class MunicipalityScopedAdmin(MunicipalityScopedFieldsMixin, SimpleHistoryAdmin)
             scoped.append(entry)
         return scoped
 
-    def get_inline_instances(self, request, obj=None):
+    def get_inline_instances(
+        self, request: HttpRequest, obj: models.Model | None = None
+    ) -> list[admin.options.InlineModelAdmin]:
         for inline in self.inlines:
             if not issubclass(inline, MunicipalityScopedFieldsMixin):
                 raise ImproperlyConfigured(
@@ -167,12 +205,14 @@ class MunicipalityScopedAdmin(MunicipalityScopedFieldsMixin, SimpleHistoryAdmin)
         return super().get_inline_instances(request, obj)
 
     # --- History -------------------------------------------------------------------------------
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         if not self.tracks_history:
             return admin.ModelAdmin.get_urls(self)  # no version pages for a model without history
         return super().get_urls()
 
-    def history_view(self, request, object_id, extra_context=None):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if not self.tracks_history:
             return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         # simple-history lists the versions by primary key alone, and shows the last version of a
@@ -185,26 +225,35 @@ class MunicipalityScopedAdmin(MunicipalityScopedFieldsMixin, SimpleHistoryAdmin)
         except (ValueError, ValidationError) as exc:  # a malformed id
             raise Http404 from exc
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         # simple-history fetches the version by primary key through the history table, never
         # through get_queryset, and saves the posted form over the live row (a "revert").
         if self._scoped_object(request, object_id) is None and not request.user.is_superuser:
             raise Http404
         if request.method == "POST":
             raise PermissionDenied  # revert is off (see the class docstring)
-        request._history_version_read_only = True
+        # Read by get_readonly_fields below, for this request only.
+        request._history_version_read_only = True  # type: ignore[attr-defined]
         try:
             return super().history_form_view(request, object_id, version_id, extra_context)
         except (ValueError, ValidationError) as exc:  # a malformed id
             raise Http404 from exc
 
-    def _scoped_object(self, request, object_id):
+    def _scoped_object(self, request: HttpRequest, object_id: str) -> models.Model | None:
         return self.get_object(request, unquote(object_id))
 
-    def revert_disabled(self, request, obj=None):
+    def revert_disabled(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return True
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: models.Model | None = None
+    ) -> list[str] | tuple[str, ...]:
         if getattr(request, "_history_version_read_only", False):
             # A version page shows the old values as text, not as a form that looks editable.
             opts = self.model._meta
@@ -212,27 +261,27 @@ class MunicipalityScopedAdmin(MunicipalityScopedFieldsMixin, SimpleHistoryAdmin)
         return super().get_readonly_fields(request, obj)
 
 
-class SuperuserOnlyAdminMixin:
+class SuperuserOnlyAdminMixin(_AdminBase):
     """For admins of data that belongs to no single municipality (accounts, the outbox, schedules,
     login records): superusers only, whatever Django permission rows a staff member was given. It only
     narrows: what the admin itself refuses (adding outbox rows, say) stays refused."""
 
-    def _superuser(self, request) -> bool:
+    def _superuser(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_superuser
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return self._superuser(request) and super().has_module_permission(request)
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return self._superuser(request) and super().has_view_permission(request, obj)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return self._superuser(request) and super().has_add_permission(request)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return self._superuser(request) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return self._superuser(request) and super().has_delete_permission(request, obj)
 
 

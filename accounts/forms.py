@@ -1,17 +1,24 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
+from django.core.files.base import File
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import postal
 from accounts.categories import Category
 from accounts.images import IMAGE_ERROR_MESSAGES, process_upload
-from accounts.models import HelperProfile, Season, Skill, Weekday
+from accounts.models import HelperProfile, Season, Skill, User, Weekday
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class PostalCodeField(forms.CharField):
     """A Japanese postal code, normalised to 123-4567 and checked against Japan Post's list."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 8)
         kwargs.setdefault("label", _("郵便番号"))
         kwargs.setdefault("help_text", _("例: 509-4201（ハイフンなしでも入力できます）"))
@@ -20,7 +27,7 @@ class PostalCodeField(forms.CharField):
             {"inputmode": "numeric", "autocomplete": "postal-code", "placeholder": "123-4567"}
         )
 
-    def clean(self, value):
+    def clean(self, value: Any) -> str:
         value = super().clean(value)
         if not value:
             return value
@@ -37,7 +44,7 @@ class SignupExtraForm(forms.Form):
     )
     postal_code = PostalCodeField()
 
-    def signup(self, request, user) -> None:
+    def signup(self, request: HttpRequest, user: User) -> None:
         from accounts.services import helper_profile_create
 
         helper_profile_create(
@@ -47,7 +54,7 @@ class SignupExtraForm(forms.Form):
         )
 
 
-def _birth_year_choices():
+def _birth_year_choices() -> "list[tuple[int | str, StrOrPromise]]":
     this_year = timezone.localdate().year
     return [("", _("選んでください"))] + [(y, f"{y}年") for y in range(this_year - 10, 1919, -1)]
 
@@ -97,7 +104,7 @@ class HelperProfileForm(forms.ModelForm):
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         error_messages = {"photo": IMAGE_ERROR_MESSAGES}
 
-    def clean_photo(self):
+    def clean_photo(self) -> File | None:
         photo = self.cleaned_data.get("photo")
         if photo and hasattr(photo, "content_type"):  # a new upload, not the stored file
             return process_upload(photo)

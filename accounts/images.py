@@ -51,10 +51,9 @@ def process_upload(upload) -> ContentFile:
         if width * height > MAX_PIXELS:
             raise ValidationError(_("写真の画素数が大きすぎます。"), code="image_too_many_pixels")
         upload.seek(0)
-        with Image.open(upload) as img:
-            img = ImageOps.exif_transpose(
-                img
-            )  # keep the orientation the camera meant, then drop EXIF
+        with Image.open(upload) as opened:
+            # keep the orientation the camera meant, then drop EXIF
+            img = ImageOps.exif_transpose(opened)
             img.thumbnail((MAX_SIDE, MAX_SIDE))
             data, ext = _encode(img)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):

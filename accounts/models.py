@@ -5,6 +5,8 @@ of one or more Municipalities, all at once. One helper identity works across eve
 the deployment.
 """
 
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -58,7 +60,7 @@ class Season(models.TextChoices):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email: str, password: str | None, **extra):
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> "User":
         if not email:
             raise ValueError("email is required")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -66,12 +68,12 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra):
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
 
-    def create_superuser(self, email: str, password: str | None = None, **extra):
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.update(is_staff=True, is_superuser=True)
         return self._create_user(email, password, **extra)
 
@@ -80,9 +82,10 @@ class User(AbstractUser):
     """A person who signs in by email. `is_staff` only opens the Django admin; what a staff member may
     touch there is decided by their StaffMembership rows (accounts.permissions)."""
 
-    username = None
-    first_name = None
-    last_name = None
+    # None removes an inherited field (Django's documented way); the stubs type these as str.
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     email = models.EmailField(_("メールアドレス"), unique=True)
     name = models.CharField(_("氏名"), max_length=100, blank=True)
     phone = PhoneNumberField(_("電話番号"), blank=True)
@@ -96,9 +99,15 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # AbstractUser's stubs expect django.contrib.auth's UserManager, whose create_user takes a username;
+    # ours is keyed by email (the same interface Django's own createsuperuser uses with USERNAME_FIELD).
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    # Caches for one request, left on the user object by accounts.permissions; not columns.
+    _staff_municipality_ids: set[int] | None
+    _organization_ids: set[int] | None
 
     class Meta:
         verbose_name = _("ユーザー")

@@ -6,11 +6,14 @@
 Access helpers return the object or raise Http404, so that an outsider cannot learn what exists.
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 
 from accounts.models import (
     Municipality,
@@ -19,8 +22,18 @@ from accounts.models import (
     User,
 )
 
+# request.user: the rules below answer for a visitor who is not signed in too (they may do nothing).
+AnyUser = User | AnonymousUser
 
-def staff_municipality_ids(user: User) -> set[int]:
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a view behind login_required or staff_required, for the type checker: its user is
+    a User, never AnonymousUser. (No request is ever of this class.)"""
+
+    user: User
+
+
+def staff_municipality_ids(user: AnyUser) -> set[int]:
     if not user.is_authenticated:
         return set()
     cached = getattr(user, "_staff_municipality_ids", None)
@@ -33,15 +46,15 @@ def staff_municipality_ids(user: User) -> set[int]:
     return cached
 
 
-def is_staff_member(user: User) -> bool:
+def is_staff_member(user: AnyUser) -> bool:
     return bool(staff_municipality_ids(user))
 
 
-def is_staff_of(user: User, municipality_id: int | None) -> bool:
+def is_staff_of(user: AnyUser, municipality_id: int | None) -> bool:
     return municipality_id is not None and municipality_id in staff_municipality_ids(user)
 
 
-def organization_ids(user: User) -> set[int]:
+def organization_ids(user: AnyUser) -> set[int]:
     if not user.is_authenticated:
         return set()
     cached = getattr(user, "_organization_ids", None)
@@ -51,7 +64,7 @@ def organization_ids(user: User) -> set[int]:
     return cached
 
 
-def is_member_of(user: User, organization_id: int | None) -> bool:
+def is_member_of(user: AnyUser, organization_id: int | None) -> bool:
     return organization_id is not None and organization_id in organization_ids(user)
 
 
@@ -73,19 +86,19 @@ def organization_member_ids(organization_id: int) -> list[int]:
     )
 
 
-def scope_to_staff(queryset: QuerySet, user: User, field: str = "municipality") -> QuerySet:
+def scope_to_staff(queryset: QuerySet, user: AnyUser, field: str = "municipality") -> QuerySet:
     """Filter any queryset with a municipality relation (named by `field`) to the user's municipalities."""
     if user.is_superuser:
         return queryset
     return queryset.filter(**{f"{field}__in": staff_municipality_ids(user)})
 
 
-def staff_required(view):
+def staff_required[V: Callable[..., HttpResponseBase]](view: V) -> V:
     """For staff pages: signed in and staff of at least one municipality, otherwise 403 with a message.
     Object-level scoping is still the view's job (through scope_to_staff or an access helper)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             from django.contrib.auth.views import redirect_to_login
 
@@ -94,7 +107,7 @@ def staff_required(view):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return cast(V, wrapper)
 
 
 def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:

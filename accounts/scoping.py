@@ -31,7 +31,7 @@ def municipality_path(model: type[models.Model]) -> str | None:
 def _path(model: type[models.Model], seen: frozenset) -> str | None:
     if model is Municipality:
         return "pk"
-    keys = [f for f in model._meta.concrete_fields if f.many_to_one or f.one_to_one]
+    keys = [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)]
     for field in keys:
         if field.related_model is Municipality:
             return field.name
@@ -53,6 +53,8 @@ def municipality_id_of(obj: models.Model) -> int | None:
     if path == "pk":
         return obj.pk
     field = obj._meta.get_field(path.split("__", 1)[0])
+    if not isinstance(field, models.ForeignKey):  # a path starts with one of the model's own keys
+        raise TypeError(f"{path!r} does not start with a foreign key of {type(obj).__name__}")
     if field.related_model is Municipality:
         return getattr(obj, field.attname)
     try:
@@ -64,18 +66,19 @@ def municipality_id_of(obj: models.Model) -> int | None:
 
 def fields_of_other_municipalities(
     obj: models.Model, names: Iterable[str] | None = None
-) -> list[models.Field]:
+) -> list[models.ForeignKey]:
     """The foreign keys of `obj` (those named in `names`, or all) that point to a row of another
     municipality than `obj`'s own. The key its own municipality is read through is not checked: it
     decides what "own" is."""
     own = municipality_id_of(obj)
-    if own is None:
+    path = municipality_path(type(obj))
+    if own is None or path is None:
         return []
-    first = municipality_path(type(obj)).split("__", 1)[0]
+    first = path.split("__", 1)[0]
     wanted = None if names is None else set(names)
     wrong = []
     for field in obj._meta.concrete_fields:
-        if not (field.many_to_one or field.one_to_one) or field.name == first:
+        if not isinstance(field, models.ForeignKey) or field.name == first:
             continue
         if wanted is not None and field.name not in wanted:
             continue

@@ -2,7 +2,7 @@
 
 Set-up: 10,000 bench helpers (created once) and one due reminder row each, written with bulk_create
 and holding its rendered texts, as notify() writes them. Timed: from handing the rows to the workers
-the way the beat sweep does (delivery.enqueue_batches: deliver_batch tasks on the Redis broker) until
+the way the beat sweep does (notifications.tasks.enqueue_batches: deliver_batch tasks on the Redis broker) until
 the last row has `sent_at`, through a `celery -A config worker` subprocess (prefork, one child per
 core by default: BENCH_FANOUT_CONCURRENCY) whose email backend is bench.mailbox.CountingBackend (locmem
 that also logs each Message-ID to a file). In messages/s. Every row must be sent, and no Message-ID may
@@ -198,7 +198,7 @@ def _per_row(users, worker: subprocess.Popen) -> float:
 def reminder_fanout() -> dict:
     from django.db.models import Max
 
-    from notifications import delivery
+    from notifications import delivery, tasks
     from notifications.models import OutboxMessage
 
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
@@ -212,10 +212,10 @@ def reminder_fanout() -> dict:
         worker = _start_worker(mail_log, concurrency)
         try:
             # Each child connects to the database and imports what it sends with on its first task.
-            delivery.enqueue_batches(warmup_ids)
+            tasks.enqueue_batches(warmup_ids)
             _wait_sent(warmup_ids, worker, timeout=120)
             enqueued_at = timezone.now()
-            delivery.enqueue_batches(ids)
+            tasks.enqueue_batches(ids)
             _wait_sent(ids, worker, timeout=600)
             per_row_rate = _per_row(users[:PER_ROW], worker) if PER_ROW else None
         finally:

@@ -87,7 +87,8 @@ def _incr(key: Any, delta: int = 1, *args: Any, **kwargs: Any) -> int:
 
 class FailOpenRedisCache(RedisCache):
     def _location(self) -> str:
-        return ",".join(self._servers)
+        # RedisCache keeps its locations in _servers; the stubs leave the attribute out.
+        return ",".join(self._servers)  # type: ignore[attr-defined]
 
     def _is_down(self) -> bool:
         until = _down_until.get(self._location())

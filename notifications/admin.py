@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from accounts.admin import MunicipalityScopedAdmin, SuperuserOnlyAdminMixin
 from notifications.models import OutboxMessage, ReminderSchedule
@@ -13,10 +14,10 @@ class OutboxMessageAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["recipient__email", "subject", "object_key"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
 

@@ -26,7 +26,7 @@ sends rows another way must also skip opted-out rows (`_opted_out`), record `Sen
 `sent_at`, and record failures with `_record_failure`.
 
 Two ways in: `deliver()` sends one row (the task enqueued after the commit that wrote it), and
-`deliver_batch()` sends many (the beat sweep's fan-out, `enqueue_due`: 10,000 reminders due at 08:00
+`deliver_batch()` sends many (the beat sweep's fan-out, `notifications.tasks.enqueue_due`: 10,000 reminders due at 08:00
 go to the workers as tasks of BATCH_SIZE rows, each batch claimed in one statement and recorded in one,
 instead of 10,000 tasks of three queries each). Both claim with the same lease and record a failure the
 same way, on its own row.
@@ -50,7 +50,8 @@ from accounts.permissions import municipality_staff_ids
 from notifications import line, preferences
 from notifications.kinds import TOPIC_OF, Kind
 from notifications.models import MAX_ATTEMPTS, OutboxMessage, Preference
-from notifications.services import notify, one_line_subject, site_url
+from notifications.outbox import write_message
+from notifications.rendering import one_line_subject, site_url
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +327,7 @@ def _alert_staff(message: OutboxMessage, error: str, now) -> None:
     # One alert per give-up: a row that staff put back and that fails again alerts again.
     object_key = f"outbox:{message.pk}:{now:%Y%m%d%H%M%S}"
     for staff_id in municipality_staff_ids(message.municipality_id):
-        notify(
+        write_message(
             recipient_id=staff_id,
             kind=Kind.DELIVERY_FAILED,
             object_key=object_key,
@@ -354,33 +355,8 @@ def batches(message_ids: list[int]) -> list[list[int]]:
 
 def deliver_due(*, limit: int = 500) -> int:
     """Send every due, unsent, unclaimed row in this process, batch by batch; returns how many were
-    sent. (The beat task hands the rows to the workers instead: enqueue_due.)"""
+    sent. (The beat task hands the rows to the workers instead: notifications.tasks.enqueue_due.)"""
     return sum(deliver_batch(message_ids=b) for b in batches(due_message_ids(limit=limit)))
-
-
-def enqueue_batches(message_ids: list[int]) -> int:
-    """Hand rows to the workers as deliver_batch tasks of BATCH_SIZE rows; returns how many rows were
-    queued. Queuing claims nothing: a row queued twice (two sweeps, or a sweep and the row's on-commit
-    task) is sent by whichever task claims it first, and the other finds it taken."""
-    from notifications.tasks import deliver_batch  # the tasks import this module
-
-    queued = 0
-    for batch in batches(message_ids):
-        try:
-            deliver_batch.delay(batch)
-        except Exception as exc:
-            # The broker went away mid-sweep: the rest waits for the next sweep.
-            log.warning("outbox sweep: %s rows not queued: %r", len(message_ids) - queued, exc)
-            break
-        queued += len(batch)
-    return queued
-
-
-def enqueue_due(*, limit: int = SWEEP_LIMIT) -> int:
-    """The beat sweep: hand every due, unsent, unclaimed row to the workers in batches; returns how many
-    rows were queued. Rows of a backlog still unclaimed at the next sweep are queued again and fold at
-    the claim."""
-    return enqueue_batches(due_message_ids(limit=limit))
 
 
 def failed_messages(municipality_ids: Iterable[int] | None) -> QuerySet[OutboxMessage]:

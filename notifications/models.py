@@ -25,6 +25,7 @@ from notifications.kinds import Topic
 
 # Tries of a row before the sweep gives it up and its municipality's staff are told.
 MAX_ATTEMPTS = 8
+SUBJECT_MAX_LENGTH = 200
 
 
 class OutboxMessage(models.Model):
@@ -58,7 +59,7 @@ class OutboxMessage(models.Model):
     # Decided at send time (the recipient's preference, a linked LINE account, LINE's answer): the channel
     # the message actually went out on.
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH)
     body = models.TextField()
     # The same message for a LINE chat bubble, and an HTML part for kinds whose email has one.
     line_text = models.TextField(blank=True)

@@ -8,13 +8,16 @@ numbers, dates, URLs) plus `site_url`.
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.template import Engine, TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from accounts.text import single_line
+from notifications.models import SUBJECT_MAX_LENGTH
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class Rendered:
 @cache
 def _text_engine() -> Engine:
     """The project's template folders, with escaping off: these texts are not HTML."""
-    django_engine = settings.TEMPLATES[0]
+    django_engine: dict[str, Any] = settings.TEMPLATES[0]
     return Engine(
         dirs=[str(d) for d in django_engine.get("DIRS", [])],
         app_dirs=django_engine.get("APP_DIRS", False),
@@ -58,8 +61,24 @@ def render_message(kind: str, context: dict, language: str) -> Rendered:
         subject = single_line(engine.render_to_string(names["subject.txt"], context)).strip()
         body = engine.render_to_string(names["body.txt"], context).strip() + "\n"
         line = engine.render_to_string(names["line.txt"], context).strip()
+        html: str
         try:
             html = render_to_string(names["body.html"], context)
         except TemplateDoesNotExist:
             html = ""
     return Rendered(subject=subject, body=body, line=line, html=html)
+
+
+def one_line_subject(text: str) -> str:
+    """A subject as an email header takes it: one line (Django refuses a header with a line break at
+    send time, so a title typed over two lines would silence every message about it) that fits the
+    column (a long title must not fail the change that notifies)."""
+    text = single_line(text).strip()
+    limit = SUBJECT_MAX_LENGTH
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def site_url(viewname: str, *args) -> str:
+    """An absolute URL for a message: emails are read outside the site, so a path from reverse() alone
+    would not work. Every link put into a notification is built here."""
+    return settings.SITE_URL.rstrip("/") + reverse(viewname, args=args)

@@ -6,9 +6,13 @@ it on the row and pushes the row's next try forward, so no exception ever reache
 the broker, carries the schedule, and it survives a Redis restart.
 """
 
+import logging
+
 from celery import shared_task
 
 from notifications import delivery
+
+log = logging.getLogger(__name__)
 
 
 # The time limit stays far below delivery.CLAIM_LEASE, so a try is over before its claim can lapse.
@@ -27,4 +31,27 @@ def deliver_batch(message_ids: list[int]) -> int:
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=280)
 def deliver_due() -> int:
     """The beat sweep: due rows go to the workers as deliver_batch tasks."""
-    return delivery.enqueue_due()
+    return enqueue_due()
+
+
+def enqueue_batches(message_ids: list[int]) -> int:
+    """Hand rows to the workers as deliver_batch tasks of BATCH_SIZE rows; returns how many rows were
+    queued. Queuing claims nothing: a row queued twice (two sweeps, or a sweep and the row's on-commit
+    task) is sent by whichever task claims it first, and the other finds it taken."""
+    queued = 0
+    for batch in delivery.batches(message_ids):
+        try:
+            deliver_batch.delay(batch)
+        except Exception as exc:
+            # The broker went away mid-sweep: the rest waits for the next sweep.
+            log.warning("outbox sweep: %s rows not queued: %r", len(message_ids) - queued, exc)
+            break
+        queued += len(batch)
+    return queued
+
+
+def enqueue_due(*, limit: int = delivery.SWEEP_LIMIT) -> int:
+    """The beat sweep: hand every due, unsent, unclaimed row to the workers in batches; returns how many
+    rows were queued. Rows of a backlog still unclaimed at the next sweep are queued again and fold at
+    the claim."""
+    return enqueue_batches(delivery.due_message_ids(limit=limit))

@@ -2,21 +2,38 @@
 changes go through the services (actions and save_model), so the admin and the staff pages follow the
 same rules. Creating needs and programs happens on the staff pages (/staff/), which guide the flow."""
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import MunicipalityScopedAdmin, MunicipalityScopedInline
+from accounts.models import User
+from accounts.permissions import AuthenticatedHttpRequest
 from portal.models import ActivityReport, ActivityReportPhoto, Need, Program, ProgramPhoto, Session
 from portal.services import programs as program_services
 from portal.services import reports as report_services
 from portal.services._state import InvalidTransition
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _run(modeladmin, request, queryset, service, done):
+
+def _run[M: Model](
+    modeladmin: admin.ModelAdmin,
+    request: AuthenticatedHttpRequest,
+    queryset: QuerySet[M],
+    service: Callable[[M, User], object],
+    done: "StrOrPromise",
+) -> None:
     ok = 0
     for obj in queryset:
         try:
@@ -38,11 +55,11 @@ class NeedAdmin(MunicipalityScopedAdmin):
     readonly_fields = ["status", "rejection_reason", "created_by", "municipality", "created_at"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # intake (web or phone) goes through /staff/needs/new/, which notifies staff
 
     @admin.display(description=_("事務局ページ"))
-    def staff_page(self, obj):
+    def staff_page(self, obj: Need) -> SafeString:
         return format_html(
             '<a href="{}">{}</a>', reverse("staff_need_detail", args=[obj.pk]), _("開く")
         )
@@ -51,7 +68,8 @@ class NeedAdmin(MunicipalityScopedAdmin):
 class SessionInline(MunicipalityScopedInline):
     model = Session
     extra = 0
-    fields = [
+    # All read-only: sessions are added and changed through the staff page's validated form.
+    fields = readonly_fields = (
         "starts_at",
         "ends_at",
         "capacity",
@@ -59,14 +77,11 @@ class SessionInline(MunicipalityScopedInline):
         "apply_deadline",
         "acceptance_mode",
         "status",
-    ]
-    readonly_fields = (
-        fields  # sessions are added and changed through the staff page's validated form
     )
     can_delete = False
     show_change_link = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -76,7 +91,7 @@ class ProgramPhotoInline(MunicipalityScopedInline):
     fields = ["image", "caption", "order"]
     readonly_fields = ["image"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # uploads go through accounts.images.process_upload on the staff page
 
 
@@ -108,17 +123,19 @@ class ProgramAdmin(MunicipalityScopedAdmin):
     inlines = [SessionInline, ProgramPhotoInline]
     actions = ["publish", "close"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).annotate(session_total=Count("sessions"))
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # programs are drafted from a need on /staff/needs/<id>/program/
 
     @admin.display(description=_("開催日数"), ordering="session_total")
-    def session_total(self, obj):
+    def session_total(self, obj: Any) -> int:  # a Program annotated by get_queryset
         return obj.session_total
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Program, form: forms.ModelForm, change: bool
+    ) -> None:
         data = {
             name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
         }
@@ -151,10 +168,10 @@ class SessionAdmin(MunicipalityScopedAdmin):
     list_select_related = ["program"]
     date_hierarchy = "starts_at"
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # view only: changes go through the staff page (validated, history kept)
 
 
@@ -164,7 +181,7 @@ class ActivityReportPhotoInline(MunicipalityScopedInline):
     fields = ["image", "caption", "order"]
     readonly_fields = ["image"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -179,7 +196,7 @@ class ActivityReportAdmin(MunicipalityScopedAdmin):
     inlines = [ActivityReportPhotoInline]
     actions = ["publish", "unpublish"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.action(description=_("選んだレポートを公開する"))

@@ -12,13 +12,26 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
+from django.db.models.fields.files import ImageFieldFile
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.categories import Category
-from accounts.models import District, Municipality, Organization, Skill
+from accounts.models import District, Municipality, Organization, Skill, User
+
+
+class HistoryStamps(models.Model):
+    """A model with django-simple-history, and what it reads off an instance when it writes a history
+    row: who made the change and why (services set them before save()). The two are declared for the
+    type checker only: no fields, nothing in the database."""
+
+    _history_user: User | None
+    _change_reason: str
+
+    class Meta:
+        abstract = True
 
 
 class RelationshipType(models.TextChoices):
@@ -31,7 +44,7 @@ class RelationshipType(models.TextChoices):
     REMOTE = "remote", _("非訪問系")
 
 
-class Need(models.Model):
+class Need(HistoryStamps):
     """A nushi's 困りごと in their own words. Never public; staff curate it into a Program."""
 
     class Status(models.TextChoices):
@@ -97,7 +110,7 @@ class Need(models.Model):
         return self.title
 
 
-class Program(models.Model):
+class Program(HistoryStamps):
     """The curated, public listing built from a need."""
 
     class Status(models.TextChoices):
@@ -210,6 +223,7 @@ class Photo(models.Model):
     (`thumbnail`, from thumbnail_of). Rows older than thumbnails show the image itself."""
 
     thumbnail = models.ImageField(upload_to="thumbs/%Y/%m/", blank=True, editable=False)
+    image: ImageFieldFile  # each kind of photo declares its own field (its own upload folder)
 
     class Meta:
         abstract = True
@@ -231,10 +245,10 @@ class ProgramPhoto(Photo):
         ordering = ["order", "pk"]
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or self.image.name or ""
 
 
-class Session(models.Model):
+class Session(HistoryStamps):
     """One dated occurrence of a program. `places_taken` mirrors the number of accepted (and attended)
     applications and is kept in step in the same transaction as the application rows; the CHECK below
     makes overbooking impossible even if a service forgot its lock."""
@@ -324,7 +338,7 @@ def new_checkin_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
-class Application(models.Model):
+class Application(HistoryStamps):
     """A helper's request to join a session.
 
     applied → accepted / waitlisted / declined → attended / no_show; or cancelled.
@@ -384,7 +398,7 @@ class Application(models.Model):
         return f"{self.helper} → {self.session}"
 
 
-class Attendance(models.Model):
+class Attendance(HistoryStamps):
     """The record that a helper came. Points are credited from it (idempotency key attendance:<id>)."""
 
     class Method(models.TextChoices):
@@ -411,7 +425,7 @@ class Attendance(models.Model):
         return f"{self.application} ✓"
 
 
-class ActivityReport(models.Model):
+class ActivityReport(HistoryStamps):
     class Status(models.TextChoices):
         DRAFT = "draft", _("下書き")
         PUBLISHED = "published", _("公開中")
@@ -452,7 +466,7 @@ class ActivityReportPhoto(Photo):
         ordering = ["order", "pk"]
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or self.image.name or ""
 
 
 # --- The helper's journey after applying (messages, thank-you loop) -----------------------
@@ -477,6 +491,9 @@ class SessionMessage(models.Model):
     )
     body = models.TextField(_("メッセージ"), max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Who wrote it, as the thread shows it: set by portal.selectors.sessions, not a column.
+    author_label: str
 
     class Meta:
         verbose_name = _("開催日のメッセージ")
@@ -521,7 +538,7 @@ class ThankYouPhoto(Photo):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or self.image.name or ""
 
 
 class Impression(models.Model):

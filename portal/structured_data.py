@@ -2,6 +2,7 @@
 its date, place and free places, which is how many people find local events to join."""
 
 import json
+from typing import Any
 
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ def program_events(
     """One Event per session still to come. `sessions` is the list the page already read; `url` and
     `image` are absolute."""
     now = now or timezone.now()
+    location: dict[str, Any]
     if program.is_online:
         location = {"@type": "VirtualLocation", "url": url}
         mode = "https://schema.org/OnlineEventAttendanceMode"

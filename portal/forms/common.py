@@ -1,5 +1,7 @@
 """What the marketplace's forms share: widgets, image fields, a reason, and showing a service's error on a form."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
@@ -18,7 +20,7 @@ DATETIME = {"type": "datetime-local"}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def clean_image(value):
+def clean_image(value: Any) -> Any:
     """A new upload is checked, resized and stripped of EXIF; a stored file passes through."""
     if value and hasattr(value, "content_type"):
         return process_upload(value)
@@ -36,7 +38,7 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
-def chosen_object(form: forms.BaseForm, name: str):
+def chosen_object(form: forms.BaseForm, name: str) -> Any:
     """What a bound form's choice field names, read before the form is validated (another form's
     choices depend on it), or None when the value names nothing: the field's own cleaning turns
     whatever was posted (a word, a huge number, several values) into an object or a refusal."""
@@ -48,15 +50,27 @@ def chosen_object(form: forms.BaseForm, name: str):
         return None
 
 
+def form_field[F: forms.Field](form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """The form's field `name`, which must be a `kind`: form.fields holds plain Fields to a type
+    checker, and a form that sets a queryset or a bound on its field says here which field it means."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(
+            f"{type(form).__name__}.{name} is a {type(field).__name__}, not a {kind.__name__}"
+        )
+    return field
+
+
 class CommaListField(forms.CharField):
     """Tags typed as 「農業、体験、週末」 or "a, b": a list of short strings."""
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, list):
             return "、".join(value)
         return value
 
-    def to_python(self, value):
+    # A CharField's text, cleaned into a list: the stubs expect a CharField to give a string.
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         value = super().to_python(value) or ""
         parts = [p.strip() for p in value.replace("、", ",").replace("，", ",").split(",")]
         tags = list(dict.fromkeys(p for p in parts if p))
@@ -78,12 +92,12 @@ class MultipleImageInput(forms.ClearableFileInput):
 class MultipleImageField(forms.ImageField):
     """Several photos in one input; each is checked as an image, at most `max_files` of them."""
 
-    def __init__(self, *args, max_files: int | None = None, **kwargs):
+    def __init__(self, *args: Any, max_files: int | None = None, **kwargs: Any) -> None:
         self.max_files = max_files
         kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/*"}))
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
         single = super().clean
         files = (
             [single(d, initial) for d in data]
@@ -97,7 +111,7 @@ class MultipleImageField(forms.ImageField):
         return files
 
 
-def postal_lookup_attrs(field, address_field: str) -> None:
+def postal_lookup_attrs(field: forms.Field, address_field: str) -> None:
     """With htmx, the address appears as soon as the code is typed (portal.views.needs.postal_lookup)."""
     field.widget.attrs.update(
         {

@@ -1,16 +1,20 @@
 """Forms of needs: a resident's intake (large text, postal lookup), staff's intake on their behalf."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import PostalCodeField
-from accounts.models import District, Municipality, Organization
+from accounts.models import District, Municipality, Organization, User
 from portal.forms.common import (
     BIG,
     address_from_postal,
     chosen_object,
     clean_image,
+    form_field,
     postal_lookup_attrs,
 )
 from portal.models import Need
@@ -54,24 +58,30 @@ class NeedForm(forms.ModelForm):
             "okaeshi": forms.TextInput(attrs=BIG),
         }
 
-    def __init__(self, *args, municipality_id: int | None = None, **kwargs):
+    def __init__(self, *args: Any, municipality_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = District.objects.filter(municipality_id=municipality_id)
-        self.fields["district"].empty_label = _("わからない・選ばない")
+        district = form_field(self, "district", forms.ModelChoiceField)
+        district.queryset = (
+            District.objects.filter(municipality_id=municipality_id)
+            if municipality_id is not None
+            else District.objects.none()
+        )
+        district.empty_label = _("わからない・選ばない")
         postal_lookup_attrs(self.fields["postal_code"], "address")
-        self.fields["helpers_wanted"].min_value = 1
+        form_field(self, "helpers_wanted", forms.IntegerField).min_value = 1
 
-    def clean_photo(self):
+    def clean_photo(self) -> Any:
         return clean_image(self.cleaned_data.get("photo"))
 
-    def clean_helpers_wanted(self):
+    def clean_helpers_wanted(self) -> int | None:
         value = self.cleaned_data["helpers_wanted"]
         if value is not None and value < 1:
             raise ValidationError(_("1人以上にしてください。"))
         return value
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("preferred_dates") and not data.get("dates_flexible"):
             self.add_error(
                 "preferred_dates",
@@ -96,14 +106,15 @@ class NushiChoiceForm(forms.Form):
         label=_("お名前または団体名"), max_length=100, required=False, widget=forms.TextInput(BIG)
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        orgs = Organization.objects.filter(memberships__user=user).order_by("name")
-        self.has_organizations = orgs.exists()
+        self.organizations = Organization.objects.filter(memberships__user=user).order_by("name")
+        self.has_organizations = self.organizations.exists()
         if self.has_organizations:
-            self.fields["organization"].queryset = orgs
-            self.fields["organization"].required = True
-            self.fields["organization"].empty_label = None
+            organization = form_field(self, "organization", forms.ModelChoiceField)
+            organization.queryset = self.organizations
+            organization.required = True
+            organization.empty_label = None
             del self.fields["municipality"], self.fields["nushi_name"]
         else:
             del self.fields["organization"]
@@ -113,8 +124,8 @@ class NushiChoiceForm(forms.Form):
     @property
     def municipality_id(self) -> int | None:
         if self.has_organizations:
-            chosen = chosen_object(self, "organization")
-            return (chosen or self.fields["organization"].queryset.first()).municipality_id
+            chosen = chosen_object(self, "organization") or self.organizations.first()
+            return chosen.municipality_id if chosen else None
         chosen = chosen_object(self, "municipality")
         return chosen.pk if chosen else None
 
@@ -127,8 +138,10 @@ class StaffIntakeForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("受付方法"), choices=Need.Channel.choices, initial="phone")
 
-    def __init__(self, *args, municipality_ids=(), **kwargs):
+    def __init__(self, *args: Any, municipality_ids: Iterable[int] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.filter(
-            municipality_id__in=municipality_ids
-        ).order_by("name")
+        form_field(
+            self, "organization", forms.ModelChoiceField
+        ).queryset = Organization.objects.filter(municipality_id__in=municipality_ids).order_by(
+            "name"
+        )

@@ -1,5 +1,8 @@
 """Forms of programs: staff's program form, photos, the public listing's filters."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +13,7 @@ from portal.forms.common import (
     CommaListField,
     address_from_postal,
     clean_image,
+    form_field,
     postal_lookup_attrs,
 )
 from portal.models import Program
@@ -66,16 +70,21 @@ class ProgramForm(forms.ModelForm):
             "longitude": _("例: 137.1863"),
         }
 
-    def __init__(self, *args, municipality_id: int | None = None, **kwargs):
+    def __init__(self, *args: Any, municipality_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = District.objects.filter(municipality_id=municipality_id)
+        form_field(self, "district", forms.ModelChoiceField).queryset = (
+            District.objects.filter(municipality_id=municipality_id)
+            if municipality_id is not None
+            else District.objects.none()
+        )
         postal_lookup_attrs(self.fields["meeting_postal_code"], "meeting_address")
 
-    def clean_cover_image(self):
+    def clean_cover_image(self) -> Any:
         return clean_image(self.cleaned_data.get("cover_image"))
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("is_online") and not data.get("meeting_place"):
             self.add_error("meeting_place", _("現地で行うプログラムには集合場所が必要です。"))
         lat, lng = data.get("latitude"), data.get("longitude")
@@ -98,7 +107,7 @@ class PhotoForm(forms.Form):
         help_text=_("目の不自由な方の読み上げに使います（例: 畝を立てる参加者）"),
     )
 
-    def clean_image(self):
+    def clean_image(self) -> Any:
         return clean_image(self.cleaned_data.get("image"))
 
 
@@ -134,12 +143,14 @@ class ProgramFilterForm(forms.Form):
     open_only = forms.BooleanField(label=_("空きのある日程だけ"), required=False)
     mode = forms.ChoiceField(label=_("参加のしかた"), choices=MODE_CHOICES, required=False)
 
-    def __init__(self, *args, districts=(), **kwargs):
+    def __init__(
+        self, *args: Any, districts: Iterable[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         # (id, label) pairs from selectors.listing_districts (cached), not a queryset: no query here.
-        self.fields["district"].choices = [("", _("すべて")), *districts]
+        form_field(self, "district", forms.ChoiceField).choices = [("", _("すべて")), *districts]
 
-    def filters(self) -> dict:
+    def filters(self) -> dict[str, Any]:
         """The valid, non-empty filters; an invalid one (a malformed date) is left out, not fatal."""
         self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}

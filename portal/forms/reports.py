@@ -1,10 +1,13 @@
 """The activity report (活動レポート, `ActivityReport`) form; not the monthly 月次参加レポート (`reports/`)."""
 
+from typing import Any
+
 from django import forms
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 
 from accounts.images import process_upload
-from portal.forms.common import MultipleImageField
+from portal.forms.common import MultipleImageField, form_field
 from portal.models import ActivityReport, Program
 
 
@@ -19,10 +22,11 @@ class ReportForm(forms.ModelForm):
         fields = ["session", "title", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 8})}
 
-    def __init__(self, *args, program: Program, **kwargs):
+    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = program.sessions.order_by("-starts_at")
-        self.fields["session"].required = False
+        session = form_field(self, "session", forms.ModelChoiceField)
+        session.queryset = program.sessions.order_by("-starts_at")
+        session.required = False
 
-    def clean_photos(self):
+    def clean_photos(self) -> list[ContentFile]:
         return [process_upload(photo) for photo in self.cleaned_data.get("photos") or []]

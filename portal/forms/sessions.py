@@ -1,6 +1,9 @@
 """Forms of sessions: staff's session form and what a host does on the day (check-in, attendance, cancel,
 messages, thanks)."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,13 +26,14 @@ class SessionForm(forms.ModelForm):
         }
         help_texts = {"rain_starts_at": _("雨などで延期するときの予備日（なければ空のまま）")}
 
-    def __init__(self, *args, places_taken: int = 0, **kwargs):
+    def __init__(self, *args: Any, places_taken: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.places_taken = places_taken
         self.fields["capacity"].widget.attrs["min"] = 1
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         errors = session_errors(
             starts_at=data.get("starts_at"),
             ends_at=data.get("ends_at"),
@@ -44,7 +48,7 @@ class SessionForm(forms.ModelForm):
                 self.add_error(field, message)
         return data
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         # The model's CHECK constraints repeat session_errors(); skip model validation so that the
         # Japanese message above is the only one shown (the database still enforces them).
         pass
@@ -89,7 +93,7 @@ class AttendanceForm(forms.Form):
         (Application.Status.NO_SHOW, _("欠席")),
     ]
 
-    def __init__(self, *args, applications=(), **kwargs):
+    def __init__(self, *args: Any, applications: Iterable[Application] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.applications = list(applications)
         for application in self.applications:

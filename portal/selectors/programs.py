@@ -5,6 +5,7 @@ import calendar
 import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.cache import cache
 from django.core.files.storage import default_storage
@@ -12,6 +13,7 @@ from django.db import connection
 from django.db.models import (
     Count,
     F,
+    Field,
     Q,
     QuerySet,
     TextField,
@@ -128,7 +130,7 @@ class ListedProgram:
 
     @property
     def category_label(self) -> str:
-        return Category(self.category).label if self.category in Category.values else ""
+        return str(Category(self.category).label) if self.category in Category.values else ""
 
     @property
     def cover_url(self) -> str:
@@ -204,7 +206,7 @@ def listing_districts() -> list[tuple[int, str]]:
         )
         return [(pk, f"{town} {name}") for pk, town, name in rows]
 
-    return cache.get_or_set("portal:listing_districts", load, 300)
+    return cast(list[tuple[int, str]], cache.get_or_set("portal:listing_districts", load, 300))
 
 
 def public_program(pk: int) -> Program:
@@ -228,9 +230,8 @@ SESSION_SHOWN_FIELDS = (
 )  # fmt: skip
 
 
-_SESSION_COLUMNS = [
-    Session._meta.get_field(name).column for name in SESSION_SHOWN_FIELDS if name != "pk"
-]
+_COLUMN_OF = {field.name: field.column for field in Session._meta.concrete_fields}
+_SESSION_COLUMNS = [_COLUMN_OF[name] for name in SESSION_SHOWN_FIELDS if name != "pk"]
 
 
 _SESSION_ROW = " || '|' || ".join(
@@ -329,7 +330,8 @@ FIELD_LABELS = {"published_at": _("公開日時"), "status": _("状態")}
 def _field_label(name: str) -> str:
     if name in FIELD_LABELS:
         return str(FIELD_LABELS[name])
-    return str(Program._meta.get_field(name).verbose_name)
+    field = Program._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, Field) else name
 
 
 def program_history(program: Program, limit: int = 30) -> list:

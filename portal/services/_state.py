@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from portal.models import HistoryStamps
 
 # One domain error for "not (any more) in a state that allows this change", shared with the
 # application services; the message is Japanese and safe to show.
 from portal.services.errors import InvalidTransition
 
 
-def transition[M: models.Model](
+def transition[M: HistoryStamps](
     obj: M,
     *,
     from_states: Iterable[str],
@@ -65,5 +66,6 @@ def _current_label(obj: models.Model) -> str:
     current = type(obj)._default_manager.filter(pk=obj.pk).values_list("status", flat=True).first()
     if current is None:
         return "—"
-    choices = dict(type(obj)._meta.get_field("status").choices)
+    field = type(obj)._meta.get_field("status")
+    choices = dict(field.flatchoices) if isinstance(field, models.Field) else {}
     return str(choices.get(current, current))

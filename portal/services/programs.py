@@ -313,5 +313,11 @@ def program_photo_delete(*, photo: ProgramPhoto, actor: User) -> None:
     names, storage = [photo.image.name, photo.thumbnail.name], photo.image.storage
     photo.delete()
     program_touch(program_id=photo.program_id)
+
     # The files go only once the row is surely gone (a rollback must not orphan the row).
-    transaction.on_commit(lambda: [storage.delete(name) for name in names if name])
+    def delete_files() -> None:
+        for name in names:
+            if name:
+                storage.delete(name)
+
+    transaction.on_commit(delete_files)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from accounts.permissions import AuthenticatedHttpRequest
 from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.models import Application, Session, ThankYou
 from portal.permissions import (
@@ -33,7 +34,7 @@ from portal.services.thanks import impression_save
 APPLY_RATE = getattr(settings, "APPLY_RATE", "20/h")
 
 
-def _get_own_application(request, pk: int) -> Application:
+def _get_own_application(request: AuthenticatedHttpRequest, pk: int) -> Application:
     """The signed-in helper's own application, or 404 (another helper's does not exist for them)."""
     return get_object_or_404(
         helper_scope(
@@ -54,7 +55,7 @@ def _open_session(pk: int) -> Session:
 
 @login_required
 @ratelimit(key="user", rate=APPLY_RATE, method="POST", block=False)
-def application_apply(request, session_pk: int):
+def application_apply(request: AuthenticatedHttpRequest, session_pk: int) -> HttpResponse:
     session = _open_session(session_pk)
     if not is_public_program(session.program):
         raise Http404
@@ -99,7 +100,7 @@ def application_apply(request, session_pk: int):
 
 
 @login_required
-def application_detail(request, pk: int):
+def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _get_own_application(request, pk)
     session = application.session
     now = timezone.now()
@@ -127,7 +128,7 @@ def application_detail(request, pk: int):
 
 @login_required
 @require_POST
-def application_cancel(request, pk: int):
+def application_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _get_own_application(request, pk)
     try:
         services.application_cancel(application_id=application.pk, actor=request.user)
@@ -139,7 +140,7 @@ def application_cancel(request, pk: int):
 
 
 @login_required
-def application_qr(request, pk: int):
+def application_qr(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The check-in QR code (SVG) of the helper's own accepted application; it encodes the short code."""
     application = _get_own_application(request, pk)
     if application.status not in Application.HOLDS_PLACE:
@@ -153,7 +154,7 @@ def application_qr(request, pk: int):
 
 @login_required
 @require_POST
-def application_impression(request, pk: int):
+def application_impression(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _get_own_application(request, pk)
     form = ImpressionForm(request.POST)
     if form.is_valid():
@@ -173,7 +174,7 @@ def application_impression(request, pk: int):
 
 
 @login_required
-def application_certificate(request, pk: int):
+def application_certificate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Participation certificate (PDF, IPAex font) for an attended session: proof of activity, e.g. for
     the national ふるさと住民登録 scheme."""
     application = _get_own_application(request, pk)

@@ -1,13 +1,15 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts.models import HelperProfile, Skill
+from accounts.permissions import AuthenticatedHttpRequest
 from portal.selectors.applications import mypage_context
 from portal.selectors.needs import nushi_context
 
 
 @login_required
-def mypage(request):
+def mypage(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The signed-in person's hub: their helper profile, and (as other issues add them) their
     applications, their needs and programs as nushi, and links for staff."""
     profile = HelperProfile.objects.filter(user=request.user).first()

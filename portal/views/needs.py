@@ -4,11 +4,13 @@ preview link and confirm it or ask for changes. Another nushi's needs and drafts
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import postal
+from accounts.permissions import AuthenticatedHttpRequest
 from portal.forms.common import ReasonForm, add_service_error
 from portal.forms.needs import NeedForm, NushiChoiceForm
 from portal.permissions import can_confirm_program
@@ -22,7 +24,7 @@ from portal.views.programs import program_page_context
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def need_create(request):
+def need_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     who = NushiChoiceForm(request.POST or None, user=request.user, prefix="who")
     form = NeedForm(
         request.POST or None, request.FILES or None, municipality_id=who.municipality_id
@@ -53,7 +55,7 @@ def need_create(request):
 
 
 @require_GET
-def postal_lookup(request):
+def postal_lookup(request: HttpRequest) -> HttpResponse:
     """htmx enhancement of the postal-code fields: shows the address for the code and fills the address
     field when it is still empty (an out-of-band swap). Without JavaScript the form does the same on
     submit (portal.forms.needs.address_from_postal)."""
@@ -78,7 +80,7 @@ def postal_lookup(request):
 
 
 @login_required
-def need_detail(request, pk: int):
+def need_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     need = need_for_nushi(request.user, pk)
     programs = need.programs.exclude(status="draft").order_by("-created_at")
     return render(request, "portal/needs/detail.html", {"need": need, "programs": programs})
@@ -86,7 +88,7 @@ def need_detail(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def need_edit(request, pk: int):
+def need_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     need = need_for_nushi(request.user, pk)
     form = NeedForm(
         request.POST or None,
@@ -110,7 +112,7 @@ def need_edit(request, pk: int):
 
 @login_required
 @require_POST
-def need_withdraw(request, pk: int):
+def need_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     need = need_for_nushi(request.user, pk)
     try:
         need_services.need_withdraw(need=need, actor=request.user)
@@ -122,7 +124,7 @@ def need_withdraw(request, pk: int):
 
 
 @login_required
-def program_preview(request, pk: int, token):
+def program_preview(request: AuthenticatedHttpRequest, pk: int, token: str) -> HttpResponse:
     program = program_for_preview(request.user, pk, token)
     return render(
         request,
@@ -140,7 +142,7 @@ def program_preview(request, pk: int, token):
 
 @login_required
 @require_POST
-def program_confirm(request, pk: int, token):
+def program_confirm(request: AuthenticatedHttpRequest, pk: int, token: str) -> HttpResponse:
     program = program_for_preview(request.user, pk, token)
     if not can_confirm_program(request.user, program):  # staff may look, only the nushi confirms
         return redirect("program_preview", pk=pk, token=token)
@@ -155,7 +157,7 @@ def program_confirm(request, pk: int, token):
 
 @login_required
 @require_POST
-def program_request_changes(request, pk: int, token):
+def program_request_changes(request: AuthenticatedHttpRequest, pk: int, token: str) -> HttpResponse:
     program = program_for_preview(request.user, pk, token)
     if not can_confirm_program(request.user, program):
         return redirect("program_preview", pk=pk, token=token)

@@ -3,19 +3,22 @@ pages with .ics per session, and activity reports. Everything works without Java
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django_htmx.middleware import HtmxDetails
 
 from portal import query_params
 from portal.calendars import session_calendar
 from portal.forms.programs import ProgramFilterForm
 from portal.maps import map_context
-from portal.models import Session
+from portal.models import Program, Session
 from portal.selectors import programs as programs_selectors
 from portal.selectors import reports as reports_selectors
 
@@ -31,7 +34,13 @@ def _results_key(filters: dict, page: int) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def program_list(request):
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware, for the type checker (django-htmx's own advice)."""
+
+    htmx: HtmxDetails
+
+
+def program_list(request: HtmxHttpRequest) -> HttpResponse:
     """Queries, whatever the number of programs: one page of sessions (1, none while the rendered
     results are cached), plus the districts for the filter when they are not cached (1)."""
     districts = programs_selectors.listing_districts()
@@ -56,7 +65,7 @@ def program_list(request):
     return render(request, template, context)
 
 
-def program_calendar(request):
+def program_calendar(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     first, adjusted = query_params.calendar_month(request.GET, today)
     earliest, latest = query_params.calendar_bounds(today)
@@ -82,7 +91,9 @@ def program_calendar(request):
 PAGE_CACHE_SECONDS = 30
 
 
-def program_page_context(program, article, *, page_seconds: int) -> dict:
+def program_page_context(
+    program: Program, article: Program | Callable[[], Program], *, page_seconds: int
+) -> dict[str, Any]:
     """What templates/portal/programs/detail.html needs, for the public page and the nushi's preview
     alike. `program` fills the head and the cache key; `article` (the program, or a callable that
     reads it whole) fills the cached article."""
@@ -99,7 +110,7 @@ def program_page_context(program, article, *, page_seconds: int) -> dict:
     }
 
 
-def program_detail(request, pk: int):
+def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One narrow query while the article is cached (PAGE_CACHE_SECONDS); on a miss the article reads
     the whole program, its sessions, photos and reports."""
     program = programs_selectors.public_program_head(pk)
@@ -120,7 +131,7 @@ def program_detail(request, pk: int):
     )
 
 
-def session_ics(request, pk: int, session_pk: int):
+def session_ics(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     """One session as an iCalendar file (カレンダーに追加)."""
     program = programs_selectors.public_program(pk)
     session = get_object_or_404(Session, pk=session_pk, program=program)
@@ -134,11 +145,11 @@ def session_ics(request, pk: int, session_pk: int):
     return response
 
 
-def report_list(request):
+def report_list(request: HttpRequest) -> HttpResponse:
     reports = reports_selectors.public_reports()[:30]
     return render(request, "portal/reports/list.html", {"reports": reports})
 
 
-def report_detail(request, pk: int):
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = reports_selectors.public_report(pk)
     return render(request, "portal/reports/detail.html", {"report": report})

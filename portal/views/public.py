@@ -1,5 +1,5 @@
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -7,13 +7,13 @@ from django.views.decorators.cache import never_cache
 from accounts.models import Municipality
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     municipalities = Municipality.objects.order_by("prefecture", "name")[:20]
     return render(request, "portal/home.html", {"municipalities": municipalities})
 
 
 @never_cache
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers and uptime checks: 200 when the database and the cache answer, else 503."""
     checks = {}
     try:
@@ -45,7 +45,7 @@ ROBOTS_DISALLOW = ("/admin/", "/staff/", "/accounts/", "/mypage/", "/needs/", "/
                    "/sessions/", "/i18n/")  # fmt: skip
 
 
-def robots_txt(request):
+def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
     lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

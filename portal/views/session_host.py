@@ -5,12 +5,13 @@ activity report from the thank-you loop."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import AuthenticatedHttpRequest
 from portal.forms.applications import DecisionForm
 from portal.forms.sessions import (
     AttendanceForm,
@@ -47,7 +48,7 @@ def _session(pk: int) -> Session:
     )
 
 
-def _get_session_for_host(request, pk: int) -> Session:
+def _get_session_for_host(request: AuthenticatedHttpRequest, pk: int) -> Session:
     """The session if the user is one of its nushi's members or staff of its municipality, else 404."""
     session = _session(pk)
     if not can_manage_session(request.user, session):
@@ -55,7 +56,7 @@ def _get_session_for_host(request, pk: int) -> Session:
     return session
 
 
-def _get_session_for_staff(request, pk: int) -> Session:
+def _get_session_for_staff(request: AuthenticatedHttpRequest, pk: int) -> Session:
     session = _session(pk)
     if not can_change_session(request.user, session):
         raise Http404
@@ -63,7 +64,7 @@ def _get_session_for_staff(request, pk: int) -> Session:
 
 
 @login_required
-def session_roster(request, pk: int):
+def session_roster(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_host(request, pk)
     applications = list(roster(session))
     by_status: dict[str, list[Application]] = {}
@@ -94,14 +95,14 @@ def session_roster(request, pk: int):
 
 @login_required
 @require_POST
-def application_decide(request, pk: int):
+def application_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.select_related("session__program"), pk=pk)
     if not can_manage_session(request.user, application.session):
         raise Http404
     form = DecisionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, errors[0])
+            messages.error(request, str(errors[0]))
         return redirect("session_roster", pk=application.session_id)
     decision, note = form.cleaned_data["decision"], form.cleaned_data["reason"]
     # The nushi accepts or declines; taking an accepted helper's place away is staff's (the service
@@ -126,7 +127,7 @@ def application_decide(request, pk: int):
 
 
 @login_required
-def session_checkin(request, pk: int):
+def session_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Check-in page for a phone: the camera reads the QR code (BarcodeDetector, static/portal/checkin.js)
     and submits the code; without a camera the code is typed."""
     session = _get_session_for_host(request, pk)
@@ -167,7 +168,7 @@ def session_checkin(request, pk: int):
 
 @login_required
 @require_POST
-def session_attendance(request, pk: int):
+def session_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_host(request, pk)
     markable = session.applications.filter(
         status__in=("accepted", "attended", "no_show")
@@ -187,7 +188,7 @@ def session_attendance(request, pk: int):
 
 @login_required
 @require_POST
-def session_close(request, pk: int):
+def session_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_host(request, pk)
     try:
         attendance_services.session_close(session_id=session.pk, actor=request.user)
@@ -200,11 +201,11 @@ def session_close(request, pk: int):
 
 @login_required
 @require_POST
-def session_cancel(request, pk: int):
+def session_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_staff(request, pk)
     form = SessionCancelForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["reason"]))
+        messages.error(request, " ".join(str(error) for error in form.errors["reason"]))
         return redirect("session_roster", pk=session.pk)
     try:
         n = session_changes.session_cancel(
@@ -219,7 +220,7 @@ def session_cancel(request, pk: int):
 
 @login_required
 @require_POST
-def session_rain_date(request, pk: int):
+def session_rain_date(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_staff(request, pk)
     try:
         session_changes.session_move_to_rain_date(session_id=session.pk, actor=request.user)
@@ -231,7 +232,7 @@ def session_rain_date(request, pk: int):
 
 
 @login_required
-def session_messages(request, pk: int):
+def session_messages(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The group thread: every helper holding a place, the nushi's members and staff read it."""
     session = _session(pk)
     if not can_use_thread(request.user, session):
@@ -250,7 +251,7 @@ def session_messages(request, pk: int):
 
 
 @login_required
-def application_messages(request, pk: int):
+def application_messages(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One application's private thread: its helper and the hosts only (can_use_private_thread)."""
     application = get_object_or_404(
         Application.objects.select_related(
@@ -277,7 +278,7 @@ def application_messages(request, pk: int):
 
 
 @login_required
-def session_thanks(request, pk: int):
+def session_thanks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_host(request, pk)
     form = ThankYouForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -305,7 +306,7 @@ def session_thanks(request, pk: int):
 
 @login_required
 @require_POST
-def session_report_draft(request, pk: int):
+def session_report_draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_staff(request, pk)
     try:
         report = activity_report_draft_from_session(session=session, actor=request.user)

@@ -2,17 +2,20 @@
 the nushi, sessions, photos, publishing and reports. Every object is fetched through a selector scoped to
 the staff member's municipalities, so another municipality's objects are 404."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import staff_municipality_ids, staff_required
+from accounts.permissions import AuthenticatedHttpRequest, staff_municipality_ids, staff_required
 from notifications import delivery
 from notifications import selectors as notification_selectors
 from notifications.models import OutboxMessage
@@ -38,7 +41,7 @@ QUEUE_NEED_STATES = (Need.Status.SUBMITTED, Need.Status.IN_DESIGN)
 
 
 @staff_required
-def staff_home(request):
+def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The review queue. Queries: needs waiting (1), programs not yet closed (1), counts (1)."""
     needs = list(
         needs_selectors.staff_needs(request.user).filter(status__in=QUEUE_NEED_STATES)[:100]
@@ -56,7 +59,7 @@ def staff_home(request):
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
-    by_status = {status: [] for status in Program.Status.values}
+    by_status: dict[str, list[Program]] = {status: [] for status in Program.Status.values}
     for p in programs:
         by_status[p.status].append(p)
     groups = [
@@ -68,7 +71,7 @@ def staff_home(request):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_need_create(request):
+def staff_need_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A need taken by phone, on paper or at a visit, entered by staff for the nushi."""
     intake = StaffIntakeForm(
         request.POST or None, municipality_ids=staff_municipality_ids(request.user), prefix="intake"
@@ -96,7 +99,7 @@ def staff_need_create(request):
 
 
 @staff_required
-def staff_need_detail(request, pk: int):
+def staff_need_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     need = needs_selectors.need_for_staff(request.user, pk)
     return render(
         request,
@@ -111,7 +114,7 @@ def staff_need_detail(request, pk: int):
 
 @staff_required
 @require_POST
-def staff_need_reject(request, pk: int):
+def staff_need_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     need = needs_selectors.need_for_staff(request.user, pk)
     form = ReasonForm(request.POST)
     try:
@@ -142,7 +145,7 @@ def _initial_from_need(need: Need) -> dict:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_program_create(request, need_pk: int):
+def staff_program_create(request: AuthenticatedHttpRequest, need_pk: int) -> HttpResponse:
     need = needs_selectors.need_for_staff(request.user, need_pk)
     form = ProgramForm(
         request.POST or None,
@@ -168,7 +171,7 @@ def staff_program_create(request, need_pk: int):
 
 
 @staff_required
-def staff_program_detail(request, pk: int):
+def staff_program_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     history = programs_selectors.program_history(program)
     return render(
@@ -186,7 +189,7 @@ def staff_program_detail(request, pk: int):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_program_edit(request, pk: int):
+def staff_program_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     form = ProgramForm(
         request.POST or None,
@@ -210,9 +213,16 @@ def staff_program_edit(request, pk: int):
     return _program_form_page(request, form, program=program)
 
 
-def _program_form_page(request, form, *, need=None, program=None):
-    """The program form, with the map on which staff place the meeting point (portal/map.js)."""
-    municipality = program.municipality if program else need.municipality
+def _program_form_page(
+    request: AuthenticatedHttpRequest,
+    form: ProgramForm,
+    *,
+    need: Need | None = None,
+    program: Program | None = None,
+) -> HttpResponse:
+    """The program form, with the map on which staff place the meeting point (portal/map.js), for a
+    `program` or for a new one from a `need`."""
+    municipality = program.municipality if program else need.municipality if need else None
     return render(
         request,
         "portal/staff/program_form.html",
@@ -227,7 +237,7 @@ def _program_form_page(request, form, *, need=None, program=None):
     )
 
 
-ACTIONS = {
+ACTIONS: dict[str, tuple[Callable[..., object], bool, str]] = {
     "send": (program_services.program_send_to_nushi, False, _("ヌシに確認を依頼しました。")),
     "publish": (program_services.program_publish, False, _("公開しました。")),
     "close": (program_services.program_close, False, _("募集を終了しました。")),
@@ -238,7 +248,7 @@ ACTIONS = {
 
 @staff_required
 @require_POST
-def staff_program_action(request, pk: int, action: str):
+def staff_program_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     if action not in ACTIONS:
         return redirect("staff_program_detail", pk=program.pk)
@@ -258,7 +268,7 @@ def staff_program_action(request, pk: int, action: str):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_session_create(request, pk: int):
+def staff_session_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -279,7 +289,7 @@ def staff_session_create(request, pk: int):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_session_edit(request, pk: int):
+def staff_session_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = sessions_selectors.session_for_staff(request.user, pk)
     form = SessionForm(request.POST or None, instance=session, places_taken=session.places_taken)
     if request.method == "POST" and form.is_valid():
@@ -304,7 +314,7 @@ def staff_session_edit(request, pk: int):
 
 @staff_required
 @require_POST
-def staff_photo_add(request, pk: int):
+def staff_photo_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
@@ -322,13 +332,13 @@ def staff_photo_add(request, pk: int):
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect("staff_program_detail", pk=program.pk)
 
 
 @staff_required
 @require_POST
-def staff_photo_delete(request, pk: int):
+def staff_photo_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(
         staff_scope(request.user, ProgramPhoto.objects.select_related("program")), pk=pk
     )
@@ -339,7 +349,7 @@ def staff_photo_delete(request, pk: int):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_report_create(request, pk: int):
+def staff_report_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     form = ReportForm(request.POST or None, request.FILES or None, program=program)
     if request.method == "POST" and form.is_valid():
@@ -366,14 +376,14 @@ def staff_report_create(request, pk: int):
 
 
 @staff_required
-def staff_report_detail(request, pk: int):
+def staff_report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = reports_selectors.report_for_staff(request.user, pk)
     return render(request, "portal/staff/report_detail.html", {"report": report})
 
 
 @staff_required
 @require_POST
-def staff_report_publish(request, pk: int):
+def staff_report_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = reports_selectors.report_for_staff(request.user, pk)
     try:
         if request.POST.get("unpublish"):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.celery import app as celery_app
-from notifications import delivery, services
+from notifications import delivery, services, tasks
 from notifications.models import OutboxMessage
 from notifications.tasks import deliver_due
 
@@ -112,7 +112,7 @@ def test_the_sweep_hands_batches_to_two_workers_and_nothing_goes_twice(worker, s
         for i in range(10)
     )  # fmt: skip
     assert deliver_due.apply().get() == 10  # the beat task, run here: it only queues (4 batches)
-    assert delivery.enqueue_batches([row.pk for row in rows]) == 10  # the same rows again
+    assert tasks.enqueue_batches([row.pk for row in rows]) == 10  # the same rows again
     start()
     start()
     for row in rows:

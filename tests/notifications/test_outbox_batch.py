@@ -138,7 +138,7 @@ def test_the_sweep_hands_due_rows_out_in_batches(staff, monkeypatch):
     from notifications import tasks
 
     monkeypatch.setattr(tasks.deliver_batch, "delay", lambda batch: queued.append(batch))
-    assert delivery.enqueue_due() == 5
+    assert tasks.enqueue_due() == 5
     assert sorted(pk for batch in queued for pk in batch) == sorted(ids)
     assert [len(batch) for batch in queued] == [2, 2, 1]
 

@@ -1,0 +1,68 @@
+"""The outbox row of one message: its kind's texts rendered in the recipient's language and stored.
+
+notifications.services.notify() writes through here and hands the row to a worker after the commit;
+notifications.delivery writes its alerts through here too (the sweep sends them), which keeps delivery
+from importing services and services (through tasks) from importing delivery in a circle.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from notifications.kinds import Kind
+from notifications.models import OutboxMessage
+from notifications.preferences import is_opted_out
+from notifications.rendering import one_line_subject, render_message
+
+
+def write_message(
+    *,
+    recipient_id: int,
+    kind: str,
+    object_key: str,
+    context: dict,
+    due_at: datetime | None = None,
+    ics: str = "",
+    municipality_id: int | None = None,
+) -> OutboxMessage | None:
+    """Write one outbox row unless this (recipient, kind, object) was already written. Returns the row,
+    or None when it existed. Must be called inside the caller's transaction. Hands nothing to a worker:
+    notify() does that, or the sweep picks the row up.
+
+    The texts are the kind's templates (templates/notifications/<kind>/) rendered with `context` in the
+    recipient's language (User.language). A kind not in notifications.kinds.Kind is refused
+    (ValueError): every message has its templates.
+
+    `municipality_id` names the municipality the message is about, so that its staff see the row if
+    sending it fails for good.
+
+    A message of a topic the recipient switched off is not written (None is returned)."""
+    if kind not in Kind.values:
+        raise ValueError(f"unknown notification kind {kind!r}: add it to notifications.kinds.Kind")
+    if is_opted_out(recipient_id, kind):
+        return None
+    language = (
+        User.objects.filter(pk=recipient_id).values_list("language", flat=True).first()
+        or settings.LANGUAGE_CODE
+    )
+    rendered = render_message(kind, {**context, "site_url": settings.SITE_URL}, language)
+    try:
+        with transaction.atomic():  # savepoint: a duplicate must not break the caller's transaction
+            message = OutboxMessage.objects.create(
+                recipient_id=recipient_id,
+                kind=kind,
+                object_key=object_key,
+                subject=one_line_subject(rendered.subject),
+                body=rendered.body,
+                line_text=rendered.line,
+                html_body=rendered.html,
+                ics=ics,
+                due_at=due_at or timezone.now(),
+                municipality_id=municipality_id,
+            )
+    except IntegrityError:
+        return None
+    return message
