@@ -8,10 +8,12 @@ trailing payload are gone.
 
 import io
 import uuid
+from types import TracebackType
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -101,7 +103,7 @@ class StoredFiles:
     """
 
     def __init__(self) -> None:
-        self.written: list[tuple[object, str]] = []
+        self.written: list[tuple[Storage, str]] = []
 
     def save(self, model, field_name: str, content) -> str:
         """Write `content` where `model.field_name` would put it; return the stored name for the row."""
@@ -128,8 +130,12 @@ class StoredFiles:
     def __enter__(self) -> "StoredFiles":
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if exc_type is not None:
             for storage, name in self.written:
                 storage.delete(name)
-        return False

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -37,5 +39,7 @@ class ReminderScheduleAdmin(MunicipalityScopedAdmin):
         ("morning", "morning_at"),
     ]  # fmt: skip
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: ReminderSchedule, form: Any, change: bool
+    ) -> None:
         reminder_schedule_save(schedule=obj)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -19,9 +21,11 @@ class PreferenceForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, channel_choices: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args: Any, channel_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = channel_choices
+        field = self.fields["channel"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = channel_choices
         if len(channel_choices) == 1:
             self.fields["channel"].help_text = _(
                 "LINE で受け取るには、LINE アカウントをつないでください。"

@@ -94,7 +94,7 @@ def has_line(user_id: int) -> bool:
 
 def channel_choices(user_id: int) -> list[tuple[str, str]]:
     """The channels the person may choose: LINE only where has_line()."""
-    choices = [(OutboxMessage.Channel.EMAIL.value, OutboxMessage.Channel.EMAIL.label)]
+    choices = [(OutboxMessage.Channel.EMAIL.value, str(OutboxMessage.Channel.EMAIL.label))]
     if has_line(user_id):
-        choices.append((OutboxMessage.Channel.LINE.value, OutboxMessage.Channel.LINE.label))
+        choices.append((OutboxMessage.Channel.LINE.value, str(OutboxMessage.Channel.LINE.label)))
     return choices

@@ -60,8 +60,15 @@ LEGACY_KINDS = ("reminder_2d",)
 
 def schedule_for(municipality_id: int | None) -> ReminderSchedule:
     """The municipality's schedule, or the defaults (an unsaved row) when it has none."""
-    schedule = ReminderSchedule.objects.filter(municipality_id=municipality_id).first()
-    return schedule or ReminderSchedule(municipality_id=municipality_id)
+    schedule = (
+        ReminderSchedule.objects.filter(municipality_id=municipality_id).first()
+        if municipality_id is not None
+        else None
+    )
+    if schedule is None:
+        schedule = ReminderSchedule()
+        schedule.municipality_id = municipality_id  # type: ignore[assignment]  # unsaved defaults; None for no municipality
+    return schedule
 
 
 def due_times(starts_at: dt.datetime, schedule: ReminderSchedule) -> list[tuple[str, dt.datetime]]:

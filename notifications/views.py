@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts.permissions import AuthenticatedHttpRequest
 from notifications import preferences
 from notifications.forms import PreferenceForm
 from notifications.kinds import Topic
@@ -18,7 +19,7 @@ from notifications.models import OutboxMessage
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences_edit(request: HttpRequest) -> HttpResponse:
+def preferences_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     choices = preferences.channel_choices(user.pk)
     saved = preferences.preference_of(user)
@@ -78,7 +79,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         # Then the page says so (the mail client's one-click POST has its answer in the status).
         return redirect(request.path)
     done = topic in preferences.opted_out_topics(user.pk)
-    return _unsubscribe_page(request, topic=Topic(topic).label, done=done)
+    return _unsubscribe_page(request, topic=str(Topic(topic).label), done=done)
 
 
 def _unsubscribe_page(

@@ -3,7 +3,7 @@ changes go through the services (actions and save_model), so the admin and the s
 same rules. Creating needs and programs happens on the staff pages (/staff/), which guide the flow."""
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -141,7 +141,7 @@ class ProgramAdmin(MunicipalityScopedAdmin):
         }
         try:
             program_services.program_update_in_transaction(
-                program=obj, actor=request.user, data=data
+                program=obj, actor=cast(User, request.user), data=data
             )
         except InvalidTransition as exc:
             self.message_user(request, exc.message, messages.ERROR)
@@ -149,12 +149,12 @@ class ProgramAdmin(MunicipalityScopedAdmin):
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
     @admin.action(description=_("選んだプログラムを公開する（ヌシ確認済みのみ）"))
-    def publish(self, request, queryset):
+    def publish(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Program]) -> None:
         _run(self, request, queryset, lambda p, u: program_services.program_publish(program=p, actor=u),
              _("%(n)d件を公開しました。"))  # fmt: skip
 
     @admin.action(description=_("選んだプログラムの募集を終了する"))
-    def close(self, request, queryset):
+    def close(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Program]) -> None:
         _run(self, request, queryset, lambda p, u: program_services.program_close(program=p, actor=u),
              _("%(n)d件の募集を終了しました。"))  # fmt: skip
 
@@ -200,11 +200,15 @@ class ActivityReportAdmin(MunicipalityScopedAdmin):
         return False
 
     @admin.action(description=_("選んだレポートを公開する"))
-    def publish(self, request, queryset):
+    def publish(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[ActivityReport]
+    ) -> None:
         _run(self, request, queryset, lambda r, u: report_services.activity_report_publish(report=r, actor=u),
              _("%(n)d件を公開しました。"))  # fmt: skip
 
     @admin.action(description=_("選んだレポートを非公開に戻す"))
-    def unpublish(self, request, queryset):
+    def unpublish(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[ActivityReport]
+    ) -> None:
         _run(self, request, queryset, lambda r, u: report_services.activity_report_unpublish(report=r, actor=u),
              _("%(n)d件を非公開にしました。"))  # fmt: skip

@@ -51,7 +51,7 @@ def record_history(obj: models.Model, *, actor: User | None, reason: str) -> Non
     history = getattr(type(obj), "history", None)
     if history is not None:
         # bulk_history_create prefers a `_history_user` left on the instance by an earlier save.
-        obj._history_user = actor
+        obj._history_user = actor  # type: ignore[attr-defined]  # read by simple-history, not a field
         history.bulk_history_create(
             [obj], update=True, default_user=actor, default_change_reason=reason[:100]
         )

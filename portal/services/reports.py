@@ -120,7 +120,7 @@ def activity_report_draft_from_session(*, session: Session, actor: User) -> Acti
             name = profile.display_name if profile else ""
             parts.append(f"「{impression.body}」（{name}さん）")
     photos = [
-        StoredPhoto(photo.image.name, photo.thumbnail.name, photo.caption)
+        StoredPhoto(photo.image.name or "", photo.thumbnail.name or "", photo.caption)
         for thank_you in thank_yous
         for photo in thank_you.photos.all()
     ][:MAX_PHOTOS]
@@ -138,7 +138,7 @@ def activity_report_draft_from_session(*, session: Session, actor: User) -> Acti
 
 @transaction.atomic(durable=True)
 def activity_report_publish(*, report: ActivityReport, actor: User) -> ActivityReport:
-    if report.session_id and report.session.starts_at > timezone.now():
+    if report.session is not None and report.session.starts_at > timezone.now():
         raise InvalidTransition(_("開催前の日程のレポートは公開できません。"))
     report = transition(
         report,

@@ -401,7 +401,7 @@ OUTBOX_PAGE_SIZE = 50
 
 
 @staff_required
-def staff_outbox(request):
+def staff_outbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The delivery state of the messages about the staff member's municipalities: waiting, sent (and
     on which channel), failed with the error (and a button to send it again), skipped; filtered by
     state, a page at a time. Queries: the staff member's municipalities (1), the count (1), one page
@@ -419,14 +419,14 @@ def staff_outbox(request):
 
 
 @staff_required
-def staff_outbox_failures(request):
+def staff_outbox_failures(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The former page of failed sends: now the delivery page's "failed" filter."""
     return redirect(reverse("staff_outbox") + "?state=" + OutboxMessage.State.FAILED)
 
 
 @staff_required
 @require_POST
-def staff_outbox_retry(request, pk: int):
+def staff_outbox_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(delivery.failed_messages(outbox_scope(request.user)), pk=pk)
     delivery.message_retry(message=message)
     messages.success(request, _("通知を送信待ちに戻しました。数分以内に送られます。"))
