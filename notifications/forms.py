@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -23,8 +23,7 @@ class PreferenceForm(forms.Form):
 
     def __init__(self, *args: Any, channel_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["channel"]
-        assert isinstance(field, forms.ChoiceField)
+        field = cast(forms.ChoiceField, self.fields["channel"])  # declared as one above
         field.choices = channel_choices
         if len(channel_choices) == 1:
             self.fields["channel"].help_text = _(
