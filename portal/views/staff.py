@@ -3,6 +3,7 @@ the nushi, sessions, photos, publishing and reports. Every object is fetched thr
 the staff member's municipalities, so another municipality's objects are 404."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import AuthenticatedHttpRequest, staff_municipality_ids, staff_required
@@ -38,6 +40,9 @@ from portal.services import sessions as session_services
 from portal.services._state import InvalidTransition
 
 QUEUE_NEED_STATES = (Need.Status.SUBMITTED, Need.Status.IN_DESIGN)
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @staff_required
@@ -237,12 +242,17 @@ def _program_form_page(
     )
 
 
-ACTIONS: dict[str, tuple[Callable[..., object], bool, str]] = {
-    "send": (program_services.program_send_to_nushi, False, _("ヌシに確認を依頼しました。")),
-    "publish": (program_services.program_publish, False, _("公開しました。")),
-    "close": (program_services.program_close, False, _("募集を終了しました。")),
-    "reject": (program_services.program_reject, True, _("見送りにしました。")),
-    "cancel": (program_services.program_cancel, True, _("中止にしました。")),
+# The messages are lazy: written out in the language of the request that shows them.
+ACTIONS: dict[str, tuple[Callable[..., object], bool, "StrOrPromise"]] = {
+    "send": (
+        program_services.program_send_to_nushi,
+        False,
+        gettext_lazy("ヌシに確認を依頼しました。"),
+    ),
+    "publish": (program_services.program_publish, False, gettext_lazy("公開しました。")),
+    "close": (program_services.program_close, False, gettext_lazy("募集を終了しました。")),
+    "reject": (program_services.program_reject, True, gettext_lazy("見送りにしました。")),
+    "cancel": (program_services.program_cancel, True, gettext_lazy("中止にしました。")),
 }
 
 

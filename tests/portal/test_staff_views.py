@@ -312,3 +312,13 @@ def test_photos_get_card_sized_copies_for_lists_and_galleries(client, staff, dra
     program_update(program=draft, actor=staff, data={"cover_image": False})
     draft.refresh_from_db()
     assert not draft.cover_image and not draft.cover_thumbnail
+
+
+def test_an_action_is_confirmed_in_the_language_of_the_page(client, staff, draft):
+    SessionFactory(program=draft)
+    client.force_login(staff)
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse("staff_program_action", args=[draft.pk, "send"]), follow=True)
+    assert Program.objects.get(pk=draft.pk).status == Program.Status.PENDING_NUSHI
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["The host has been asked to review it."]
