@@ -170,7 +170,7 @@ def test_a_session_moved_to_tomorrow_morning_keeps_only_what_is_still_ahead(sess
         new_start = at(11, 9)
         sessions.session_update(
             session=session,
-            by=staff,
+            actor=staff,
             data={
                 "starts_at": new_start,
                 "ends_at": new_start + timedelta(hours=2),
@@ -225,7 +225,7 @@ def test_an_edit_of_the_program_rewrites_the_pending_reminders(session, staff):
         assert _sweep_twice() == 1
         programs.program_update(
             program=session.program,
-            by=staff,
+            actor=staff,
             data={"meeting_place": "殿町の蔵", "what_to_bring": "雨具"},
         )
     sent = _reminders(helper, sent=True).get()
@@ -233,7 +233,7 @@ def test_an_edit_of_the_program_rewrites_the_pending_reminders(session, staff):
     pending = _reminders(helper, sent=False)
     assert pending.count() == 2
     assert all("殿町の蔵" in r.body and "雨具" in r.body for r in pending)
-    programs.program_update(program=session.program, by=staff, data={"summary": "ほか"})
+    programs.program_update(program=session.program, actor=staff, data={"summary": "ほか"})
     assert set(_reminders(helper, sent=False).values_list("pk", flat=True)) == {
         r.pk for r in pending
     }  # nothing the reminders show changed: the rows stay
@@ -245,7 +245,7 @@ def test_a_new_rain_date_reaches_the_pending_reminders(session, staff):
     assert not any("予備日" in r.body for r in _reminders(helper))
     sessions.session_update(
         session=session,
-        by=staff,
+        actor=staff,
         data={"rain_starts_at": at(22, 10), "rain_ends_at": at(22, 13)},
     )
     assert all("予備日（6月22日(月) 10:00〜）" in r.body for r in _reminders(helper))

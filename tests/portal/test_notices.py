@@ -44,7 +44,7 @@ def test_a_waitlisted_helper_gets_no_calendar_event(session):
 def test_staff_read_how_a_need_arrived_in_their_own_language(nushi, organization, staff):
     User.objects.filter(pk=staff.pk).update(language="en")
     need = need_submit(
-        created_by=nushi,
+        actor=nushi,
         nushi=organization,
         data={"title": "草取り", "description": "畑", "dates_flexible": True},
         channel=Need.Channel.PHONE,
