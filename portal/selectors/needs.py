@@ -1,8 +1,6 @@
 """Reads of needs: a nushi's own and staff's queue."""
 
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User

@@ -10,14 +10,7 @@ from typing import cast
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import (
-    Count,
-    F,
-    Field,
-    Q,
-    QuerySet,
-    TextField,
-)
+from django.db.models import Count, F, Field, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -27,12 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.categories import Category
 from accounts.models import District, Municipality, User
 from portal.models import Program, Session
-from portal.permissions import (
-    can_preview_program,
-    nushi_scope,
-    public_programs,
-    staff_scope,
-)
+from portal.permissions import can_preview_program, nushi_scope, public_programs, staff_scope
 
 PAGE_SIZE = 20
 

@@ -2,9 +2,7 @@
 reports, staff's report. "Report" here always means an activity report; the monthly statistics are
 月次参加レポート (`reports.MonthlyReport`, the `reports/` app)."""
 
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User

@@ -3,19 +3,13 @@ a nushi's sessions."""
 
 from datetime import datetime, timedelta
 
-from django.db.models import (
-    Q,
-    QuerySet,
-)
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.permissions import (
-    municipality_staff_ids,
-    organization_member_ids,
-)
+from accounts.permissions import municipality_staff_ids, organization_member_ids
 from accounts.selectors import public_name
 from portal.models import Application, Session, SessionMessage
 from portal.permissions import nushi_scope, staff_scope
