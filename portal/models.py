@@ -16,6 +16,7 @@ from django.db.models.fields.files import ImageFieldFile
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from accounts.categories import Category
@@ -48,7 +49,7 @@ class Need(HistoryStamps):
     """A nushi's 困りごと in their own words. Never public; staff curate it into a Program."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("受付")
+        SUBMITTED = "submitted", pgettext_lazy("need status", "受付")
         IN_DESIGN = "in_design", _("プログラム作成中")
         PUBLISHED = "published", _("公開済み")
         REJECTED = "rejected", _("見送り")

@@ -213,3 +213,15 @@ def test_translation_functions_keep_names_makemessages_knows():
                 if alias != "_":
                     aliased.append(f"{path.relative_to(base)}: {name} as {alias}")
     assert aliased == []
+
+
+def test_a_word_with_two_meanings_has_two_translations():
+    """受付 is both a need's first status (received) and the check-in desk of a session."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from portal.models import Need
+
+    with translation.override("en"):
+        assert str(Need.Status.SUBMITTED.label) == "Received"
+        assert gettext("受付") == "Check-in"
