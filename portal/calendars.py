@@ -1,20 +1,13 @@
 """A session's time for people: iCalendar files (the public カレンダーに追加 and the event an accepted
-helper gets by email; one builder, so both describe a session the same way) and the line messages
-show it as."""
+helper gets by email; one builder, so both describe a session the same way). Messages format the
+time in their templates."""
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from notifications.services import site_url
 from portal.models import Application, Session
-
-
-def when_text(session: Session) -> str:
-    start = timezone.localtime(session.starts_at)
-    end = timezone.localtime(session.ends_at)
-    return f"{date_format(start, _('Y年n月j日(D) H:i'))}〜{end:%H:%M}"
 
 
 def session_calendar(session: Session, *, uid: str, url: str, cancelled: bool = False) -> bytes:
