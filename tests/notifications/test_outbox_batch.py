@@ -171,3 +171,11 @@ def test_a_batch_ends_well_inside_the_lease(settings):
     budget = delivery.BATCH_SEND_BUDGET.total_seconds()
     assert budget + settings.EMAIL_TIMEOUT < deliver_batch.soft_time_limit
     assert deliver_batch.soft_time_limit < deliver_batch.time_limit < lease / 2
+
+
+@pytest.mark.django_db
+def test_a_batch_claims_no_row_given_up_or_skipped(staff):
+    given_up, skipped, due = due_rows(staff, 3)
+    OutboxMessage.objects.filter(pk=given_up).update(attempts=delivery.MAX_ATTEMPTS)
+    OutboxMessage.objects.filter(pk=skipped).update(skipped_at=timezone.now())
+    assert delivery._claim_batch([given_up, skipped, due], timezone.now()) == [due]
