@@ -12,17 +12,18 @@ PYTHON := $(VENV)/bin/python
 MANAGE := $(PYTHON) manage.py
 
 # The real stack on this machine, as the tests use it.
-# TEST_DB / TEST_REDIS_DB let two checkouts on one machine run their suites side by side.
+# TEST_DB / TEST_REDIS_DB / TEST_BROKER_DB / TEST_REDIS_PORT let two checkouts on one machine run their suites side by side.
 TEST_DB ?= test_otagaisama
 TEST_REDIS_DB ?= 15
 TEST_BROKER_DB ?= 11
+TEST_REDIS_PORT ?= 6379
 # DATABASE_URL alone would mean production (DEBUG off: HTTPS redirect, manifest static files, a required
 # SECRET_KEY); the suite and the bench ask for the development flags explicitly. pytest-django still runs
 # every test with DEBUG=False, and the bench sets it off itself; tests/test_production_build.py covers
 # the production flags.
 TEST_ENV := DJANGO_DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama TEST_DATABASE_NAME=$(TEST_DB) \
-	REDIS_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) CELERY_TASK_ALWAYS_EAGER=1 \
-	CELERY_BROKER_URL=redis://127.0.0.1:6379/$(TEST_BROKER_DB) \
+	REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/$(TEST_REDIS_DB) CELERY_TASK_ALWAYS_EAGER=1 \
+	CELERY_BROKER_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/$(TEST_BROKER_DB) \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 BENCH_DB ?= otagaisama_bench
 BENCH_REDIS_DB ?= 12
