@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import postal
@@ -57,7 +58,7 @@ class SignupExtraForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The field template shows help text as HTML: the links are built here, escaped.
         self.fields["agree"].help_text = format_html(
-            _(
+            gettext(
                 '<a href="{}" target="_blank">利用規約</a>と<a href="{}" target="_blank">プライバシーポリシー</a>（新しいタブで開きます）をお読みください。'
             ),
             reverse("page_terms"),

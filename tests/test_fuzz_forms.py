@@ -368,9 +368,11 @@ TARGETS: dict[str, Target] = {
     ),
     "consent": Target(
         "helper",
-        raw=lambda w: {"decision": st.sampled_from(["accept", "bogus"]) | JUNK_TEXT,
-                       "next": JUNK_TEXT},
-    ),  # fmt: skip
+        raw=lambda w: {
+            "decision": st.sampled_from(["accept", "bogus"]) | JUNK_TEXT,
+            "next": JUNK_TEXT,
+        },
+    ),
 }
 # Pages that take no input beyond their URL: nothing to fuzz.
 NO_INPUT = {

@@ -143,11 +143,19 @@ CASES: dict[str, dict[str, dict]] = {
         "no_link": {"title": "春のお手伝いまつり", "text": "今年も開きます。", "url": ""},
     },
     Kind.CONTACT_RECEIVED: {
-        "anonymous": {**CONTACT, "sender_name": "山田 花子", "sender_email": "hanako@example.jp",
-                      "signed_in": False},
-        "signed_in": {**CONTACT, "sender_name": "ゆうき", "sender_email": "yuki@example.jp",
-                      "signed_in": True},
-    },  # fmt: skip
+        "anonymous": {
+            **CONTACT,
+            "sender_name": "山田 花子",
+            "sender_email": "hanako@example.jp",
+            "signed_in": False,
+        },
+        "signed_in": {
+            **CONTACT,
+            "sender_name": "ゆうき",
+            "sender_email": "yuki@example.jp",
+            "signed_in": True,
+        },
+    },
     Kind.CONTACT_RECEIPT: {"default": CONTACT},
     Kind.REMINDER_WEEK_BEFORE: {"default": REMINDER},
     Kind.REMINDER_DAY_BEFORE: {"default": REMINDER, "online": REMINDER_ONLINE},

@@ -69,7 +69,9 @@ def test_a_signed_in_sender_gets_a_receipt(client, municipality, staff, helper):
         ({"message": "あ" * 2001}, "2000 文字以下"),
     ],
 )
-def test_bad_input_is_explained_and_kept(client, municipality, other_municipality, staff, changes, message):
+def test_bad_input_is_explained_and_kept(
+    client, municipality, other_municipality, staff, changes, message
+):
     data = {**GOOD, "municipality": municipality.pk, **changes}
     response = client.post(reverse("contact"), data)
     page = response.content.decode()

@@ -17,7 +17,11 @@ KINDS = ["terms", "privacy", "faq"]
 @pytest.mark.parametrize(
     ("language", "title", "text"),
     [
-        ("ja", {"terms": "利用規約", "privacy": "プライバシーポリシー", "faq": "よくある質問"}, "飛騨市"),
+        (
+            "ja",
+            {"terms": "利用規約", "privacy": "プライバシーポリシー", "faq": "よくある質問"},
+            "飛騨市",
+        ),
         ("en", {"terms": "Terms of use", "privacy": "Privacy policy", "faq": "FAQ"}, "飛騨市"),
     ],
 )
@@ -30,7 +34,7 @@ def test_each_page_renders_its_default_text_in_both_languages(
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert f"<h1 class=\"mb-2\">{title[kind]}</h1>" in page and text in page
+    assert f'<h1 class="mb-2">{title[kind]}</h1>' in page and text in page
     assert ("■" not in page) and "<h2" in page  # headings made of the ■ lines
 
 
@@ -87,7 +91,9 @@ def test_a_text_is_escaped_never_html(client, municipality, staff):
         body="<script>alert(1)</script>\n二行目", material_change=False, actor=staff,
     )  # fmt: skip
     page = client.get(reverse("page_faq")).content.decode()
-    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;<br>二行目" in page
+    assert (
+        "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;<br>二行目" in page
+    )
     assert "&lt;b&gt;見出し&lt;/b&gt;" in page
 
 
@@ -121,7 +127,9 @@ def test_staff_edit_their_municipalitys_page_and_history_is_kept(client, municip
         assert response.status_code == 302
     text = PageText.objects.get(municipality=municipality, kind="terms")
     assert (text.body, text.version, text.updated_by) == ("第二版の本文", 3, staff)
-    history = list(text.history.order_by("history_date").values_list("body", "version", "history_user"))
+    history = list(
+        text.history.order_by("history_date").values_list("body", "version", "history_user")
+    )
     assert history == [("第一版の本文", 2, staff.pk), ("第二版の本文", 3, staff.pk)]
     page = client.get(edit_url(municipality)).content.decode()
     assert "変更の履歴" in page and "第3版" in page
