@@ -68,6 +68,10 @@ def test_contact_form_reaches_the_staff(page: Page, live_server, screenshot, sta
     row = OutboxMessage.objects.get(kind="contact_received")
     assert row.recipient == staff and "雪かき" in row.body
 
+    page.get_by_role("link", name="プライバシーポリシー").click()
+    expect(page.get_by_role("heading", level=2, name="3. 誰に何が見えるか")).to_be_visible()
+    screenshot("pages-privacy")
+
 
 def test_a_changed_privacy_policy_is_asked_again(
     page: Page, live_server, screenshot, municipality, staff

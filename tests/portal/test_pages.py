@@ -178,3 +178,11 @@ def test_the_footer_links_to_all_four_pages(client):
     page = client.get(reverse("home")).content.decode()
     for name in ("page_terms", "page_privacy", "page_faq", "contact"):
         assert f'href="{reverse(name)}"' in page
+
+
+def test_staff_find_the_editing_page_in_the_footer(client, staff, helper):
+    link = f'href="{reverse("staff_pages")}"'
+    client.force_login(helper)
+    assert link not in client.get(reverse("home")).content.decode()
+    client.force_login(staff)
+    assert link in client.get(reverse("home")).content.decode()
