@@ -139,3 +139,11 @@ def test_staff_are_asked_too_and_the_admin_login_stays_open(client, staff, bumpe
     assert client.get(reverse("admin:index"))["Location"].startswith(reverse("consent"))
     response = client.get(reverse("admin:login"))
     assert not response.get("Location", "").startswith(reverse("consent"))
+
+
+def test_the_line_signup_form_asks_for_consent_too():
+    """allauth's social signup form (LINE, when it asks for the missing fields) is built on the same
+    form class; a LINE signup that skips the form is asked by the consent page instead (above)."""
+    from allauth.socialaccount.forms import SignupForm
+
+    assert SignupForm.base_fields["agree"].required
