@@ -3,7 +3,10 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.files.base import File
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import postal
@@ -43,15 +46,35 @@ class SignupExtraForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
     postal_code = PostalCodeField()
+    # The consent this signup records (accounts.pages: the versions in force when it is sent).
+    agree = forms.BooleanField(
+        label=_("利用規約とプライバシーポリシーに同意します"),
+        error_messages={
+            "required": _("登録するには、利用規約とプライバシーポリシーへの同意が必要です。")
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The field template shows help text as HTML: the links are built here, escaped.
+        self.fields["agree"].help_text = format_html(
+            gettext(
+                '<a href="{}" target="_blank">利用規約</a>と<a href="{}" target="_blank">プライバシーポリシー</a>（新しいタブで開きます）をお読みください。'
+            ),
+            reverse("page_terms"),
+            reverse("page_privacy"),
+        )
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        from accounts.services import helper_profile_create
+        from accounts import pages
+        from accounts.services import consent_record, helper_profile_create
 
         helper_profile_create(
             user=user,
             display_name=self.cleaned_data["display_name"],
             postal_code=self.cleaned_data["postal_code"],
         )
+        consent_record(user=user, versions=pages.required_versions())
 
 
 def _birth_year_choices() -> "list[tuple[int | str, StrOrPromise]]":

@@ -312,3 +312,73 @@ class HelperProfile(models.Model):
     @property
     def home_area(self) -> str:
         return f"{self.home_prefecture}{self.home_municipality}"
+
+
+class PageText(models.Model):
+    """A municipality's own text of one of the public service's pages (利用規約, プライバシーポリシー,
+    お問い合わせ, よくある質問). Without a row the page shows the shipped default text
+    (templates/pages/defaults/). The body is plain text: it is escaped and shown paragraph by paragraph
+    (accounts.pages.paragraphs), never as HTML.
+
+    `version` is the consent version the text belongs to (terms and privacy only, accounts.pages): an
+    edit saved as a material change raises it above every version in use, and everyone is asked to
+    accept again."""
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", _("利用規約")
+        PRIVACY = "privacy", _("プライバシーポリシー")
+        CONTACT = "contact", _("お問い合わせ")
+        FAQ = "faq", _("よくある質問")
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="page_texts", verbose_name=_("自治体")
+    )
+    kind = models.CharField(_("ページ"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("見出し"), max_length=100)
+    body = models.TextField(_("本文"), max_length=30000)
+    version = models.PositiveIntegerField(_("版"), default=1)
+    updated_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ページの文章")
+        verbose_name_plural = _("ページの文章")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "kind"], name="accounts_pagetext_one_per_kind"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="accounts_pagetext_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality}: {self.get_kind_display()}"
+
+
+class Consent(models.Model):
+    """One acceptance of one version of the terms or the privacy policy: at signup, and again on the
+    consent page whenever the version in force is newer than the person's last acceptance."""
+
+    class Document(models.TextChoices):
+        TERMS = "terms", _("利用規約")
+        PRIVACY = "privacy", _("プライバシーポリシー")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    document = models.CharField(_("文書"), max_length=20, choices=Document.choices)
+    version = models.PositiveIntegerField(_("版"))
+    accepted_at = models.DateTimeField(_("同意日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("規約への同意")
+        verbose_name_plural = _("規約への同意")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "document", "version"], name="accounts_consent_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.document} v{self.version}"

@@ -110,6 +110,8 @@ def _sessions(program, first_day: int, n: int) -> list[int]:
 
 def _helpers(n: int, group: str) -> list:
     from accounts.models import HelperProfile, User
+    from accounts.pages import required_versions
+    from accounts.services import consent_record_many
 
     emails = [f"{BENCH_PREFIX}-{group}-{i:04d}@bench.example.jp" for i in range(n)]
     have = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
@@ -122,6 +124,8 @@ def _helpers(n: int, group: str) -> list:
             for u in users
         ]
     )
+    # They accepted the terms in force, as every real account has (accounts.middleware asks otherwise).
+    consent_record_many(user_ids=[u.pk for u in users], versions=required_versions())
     return list(User.objects.filter(email__in=emails).order_by("email"))
 
 

@@ -46,6 +46,8 @@ class Kind(models.TextChoices):
     REMINDER_DAY_BEFORE = "reminder_day_before", _("前日のリマインダー")
     REMINDER_MORNING = "reminder_morning", _("当日朝のリマインダー")
     DELIVERY_FAILED = "delivery_failed", _("通知を送れなかったお知らせ")
+    CONTACT_RECEIVED = "contact_received", _("お問い合わせの受信")
+    CONTACT_RECEIPT = "contact_receipt", _("お問い合わせの受付")
     NEWS = "news", _("お互いさまからのお知らせ")
 
 

@@ -361,3 +361,32 @@ def notice_program_published(program: Program) -> None:
         object_key=f"program:{program.pk}",
         url=site_url("program_detail", program.pk),
     )
+
+
+# --- the contact form --------------------------------------------------------------------------------
+
+
+def notice_contact_received(
+    *, municipality_id: int, key: str, sender_id: int | None, context: dict
+) -> None:
+    """The municipality's staff (no other municipality's): a message from the contact form, whole, in
+    plain text, so that it reads in full behind an LGWAN gateway; and the sender, when signed in, a
+    receipt. `key` names this one message; `context` holds what the sender typed."""
+    _tell_each(
+        municipality_staff_ids(municipality_id),
+        kind=Kind.CONTACT_RECEIVED,
+        object_key=f"contact:{key}",
+        municipality_id=municipality_id,
+        context=context,
+    )
+    if sender_id is not None:
+        notify(
+            recipient_id=sender_id,
+            municipality_id=municipality_id,
+            kind=Kind.CONTACT_RECEIPT,
+            object_key=f"contact:{key}",
+            context={
+                key_: context[key_]
+                for key_ in ("municipality_name", "topic", "message", "contact_url")
+            },
+        )

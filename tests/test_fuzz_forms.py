@@ -35,6 +35,7 @@ from notifications.forms import PreferenceForm
 from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.forms.common import ReasonForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
+from portal.forms.pages import ContactForm, PageTextForm
 from portal.forms.programs import PhotoForm, ProgramFilterForm, ProgramForm
 from portal.forms.reports import ReportForm
 from portal.forms.sessions import (
@@ -354,6 +355,24 @@ TARGETS: dict[str, Target] = {
     "session_messages": Target("helper", forms=lambda w: (MessageForm(),)),
     "session_thanks": Target("nushi", forms=lambda w: (ThankYouForm(),)),
     "session_report_draft": Target("staff"),
+    "contact": Target("helper", forms=lambda w: (ContactForm(),)),
+    "contact_municipality": Target(
+        "helper", forms=lambda w: (ContactForm(municipality=w["program"].municipality),)
+    ),
+    "staff_page_edit": Target(
+        "staff",
+        forms=lambda w: (PageTextForm(kind="terms"),),
+        kwargs_strategy=lambda w: st.sampled_from(["terms", "privacy", "faq", "contact"]).map(
+            lambda kind: {"pk": w["program"].municipality_id, "kind": kind}
+        ),
+    ),
+    "consent": Target(
+        "helper",
+        raw=lambda w: {
+            "decision": st.sampled_from(["accept", "bogus"]) | JUNK_TEXT,
+            "next": JUNK_TEXT,
+        },
+    ),
 }
 # Pages that take no input beyond their URL: nothing to fuzz.
 NO_INPUT = {
@@ -361,6 +380,8 @@ NO_INPUT = {
     "report_detail", "mypage", "need_detail", "program_preview", "staff_home", "staff_need_detail",
     "staff_program_detail", "staff_report_detail", "application_detail", "application_qr",
     "application_certificate", "session_roster", "staff_outbox_failures",
+    "page_terms", "page_privacy", "page_faq", "page_terms_municipality",
+    "page_privacy_municipality", "page_faq_municipality", "contact_sent", "staff_pages",
 }  # fmt: skip
 
 

@@ -20,6 +20,8 @@ from accounts.models import (
     StaffMembership,
     User,
 )
+from accounts.pages import required_versions
+from accounts.services import consent_record, consent_record_many
 
 DEMO_PASSWORD = "otagaisama-demo-2026"  # noqa: S105 - printed for the demo on purpose
 # A fixed TOTP secret for the demo staff account, so the printed login can pass the staff MFA step.
@@ -70,6 +72,7 @@ def _user(email: str, name: str, *, is_staff: bool = False) -> User:
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
+    consent_record(user=user, versions=required_versions())
     return user
 
 
@@ -211,5 +214,6 @@ def seed_large_helpers(total: int = 100_000, batch: int = 5_000) -> int:
                     HelperProfile(user=user, **_random_profile(rng, user.name, postal, pref, city))
                 )
             HelperProfile.objects.bulk_create(profiles)
+            consent_record_many(user_ids=[u.pk for u in users], versions=required_versions())
         made += stop - start
     return made

@@ -2,6 +2,7 @@ import factory
 from allauth.account.models import EmailAddress
 
 from accounts.models import (
+    Consent,
     District,
     HelperProfile,
     Municipality,
@@ -10,6 +11,7 @@ from accounts.models import (
     StaffMembership,
     User,
 )
+from accounts.pages import SHIPPED_VERSION
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -46,6 +48,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified_email(self, create, extracted, **kwargs):
         if create:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def consented(self, create, extracted, **kwargs):
+        """Accepted the shipped terms and privacy policy at signup, as every account has
+        (`consented=False` for one that never did: accounts.middleware then asks first)."""
+        if create and extracted is not False:
+            for document in Consent.Document.values:
+                Consent.objects.create(user=self, document=document, version=SHIPPED_VERSION)
 
 
 class HelperProfileFactory(factory.django.DjangoModelFactory):

@@ -18,6 +18,7 @@ GOOD = {
     "password2": "kozo-no-kawa-hagi-2026",
     "display_name": "はると",
     "postal_code": "５３０－０００１",  # full-width, as an IME types it
+    "agree": "on",
 }
 
 

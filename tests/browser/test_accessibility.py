@@ -105,6 +105,11 @@ def test_public_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         "/accounts/login/",
         "/accounts/signup/",
         "/accounts/password/reset/",
+        "/pages/terms/",
+        "/pages/privacy/",
+        "/pages/faq/",
+        "/pages/contact/",
+        "/pages/hida/contact/sent/",
     ]
     found = check(context_for(browser, live_server, None), live_server, paths)
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
@@ -118,6 +123,7 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
         f"/sessions/{demo['session'].pk}/apply/",
         f"/applications/{application.pk}/",
         f"/applications/{application.pk}/messages/",
+        "/accounts/consent/",
     ]
     found = check(context_for(browser, live_server, people.HELPER_EMAIL), live_server, helper_paths)
     nushi_paths = [
@@ -150,6 +156,8 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         f"/staff/programs/{program.pk}/edit/",
         f"/sessions/{demo['session'].pk}/checkin/",
         "/staff/notifications/",
+        "/staff/pages/",
+        f"/staff/pages/{program.municipality_id}/privacy/",
         f"/sessions/{demo['session'].pk}/roster/",
         f"/applications/{demo['application'].pk}/messages/",
     ]

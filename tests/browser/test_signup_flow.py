@@ -21,6 +21,7 @@ def test_helper_signs_up_confirms_and_fills_profile(page: Page, live_server, scr
     page.get_by_label(re.compile(r"^パスワード \(再入力\)")).fill("myoga-batake-2026")
     page.get_by_label("表示名（ニックネーム可）").fill("はると")
     page.get_by_label("郵便番号").fill("9200853")
+    page.get_by_label("利用規約とプライバシーポリシーに同意します").check()
     screenshot("signup-form")
     page.get_by_role("button", name="ユーザー登録").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("メールアドレスを確認")

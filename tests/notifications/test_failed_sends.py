@@ -10,10 +10,10 @@ from django.core import mail
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
-from accounts.models import User
 from notifications import delivery
 from notifications.models import OutboxMessage
 from portal.services import applications as application_services
+from tests.accounts.factories import UserFactory
 from tests.conftest import _with_mfa
 from tests.portal.factories import ProgramFactory, SessionFactory
 
@@ -118,6 +118,6 @@ def test_superusers_see_messages_about_no_municipality(client, helper, municipal
         recipient=helper, kind="account", object_key="x", subject="アカウントのお知らせ", body="…",
         due_at=timezone.now(), attempts=delivery.MAX_ATTEMPTS, last_error="boom",
     )  # fmt: skip
-    admin = _with_mfa(User.objects.create_superuser(email="root@example.jp", password="x" * 16))
+    admin = _with_mfa(UserFactory(email="root@example.jp", is_staff=True, is_superuser=True))
     client.force_login(admin)
     assert row.subject in failed_page(client)

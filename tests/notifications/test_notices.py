@@ -58,6 +58,12 @@ MESSAGE = {
     "message": '明日は長靴で来てください。\n雨なら "軍手" も。',
     "url": "https://otagaisama.example.jp/sessions/5/messages/",
 }
+CONTACT = {
+    "municipality_name": "岐阜県飛騨市",
+    "topic": "困りごとの相談（手伝ってほしい）",
+    "message": "家の前の雪かきを\n手伝ってほしいです。",
+    "contact_url": "https://otagaisama.example.jp/pages/hida/contact/",
+}
 
 # Each kind with the cases its notices send (every branch of its templates).
 CASES: dict[str, dict[str, dict]] = {
@@ -136,6 +142,21 @@ CASES: dict[str, dict[str, dict]] = {
         },
         "no_link": {"title": "春のお手伝いまつり", "text": "今年も開きます。", "url": ""},
     },
+    Kind.CONTACT_RECEIVED: {
+        "anonymous": {
+            **CONTACT,
+            "sender_name": "山田 花子",
+            "sender_email": "hanako@example.jp",
+            "signed_in": False,
+        },
+        "signed_in": {
+            **CONTACT,
+            "sender_name": "ゆうき",
+            "sender_email": "yuki@example.jp",
+            "signed_in": True,
+        },
+    },
+    Kind.CONTACT_RECEIPT: {"default": CONTACT},
     Kind.REMINDER_WEEK_BEFORE: {"default": REMINDER},
     Kind.REMINDER_DAY_BEFORE: {"default": REMINDER, "online": REMINDER_ONLINE},
     Kind.REMINDER_MORNING: {"default": REMINDER},

@@ -12,6 +12,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import HelperProfile, User
+from accounts.pages import required_versions
+from accounts.services import consent_record_many
 from notifications import reminders
 from notifications.models import OutboxMessage
 from portal.models import Application, Session
@@ -33,6 +35,8 @@ def make_helpers(n: int, **profile) -> list[User]:
     HelperProfile.objects.bulk_create(
         [HelperProfile(user=u, display_name=f"応募者{i}", **defaults) for i, u in enumerate(users)]
     )
+    # They accepted the terms in force at signup, as every account has (accounts.middleware).
+    consent_record_many(user_ids=[u.pk for u in users], versions=required_versions())
     return users
 
 

@@ -91,6 +91,18 @@ ROUTES = {
     "notification_preferences": (SIGNED_IN, lambda w: {}),
     # The signed link is the authority (one-click unsubscribe): it opens for anyone holding it.
     "notifications_unsubscribe": (PUBLIC, lambda w: {"token": w["unsubscribe_token"]}),
+    "page_terms": (PUBLIC, lambda w: {}),
+    "page_privacy": (PUBLIC, lambda w: {}),
+    "page_faq": (PUBLIC, lambda w: {}),
+    "page_terms_municipality": (PUBLIC, lambda w: {"slug": w["program"].municipality.slug}),
+    "page_privacy_municipality": (PUBLIC, lambda w: {"slug": w["program"].municipality.slug}),
+    "page_faq_municipality": (PUBLIC, lambda w: {"slug": w["program"].municipality.slug}),
+    "contact": (PUBLIC, lambda w: {}),
+    "contact_municipality": (PUBLIC, lambda w: {"slug": w["program"].municipality.slug}),
+    "contact_sent": (PUBLIC, lambda w: {"slug": w["program"].municipality.slug}),
+    "consent": (SIGNED_IN, lambda w: {}),
+    "staff_pages": (STAFF, lambda w: {}),
+    "staff_page_edit": (PRIVATE, lambda w: {"pk": w["program"].municipality_id, "kind": "terms"}),
 }
 OUR_APPS = ("portal.", "accounts.", "notifications.")
 
@@ -200,7 +212,8 @@ def test_the_matrix_rows_open_for_those_they_belong_to(client, world, nushi, sta
         "need_detail": nushi, "program_preview": nushi, "staff_program_detail": staff,
         "staff_report_detail": staff, "application_detail": helper, "application_qr": helper,
         "application_certificate": helper, "session_roster": nushi, "session_messages": helper,
-        "staff_outbox": staff, "notification_preferences": helper,
+        "staff_outbox": staff, "notification_preferences": helper, "staff_page_edit": staff,
+        "staff_pages": staff, "consent": helper,
     }  # fmt: skip
     for name, user in owners.items():
         client.force_login(user)
