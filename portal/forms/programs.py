@@ -115,7 +115,7 @@ class PhotoForm(forms.Form):
 MODE_CHOICES = [("", _("すべて")), ("onsite", _("現地")), ("online", _("オンライン"))]
 
 NOT_A_CHOICE = {"invalid_choice": _("選べる値ではありません")}
-NOT_A_DATE = {"invalid": _("日付の形ではありません（例: 2026-12-24）")}
+NOT_A_DATE = {"invalid": _("日付の形ではありません。例: 2026-12-24")}
 
 
 class ProgramFilterForm(forms.Form):
@@ -158,7 +158,10 @@ class ProgramFilterForm(forms.Form):
         label=_("参加のしかた"), choices=MODE_CHOICES, required=False, error_messages=NOT_A_CHOICE
     )
     sort = forms.ChoiceField(
-        label=_("並び順"), choices=ListingSort.choices, required=False, error_messages=NOT_A_CHOICE
+        label=_("並べ替え"),
+        choices=ListingSort.choices,
+        required=False,
+        error_messages=NOT_A_CHOICE,
     )
 
     def __init__(

@@ -150,7 +150,8 @@ class LazyListingPage:
 
     def _get(self) -> tuple[list[ListedProgram], bool]:
         if self._result is None:
-            self._result = program_list(self.filters, page=self.page, sort=self.sort)
+            cards, has_next, total = program_list(self.filters, page=self.page, sort=self.sort)
+            self._result, self._count = (cards, has_next), total
         return self._result
 
     @property
@@ -163,6 +164,7 @@ class LazyListingPage:
 
     @property
     def count(self) -> int:
+        self._get()  # it may have read every match already, and counted them
         if self._count is None:
             self._count = program_count(self.filters)
         return self._count
@@ -178,9 +180,11 @@ def program_list(
     page: int = 1,
     sort: str = ListingSort.DATE,
     now: dt.datetime | None = None,
-) -> tuple[list[ListedProgram], bool]:
+) -> tuple[list[ListedProgram], bool, int | None]:
     """One page of published programs that have a matching session, each with its next matching
-    session, in the given order; returns (cards, has_next). "次へ" comes from finding one program more.
+    session, in the given order; returns (cards, has_next, total). "次へ" comes from finding one
+    program more. `total`, the number of programs found, comes free when the query happened to read
+    every match (a narrow search usually does), else it is None (program_count counts them).
 
     By date (the default, and the busiest page): grouping every upcoming session by program
     (MIN(starts_at)) reads all of them (10,000 in the large demo) on every request. Walking sessions
@@ -198,14 +202,17 @@ def program_list(
     limit = wanted * PREFIX_FACTOR
     rows = list(qs[:limit])
     cards = _first_per_program(rows)
-    if len(cards) < wanted and len(rows) == limit:
+    complete = len(rows) < limit
+    if len(cards) < wanted and not complete:
         cards = _first_per_program(qs.iterator(chunk_size=2000))
-    return cards[offset : offset + PAGE_SIZE], len(cards) > offset + PAGE_SIZE
+        complete = True
+    page_cards, has_next = cards[offset : offset + PAGE_SIZE], len(cards) > offset + PAGE_SIZE
+    return page_cards, has_next, len(cards) if complete else None
 
 
 def _program_list_by(
     filters: dict, *, sort: str, offset: int, now: dt.datetime | None
-) -> tuple[list[ListedProgram], bool]:
+) -> tuple[list[ListedProgram], bool, None]:
     order: tuple
     if sort == ListingSort.PLACES:
         order = ((F("capacity") - F("places_taken")).desc(), "starts_at", "pk")
@@ -222,7 +229,7 @@ def _program_list_by(
         .values_list(*LIST_FIELDS)
     )
     cards = _first_per_program(qs[offset : offset + PAGE_SIZE + 1])
-    return cards[:PAGE_SIZE], len(cards) > PAGE_SIZE
+    return cards[:PAGE_SIZE], len(cards) > PAGE_SIZE, None
 
 
 def program_count(filters: dict, now: dt.datetime | None = None) -> int:
