@@ -50,7 +50,7 @@ def fold(text: str) -> str:
 def _dictionary() -> Any:
     """The Sudachi dictionary, loaded once per process (a memory-mapped file; imported here so that a
     process that never reads kanji never loads it)."""
-    from sudachipy import Dictionary
+    from sudachipy import Dictionary  # type: ignore[import-untyped]  # no stubs shipped
 
     return Dictionary(dict="core")
 

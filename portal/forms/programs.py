@@ -172,7 +172,8 @@ class ProgramFilterForm(forms.Form):
         form_field(self, "district", forms.ChoiceField).choices = [("", _("すべて")), *districts]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("「この日から」より前の日です"))
@@ -201,7 +202,7 @@ class ProgramFilterForm(forms.Form):
             params = {
                 "filter": field.label,
                 "value": shown_value(self.data.get(name, "")),
-                "reason": " ".join(error.rstrip("。") for error in errors),
+                "reason": " ".join(str(error).rstrip("。") for error in errors),
             }
             if name == "sort":
                 message = _(

@@ -6,7 +6,6 @@ import datetime as dt
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
