@@ -43,8 +43,8 @@ class HtmxHttpRequest(HttpRequest):
 
 def program_list(request: HtmxHttpRequest) -> HttpResponse:
     """Queries, whatever the number of programs: the districts for the filter when they are not cached
-    (1); while the rendered results are not cached, one page of sessions (1), the count of programs (1)
-    and the page's map points (1)."""
+    (1); while the rendered results are not cached, one page of sessions (1), the count of programs
+    (1, unless that page's query read every match) and the page's map points (1)."""
     districts = programs_selectors.listing_districts()
     form = ProgramFilterForm(request.GET or None, districts=districts)
     filters = form.filters() if request.GET else {}
