@@ -11,9 +11,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Q
 from django.db.models.fields.files import ImageFieldFile
-from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -183,20 +182,11 @@ class Program(HistoryStamps):
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # What the keyword search looks in, lower-cased, kept by the database itself (bulk inserts included).
-    # PostgreSQL serves `LIKE '%みょうが%'` on it from a pg_trgm GIN index (migration 0003). Public
-    # fields only: searching by the private meeting_address would tell anyone whose home it is.
-    search_text = models.GeneratedField(
-        expression=Lower(
-            Concat(
-                "title", Value(" "), "summary", Value(" "), "story", Value(" "), "background",
-                Value(" "), "about_nushi", Value(" "), "meeting_place", Value(" "), "okaeshi",
-                output_field=models.TextField(),
-            )
-        ),
-        output_field=models.TextField(),
-        db_persist=True,
-    )  # fmt: skip
+    # What the keyword search looks in: the public text folded for width, kana and case, with the
+    # readings of its kanji (portal.search.program_search_text), written by the service that saves a
+    # program's text (services.programs._apply). PostgreSQL serves `LIKE '%みょうが%'` on it from a
+    # pg_trgm GIN index (migration 0011).
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     history = HistoricalRecords(excluded_fields=["search_text"])
 

@@ -38,9 +38,23 @@ def bounded_int(params: QueryDict, name: str, *, default: int, low: int, high: i
     return Bounded(clamped, adjusted=clamped != number)
 
 
-def page_number(params: QueryDict) -> int:
-    """?page= for a paged list: 1 when missing or malformed, at most MAX_PAGE."""
-    return bounded_int(params, "page", default=1, low=1, high=MAX_PAGE).value
+def shown_value(value: str) -> str:
+    """A value from the address bar as a message quotes it: printable and short enough to read."""
+    value = "".join(ch if ch.isprintable() else "?" for ch in value[:31])
+    return value if len(value) <= 30 else value[:30] + "…"
+
+
+def listing_page(params: QueryDict) -> tuple[int, str]:
+    """?page= of the listing and a message when it was not usable: a missing page is the first; a
+    malformed or out-of-range one is the first too, and the message names it (a silent jump would look
+    like results lost)."""
+    page = bounded_int(params, "page", default=1, low=1, high=MAX_PAGE)
+    if not page.adjusted:
+        return page.value, ""
+    message = _(
+        "「ページ」の「%(value)s」は使えないため、1ページ目を表示しています（1から%(max)dまでの数で指定してください）。"
+    ) % {"value": shown_value(params.get("page", "")), "max": MAX_PAGE}
+    return 1, message
 
 
 def calendar_bounds(today: dt.date) -> tuple[dt.date, dt.date]:

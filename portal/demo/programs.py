@@ -16,6 +16,7 @@ from accounts.categories import Category
 from accounts.models import Organization
 from portal.demo.people import Cast
 from portal.models import ActivityReport, Need, Program, RelationshipType, Session
+from portal.search import program_search_text, reindex
 
 
 def _at(days: int, hour: int, minute: int = 0) -> datetime:
@@ -176,6 +177,8 @@ def seed_programs(cast: Cast) -> list[Program]:
                 )  # fmt: skip
 
     _seed_reports(cast, programs)
+    # Demo rows are written without the program service: their search text is filled here.
+    reindex(Program.objects.filter(search_text=""))
     return programs
 
 
@@ -252,6 +255,8 @@ def seed_large_programs(
                         published_at=now - timedelta(days=rng.randint(1, 300)),
                     )
                 )  # fmt: skip
+            for program in programs:
+                program.search_text = program_search_text(program)
             programs = Program.objects.bulk_create(programs)
             sessions = []
             for program in programs:

@@ -17,7 +17,8 @@ from portal.forms.common import (
     postal_lookup_attrs,
 )
 from portal.models import Program
-from portal.query_params import validate_listing_date
+from portal.query_params import shown_value, validate_listing_date
+from portal.selectors.programs import ListingSort
 
 
 class ProgramForm(forms.ModelForm):
@@ -113,35 +114,55 @@ class PhotoForm(forms.Form):
 
 MODE_CHOICES = [("", _("すべて")), ("onsite", _("現地")), ("online", _("オンライン"))]
 
+NOT_A_CHOICE = {"invalid_choice": _("選べる値ではありません")}
+NOT_A_DATE = {"invalid": _("日付の形ではありません。例: 2026-12-24")}
+
 
 class ProgramFilterForm(forms.Form):
-    """The public listing's filters (GET). Every field is optional; invalid values are ignored."""
+    """The public listing's filters and order (GET). Every field is optional; an invalid value is left
+    out of the search (the rest still applies) and named in a message (problems())."""
 
     q = forms.CharField(
         label=_("キーワード"),
         required=False,
         max_length=50,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("例: みょうが")}),
+        error_messages={"max_length": _("%(limit_value)d文字までです")},
     )
     category = forms.ChoiceField(
-        label=_("カテゴリ"), choices=[("", _("すべて")), *Category.choices], required=False
+        label=_("カテゴリ"),
+        choices=[("", _("すべて")), *Category.choices],
+        required=False,
+        error_messages=NOT_A_CHOICE,
     )
-    district = forms.TypedChoiceField(label=_("地区"), coerce=int, required=False, empty_value=None)
+    district = forms.TypedChoiceField(
+        label=_("地区"), coerce=int, required=False, empty_value=None, error_messages=NOT_A_CHOICE
+    )
     date_from = forms.DateField(
         label=_("この日から"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_listing_date],
+        error_messages=NOT_A_DATE,
     )
     date_to = forms.DateField(
         label=_("この日まで"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_listing_date],
+        error_messages=NOT_A_DATE,
     )
     weekend = forms.BooleanField(label=_("土日のみ"), required=False)
     open_only = forms.BooleanField(label=_("空きのある日程だけ"), required=False)
-    mode = forms.ChoiceField(label=_("参加のしかた"), choices=MODE_CHOICES, required=False)
+    mode = forms.ChoiceField(
+        label=_("参加のしかた"), choices=MODE_CHOICES, required=False, error_messages=NOT_A_CHOICE
+    )
+    sort = forms.ChoiceField(
+        label=_("並べ替え"),
+        choices=ListingSort.choices,
+        required=False,
+        error_messages=NOT_A_CHOICE,
+    )
 
     def __init__(
         self, *args: Any, districts: Iterable[tuple[int, str]] = (), **kwargs: Any
@@ -150,7 +171,46 @@ class ProgramFilterForm(forms.Form):
         # (id, label) pairs from selectors.listing_districts (cached), not a queryset: no query here.
         form_field(self, "district", forms.ChoiceField).choices = [("", _("すべて")), *districts]
 
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("「この日から」より前の日です"))
+        return data
+
     def filters(self) -> dict[str, Any]:
-        """The valid, non-empty filters; an invalid one (a malformed date) is left out, not fatal."""
+        """The valid, non-empty filters (the order is not one: sort_order())."""
         self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}
+        return {
+            k: v for k, v in self.cleaned_data.items() if k != "sort" and v not in (None, "", False)
+        }
+
+    def sort_order(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("sort") or ListingSort.DATE
+
+    def problems(self) -> list[str]:
+        """A message for each filter left out because its value is not valid, naming the filter, the
+        value and why; the order falls back to the default, with a message too."""
+        self.is_valid()
+        messages = []
+        for name, errors in self.errors.items():
+            field = self.fields.get(name)
+            if field is None:  # no form-wide errors: clean() names its field
+                continue
+            params = {
+                "filter": field.label,
+                "value": shown_value(self.data.get(name, "")),
+                "reason": " ".join(str(error).rstrip("。") for error in errors),
+            }
+            if name == "sort":
+                message = _(
+                    "「%(filter)s」の「%(value)s」は使えないため、開催日が近い順に並べています（%(reason)s）。"
+                )
+            else:
+                message = _(
+                    "「%(filter)s」の「%(value)s」は使えないため、この条件を外してさがしました（%(reason)s）。"
+                )
+            messages.append(message % params)
+        return messages

@@ -9,9 +9,10 @@ from typing import cast
 
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db import connection
-from django.db.models import Count, F, Field, Q, QuerySet, TextField
+from django.db import connection, models
+from django.db.models import Count, F, Field, QuerySet, TextField, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -21,6 +22,7 @@ from accounts.categories import Category
 from accounts.models import District, Municipality, User
 from portal.models import Program, Session
 from portal.permissions import can_preview_program, nushi_scope, public_programs, staff_scope
+from portal.search import keyword_q
 
 PAGE_SIZE = 20
 
@@ -43,16 +45,6 @@ FEW_PLACES = 3
 # How many matching sessions one listing query reads, per program wanted: enough that a prefix in date
 # order almost always holds a page of distinct programs (demo data: ~1.05 sessions per program).
 PREFIX_FACTOR = 3
-
-
-def _keyword_q(q: str, prefix: str = "") -> Q:
-    """Each whitespace-separated word must appear somewhere in the program's search text. Japanese has
-    no word boundaries, so this is substring matching (LIKE '%word%'), which PostgreSQL serves from the
-    pg_trgm GIN index on search_text (migration 0003); search_text is lower-cased, so is the query."""
-    condition = Q()
-    for word in q.replace("\u3000", " ").lower().split()[:5]:
-        condition &= Q(**{f"{prefix}search_text__contains": word})
-    return condition
 
 
 def _local_day_start(day: dt.date) -> dt.datetime:
@@ -78,7 +70,7 @@ def listing_sessions(filters: dict, now: dt.datetime | None = None) -> QuerySet[
     if filters.get("open_only"):
         qs = qs.filter(places_taken__lt=F("capacity"))
     if filters.get("q"):
-        qs = qs.filter(_keyword_q(filters["q"], "program__"))
+        qs = qs.filter(keyword_q(filters["q"], "program__"))
     if filters.get("category"):
         qs = qs.filter(program__category=filters["category"])
     if filters.get("district"):
@@ -139,17 +131,27 @@ def _first_per_program(rows) -> list[ListedProgram]:
     return list(seen.values())
 
 
+class ListingSort(models.TextChoices):
+    """The listing's orders: each lists a program once, by its next matching session (the card's)."""
+
+    DATE = "date", _("開催日が近い順")
+    PLACES = "places", _("空きが多い順")
+    NEWEST = "new", _("新着順")
+
+
 class LazyListingPage:
     """One page of the listing, queried when the template first reads it (so a cached results
     fragment costs no query)."""
 
-    def __init__(self, filters: dict, page: int):
-        self.filters, self.page = filters, page
+    def __init__(self, filters: dict, page: int, sort: str = ListingSort.DATE):
+        self.filters, self.page, self.sort = filters, page, sort
         self._result: tuple[list[ListedProgram], bool] | None = None
+        self._count: int | None = None
 
     def _get(self) -> tuple[list[ListedProgram], bool]:
         if self._result is None:
-            self._result = program_list(self.filters, page=self.page)
+            cards, has_next, total = program_list(self.filters, page=self.page, sort=self.sort)
+            self._result, self._count = (cards, has_next), total
         return self._result
 
     @property
@@ -160,28 +162,93 @@ class LazyListingPage:
     def has_next(self) -> bool:
         return self._get()[1]
 
+    @property
+    def count(self) -> int:
+        self._get()  # it may have read every match already, and counted them
+        if self._count is None:
+            self._count = program_count(self.filters)
+        return self._count
+
+    @property
+    def map_points(self) -> list[dict]:
+        return map_points([card.pk for card in self.cards])
+
 
 def program_list(
-    filters: dict, *, page: int = 1, now: dt.datetime | None = None
-) -> tuple[list[ListedProgram], bool]:
-    """One page of published programs that have a matching session, ordered by their next matching
-    session; returns (cards, has_next). No COUNT(*): "次へ" comes from finding one program more.
+    filters: dict,
+    *,
+    page: int = 1,
+    sort: str = ListingSort.DATE,
+    now: dt.datetime | None = None,
+) -> tuple[list[ListedProgram], bool, int | None]:
+    """One page of published programs that have a matching session, each with its next matching
+    session, in the given order; returns (cards, has_next, total). "次へ" comes from finding one
+    program more. `total`, the number of programs found, comes free when the query happened to read
+    every match (a narrow search usually does), else it is None (program_count counts them).
 
-    Why sessions first: grouping every upcoming session by program (MIN(starts_at)) reads all of them
-    (20,000 in the large demo) on every request. Walking sessions in date order instead (index on
-    starts_at) and keeping each program's first one gives the same order, because a program's first
-    appearance in that walk *is* its next session. One query reads a prefix long enough for a page in
-    practice; if a few programs with many sessions fill the prefix, a second, exact query reads them all.
+    By date (the default, and the busiest page): grouping every upcoming session by program
+    (MIN(starts_at)) reads all of them (10,000 in the large demo) on every request. Walking sessions
+    in date order instead (index on starts_at) and keeping each program's first one gives the same
+    order, because a program's first appearance in that walk *is* its next session. One query reads a
+    prefix long enough for a page in practice; if a few programs with many sessions fill the prefix, a
+    second, exact query reads them all. The other orders rank each program's sessions by date in the
+    database (a window function), keep the first and sort those.
     """
+    offset = (max(page, 1) - 1) * PAGE_SIZE
+    if sort != ListingSort.DATE:
+        return _program_list_by(filters, sort=sort, offset=offset, now=now)
     wanted = max(page, 1) * PAGE_SIZE + 1
     qs = listing_sessions(filters, now).values_list(*LIST_FIELDS)
     limit = wanted * PREFIX_FACTOR
     rows = list(qs[:limit])
     cards = _first_per_program(rows)
-    if len(cards) < wanted and len(rows) == limit:
+    complete = len(rows) < limit
+    if len(cards) < wanted and not complete:
         cards = _first_per_program(qs.iterator(chunk_size=2000))
-    offset = (max(page, 1) - 1) * PAGE_SIZE
-    return cards[offset : offset + PAGE_SIZE], len(cards) > offset + PAGE_SIZE
+        complete = True
+    page_cards, has_next = cards[offset : offset + PAGE_SIZE], len(cards) > offset + PAGE_SIZE
+    return page_cards, has_next, len(cards) if complete else None
+
+
+def _program_list_by(
+    filters: dict, *, sort: str, offset: int, now: dt.datetime | None
+) -> tuple[list[ListedProgram], bool, None]:
+    order: tuple
+    if sort == ListingSort.PLACES:
+        order = ((F("capacity") - F("places_taken")).desc(), "starts_at", "pk")
+    else:  # newest: the program published last first
+        order = (F("program__published_at").desc(nulls_last=True), "starts_at", "pk")
+    rank = Window(
+        RowNumber(), partition_by=[F("program_id")], order_by=[F("starts_at").asc(), F("pk").asc()]
+    )
+    qs = (
+        listing_sessions(filters, now)
+        .annotate(rank=rank)
+        .filter(rank=1)
+        .order_by(*order)
+        .values_list(*LIST_FIELDS)
+    )
+    cards = _first_per_program(qs[offset : offset + PAGE_SIZE + 1])
+    return cards[:PAGE_SIZE], len(cards) > PAGE_SIZE, None
+
+
+def program_count(filters: dict, now: dt.datetime | None = None) -> int:
+    """How many programs the listing holds with these filters (all pages)."""
+    return listing_sessions(filters, now).aggregate(n=Count("program_id", distinct=True))["n"]
+
+
+def map_points(program_ids: list[int]) -> list[dict]:
+    """The public map points of these programs (on-site ones that have a point), for the listing's
+    map: the point staff placed on the public meeting place, never the exact address."""
+    if not program_ids:
+        return []
+    rows = Program.objects.filter(
+        pk__in=program_ids, is_online=False, latitude__isnull=False, longitude__isnull=False
+    ).values_list("pk", "title", "latitude", "longitude")
+    return [
+        {"pk": pk, "title": title, "lat": f"{lat:.6f}", "lng": f"{lng:.6f}"}
+        for pk, title, lat, lng in rows
+    ]
 
 
 def listing_districts() -> list[tuple[int, str]]:

@@ -22,6 +22,7 @@ from accounts.models import Organization, User
 from accounts.scoping import require_one_municipality
 from portal import notices
 from portal.models import Need, Program, ProgramPhoto, Session
+from portal.search import program_search_text
 from portal.services import reminders
 from portal.services._state import InvalidTransition, transition
 from portal.services.locking import lock_program, lock_session
@@ -74,6 +75,8 @@ def _apply(program: Program, data: dict) -> None:
                 elif not value:
                     program.cover_thumbnail = ""
             setattr(program, key, value)
+    # The one place a program's text changes: its search text follows (folded, with readings).
+    program.search_text = program_search_text(program)
 
 
 def program_create_from_need(*, need: Need, actor: User, data: dict) -> Program:

@@ -21,6 +21,7 @@ from portal.maps import map_context
 from portal.models import Program, Session
 from portal.selectors import programs as programs_selectors
 from portal.selectors import reports as reports_selectors
+from portal.selectors.programs import ListingSort
 
 # The rendered result list is the same for everyone with the same filters and page, and rendering 20
 # cards costs more than the query: it is kept this long. Places left on a card may lag by as much, so a
@@ -29,8 +30,8 @@ from portal.selectors import reports as reports_selectors
 RESULTS_CACHE_SECONDS = 30
 
 
-def _results_key(filters: dict, page: int) -> str:
-    raw = repr(sorted((k, str(v)) for k, v in filters.items())) + f"|{page}|{get_language()}"
+def _results_key(filters: dict, page: int, sort: str = ListingSort.DATE) -> str:
+    raw = repr(sorted((k, str(v)) for k, v in filters.items())) + f"|{page}|{sort}|{get_language()}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -41,23 +42,31 @@ class HtmxHttpRequest(HttpRequest):
 
 
 def program_list(request: HtmxHttpRequest) -> HttpResponse:
-    """Queries, whatever the number of programs: one page of sessions (1, none while the rendered
-    results are cached), plus the districts for the filter when they are not cached (1)."""
+    """Queries, whatever the number of programs: the districts for the filter when they are not cached
+    (1); while the rendered results are not cached, one page of sessions (1), the count of programs
+    (1, unless that page's query read every match) and the page's map points (1)."""
     districts = programs_selectors.listing_districts()
     form = ProgramFilterForm(request.GET or None, districts=districts)
     filters = form.filters() if request.GET else {}
-    page = query_params.page_number(request.GET)
+    sort = form.sort_order() if request.GET else ListingSort.DATE
+    page, page_problem = query_params.listing_page(request.GET)
+    problems = form.problems() if request.GET else []
+    if page_problem:
+        problems.append(page_problem)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
+        "problems": problems,
         # Lazy: evaluated by the template only when the results fragment is not cached.
-        "listing": programs_selectors.LazyListingPage(filters, page),
-        "results_key": _results_key(filters, page),
+        "listing": programs_selectors.LazyListingPage(filters, page, sort),
+        "results_key": _results_key(filters, page, sort),
         "results_seconds": RESULTS_CACHE_SECONDS,
         "page": page,
         "base_query": query.urlencode(),
         "filtered": bool(filters),
+        "map_tiles": settings.MAP_TILE_URL,
+        "map_attribution": settings.MAP_ATTRIBUTION,
     }
     template = "portal/programs/list.html"
     if getattr(request, "htmx", False) and request.htmx.target == "program-results":

@@ -98,6 +98,7 @@ def test_public_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         "/",
         "/programs/",
         "/programs/?q=%E3%81%BF%E3%82%87%E3%81%86%E3%81%8C",
+        "/programs/?q=%E8%8C%97%E8%8D%B7&category=fishing&sort=places",  # 茗荷, a message
         "/programs/calendar/",
         f"/programs/{demo['program'].pk}/",
         "/reports/",

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.categories import Category
 from portal.models import Application, Need, Program, Session
+from portal.search import program_search_text
 from tests.accounts.factories import MunicipalityFactory, OrganizationFactory, UserFactory
 
 
@@ -39,6 +40,13 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     points_per_participant = 500
     status = Program.Status.PUBLISHED
     published_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        program = model_class(*args, **kwargs)
+        program.search_text = program_search_text(program)  # as the program service writes it
+        program.save()
+        return program
 
 
 class SessionFactory(factory.django.DjangoModelFactory):

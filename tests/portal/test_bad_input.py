@@ -71,14 +71,26 @@ def test_the_listing_answers_any_page_number(quiet_client, municipality, page):
     assert response.status_code == 200
 
 
-def test_a_page_past_the_end_says_nothing_was_found(client, municipality):
+@pytest.mark.parametrize("page", ["99999999999999999999", "201", "0", "-3", "abc", "1.5"])
+def test_a_page_out_of_range_shows_the_first_page_and_says_so(client, municipality, page):
+    program = ProgramFactory(municipality=municipality, nushi__municipality=municipality)
+    SessionFactory(program=program, capacity=10)
+    response = client.get(reverse("program_list"), {"page": page, "q": "みょうが"})
+    assert len(response.context["listing"].cards) == 1
+    problems = response.context["problems"]
+    assert problems == [
+        f"「ページ」の「{page}」は使えないため、"
+        "1ページ目を表示しています（1から200までの数で指定してください）。"
+    ]
+    assert problems[0] in response.content.decode()
+
+
+def test_a_page_past_the_last_says_so_and_links_the_first(client, municipality):
     program = ProgramFactory(municipality=municipality, nushi__municipality=municipality)
     SessionFactory(program=program)
-    response = client.get(reverse("program_list"), {"page": "99999999999999999999"})
-    assert response.context["listing"].cards == []
-    assert "見つかりませんでした" in response.content.decode()
-    # The first page still lists it.
-    assert len(client.get(reverse("program_list")).context["listing"].cards) == 1
+    page = client.get(reverse("program_list"), {"page": "3", "q": "みょうが"}).content.decode()
+    assert "3ページ目にはプログラムがありません。" in page
+    assert '<a href="?q=%E3%81%BF%E3%82%87%E3%81%86%E3%81%8C">1ページ目へ</a>' in page
 
 
 @pytest.mark.parametrize(
@@ -98,10 +110,15 @@ def test_the_listing_answers_any_filter(quiet_client, municipality, query):
 
 
 @pytest.mark.parametrize("name", ["date_from", "date_to"])
-def test_a_date_far_off_is_left_out_with_the_usual_message(client, municipality, name):
+def test_a_date_far_off_is_left_out_and_named(client, municipality, name):
+    label = {"date_from": "この日から", "date_to": "この日まで"}[name]
+    this_year = timezone.localdate().year
     for day in ("9999-12-31", "0001-01-01"):
         response = client.get(reverse("program_list"), {name: day})
-        assert "入力の形が正しくない条件は使わずにさがしました。" in response.content.decode()
+        assert response.context["problems"] == [
+            f"「{label}」の「{day}」は使えないため、この条件を外してさがしました"
+            f"（日付は{this_year - 10}年から{this_year + 10}年までで指定してください）。"
+        ]
         assert response.context["filtered"] is False
 
 
