@@ -35,7 +35,7 @@ from notifications.forms import PreferenceForm
 from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.forms.common import ReasonForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
-from portal.forms.programs import PhotoForm, ProgramFilterForm, ProgramForm
+from portal.forms.programs import ConfirmForNushiForm, PhotoForm, ProgramFilterForm, ProgramForm
 from portal.forms.reports import ReportForm
 from portal.forms.sessions import (
     AttendanceForm,
@@ -288,6 +288,7 @@ TARGETS: dict[str, Target] = {
     "need_withdraw": Target("nushi"),
     "program_confirm": Target("nushi"),
     "program_request_changes": Target("nushi", forms=REASON),
+    "program_confirm_for_nushi": Target("staff", forms=lambda w: (ConfirmForNushiForm(),)),
     "staff_need_create": Target(
         "staff",
         forms=lambda w: (
@@ -360,7 +361,8 @@ NO_INPUT = {
     "home", "healthz", "robots_txt", "program_detail", "session_ics", "report_list",
     "report_detail", "mypage", "need_detail", "program_preview", "staff_home", "staff_need_detail",
     "staff_program_detail", "staff_report_detail", "application_detail", "application_qr",
-    "application_certificate", "session_roster", "staff_outbox_failures",
+    "application_certificate", "session_roster", "staff_outbox_failures", "staff_dashboard",
+    "nushi_dashboard",
 }  # fmt: skip
 
 
