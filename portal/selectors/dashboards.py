@@ -3,6 +3,7 @@ what waits for a decision, the need queue, drafts with the nushi, failed notific
 (their sessions, who waits for their decision, messages, thank-yous still to send, drafts to confirm).
 Each is a handful of queries whatever the data (tests/portal/test_dashboards.py holds the budgets)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,9 +32,9 @@ def _start_of_today(now: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class StaffDashboard:
-    today: list[Session]
-    week: list[Session]  # after today, up to seven days from this morning
-    waiting_sessions: list[Session]  # each with `waiting`: applications waiting for a decision
+    today: Sequence[Session]
+    week: Sequence[Session]  # after today, up to seven days from this morning
+    waiting_sessions: Sequence[Session]  # each with `waiting`: applications waiting for a decision
     needs_by_status: dict[str, int]
     new_needs: list[Need]
     with_nushi: list[Program]
@@ -107,10 +108,12 @@ def staff_dashboard(user: User, now: datetime | None = None) -> StaffDashboard:
 
 @dataclass(frozen=True)
 class NushiDashboard:
-    upcoming: list[Session]  # each with `waiting`
+    upcoming: Sequence[Session]  # each with `waiting`
     waiting: list[Application]
     messages: list[SessionMessage]
-    thanks_due: list[Session]  # each with `attended`: helpers who came and have not been thanked
+    thanks_due: Sequence[
+        Session
+    ]  # each with `attended`: helpers who came and have not been thanked
     to_confirm: list[Program]
 
 

@@ -96,8 +96,8 @@ def roster_rows(session: Session) -> list[RosterRow]:
     """The roster's rows in application order. Queries: the applications with their profiles (1), the
     helpers' earlier attendance, here and anywhere (1). `session.program` should be selected."""
     applications = list(roster(session))
-    helped = {
-        row["helper_id"]: row
+    helped: dict[int, tuple[int, int]] = {
+        row["helper_id"]: (row["here"], row["total"])
         for row in Application.objects.filter(
             helper_id__in={a.helper_id for a in applications},
             status=Application.Status.ATTENDED,
@@ -114,7 +114,7 @@ def roster_rows(session: Session) -> list[RosterRow]:
     rows = []
     for application in applications:
         profile = getattr(application.helper, "helper_profile", None)
-        counts = helped.get(application.helper_id, {})
+        here, total = helped.get(application.helper_id, (0, 0))
         rows.append(
             RosterRow(
                 application=application,
@@ -124,8 +124,8 @@ def roster_rows(session: Session) -> list[RosterRow]:
                 skills=[str(Skill(c).label) for c in profile.skills if c in Skill.values]
                 if profile
                 else [],
-                helped_here=counts.get("here", 0),
-                helped_total=counts.get("total", 0),
+                helped_here=here,
+                helped_total=total,
             )
         )
     return rows

@@ -156,7 +156,7 @@ def test_the_staff_dashboard_reads_a_fixed_number_of_queries(
     user = _fresh(staff)
     with django_assert_num_queries(7):
         board = staff_dashboard(user)
-        board.today[0].program.title  # selected with the session
+        assert board.today[0].program.title == "きょうの草取り"  # selected with the session
     client.force_login(staff)
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("staff_dashboard"))
@@ -231,7 +231,8 @@ def test_the_nushi_dashboard_reads_a_fixed_number_of_queries(
     user = _fresh(nushi)
     with django_assert_num_queries(6):
         board = nushi_dashboard(user)
-        board.waiting[0].helper.helper_profile.display_name  # selected with the application
+        # The helper's profile comes with the application.
+        assert board.waiting[0].helper.helper_profile.display_name == "ゆうき"
     client.force_login(nushi)
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("nushi_dashboard"))
