@@ -121,6 +121,7 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
     ]
     found = check(context_for(browser, live_server, people.HELPER_EMAIL), live_server, helper_paths)
     nushi_paths = [
+        "/host/",
         "/mypage/",
         "/needs/new/",
         f"/sessions/{demo['session'].pk}/roster/",
@@ -144,6 +145,7 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         last_error="SMTPRecipientsRefused", municipality_id=program.municipality_id,
     )  # fmt: skip
     paths = [
+        "/staff/today/",
         "/staff/",
         "/staff/needs/new/",
         f"/staff/programs/{program.pk}/",
