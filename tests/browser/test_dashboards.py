@@ -37,7 +37,9 @@ def _session(program, *, hours: float, **kwargs):
 
 @pytest.fixture
 def stage(municipality, organization, helper, other_helper):
-    program = ProgramFactory(municipality=municipality, nushi=organization, title="みょうが畑の草取り")
+    program = ProgramFactory(
+        municipality=municipality, nushi=organization, title="みょうが畑の草取り"
+    )
     today = _session(program, hours=3, capacity=4)
     services.application_submit(helper=other_helper, session_id=today.pk)
     selection = _session(program, hours=72, capacity=3, acceptance_mode="selection")
@@ -52,7 +54,9 @@ def stage(municipality, organization, helper, other_helper):
     return {"today": today, "selection": selection, "past": past}
 
 
-def test_staff_see_their_day_and_decide_from_the_roster(browser: Browser, live_server, staff, stage):
+def test_staff_see_their_day_and_decide_from_the_roster(
+    browser: Browser, live_server, staff, stage
+):
     page = signed_in(browser, live_server, staff)
     page.goto(live_server.url + "/staff/today/")
     today = page.get_by_test_id("today")
