@@ -59,6 +59,13 @@ def test_a_row_tells_who_is_coming(client, nushi, session, municipality):
     assert "農作業、運転" in page and "軽トラ運転できます" in page
 
 
+def test_times_helped_before_leave_out_this_session(client, nushi, session, helper):
+    past = _past(session.program, 3)
+    ApplicationFactory(session=past, helper=helper, status=Status.ATTENDED)
+    ApplicationFactory(session=_past(session.program, 40), helper=helper, status=Status.ATTENDED)
+    assert "飛騨市で1回・全体で1回 お手伝い" in _roster(client, nushi, past)
+
+
 def test_a_first_timer_says_so(client, nushi, session, helper):
     ApplicationFactory(session=session, helper=helper, status=Status.APPLIED)
     assert "はじめてのお手伝い" in _roster(client, nushi, session)
