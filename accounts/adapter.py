@@ -1,9 +1,11 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
+from accounts.permissions import is_staff_member, organization_ids
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -12,6 +14,15 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def clean_email(self, email: str) -> str:
         return super().clean_email(email).lower()
+
+    def get_login_redirect_url(self, request) -> str:
+        """Where each role lands after signing in (a `next` address, when there is one, wins before
+        this is asked): staff on their dashboard, a nushi on their programs, a helper on my page."""
+        if is_staff_member(request.user):
+            return reverse("staff_dashboard")
+        if organization_ids(request.user):
+            return reverse("nushi_dashboard")
+        return super().get_login_redirect_url(request)
 
     def save_user(self, request, user, form, commit=True):
         language = translation.get_language()

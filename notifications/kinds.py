@@ -24,6 +24,8 @@ class Kind(models.TextChoices):
     APPLICATION_WAITLISTED = "application_waitlisted", _("キャンセル待ちの受付")
     APPLICATION_APPLIED = "application_applied", _("応募の受付（選考中）")
     APPLICATION_PROMOTED = "application_promoted", _("キャンセル待ちからの参加確定")
+    # To the nushi: someone applied to a selection session and waits for their decision.
+    APPLICATION_RECEIVED = "application_received", _("選考の応募が届いたお知らせ")
     APPLICATION_CANCELLED = "application_cancelled", _("参加のキャンセル・取り消し")
     NEED_SUBMITTED = "need_submitted", _("困りごとの受付")
     NEED_REJECTED = "need_rejected", _("困りごとをお受けできなかったお知らせ")

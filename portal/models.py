@@ -155,6 +155,8 @@ class Program(HistoryStamps):
     is_online = models.BooleanField(_("オンライン"), default=False)
     # Private like meeting_address: only accepted helpers receive it (in their reminders).
     online_url = models.URLField(_("オンライン参加用のリンク"), blank=True)
+    # Private like online_url: how to join (meeting ID, passcode, what to have ready).
+    online_instructions = models.TextField(_("オンライン参加の方法"), blank=True, max_length=2000)
     meeting_place = models.CharField(_("集合場所"), max_length=100, blank=True)
     meeting_postal_code = models.CharField(_("集合場所の郵便番号"), max_length=8, blank=True)
     meeting_address = models.CharField(_("集合場所の住所"), max_length=200, blank=True)
@@ -169,6 +171,11 @@ class Program(HistoryStamps):
         _("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
     status_note = models.TextField(_("修正依頼・見送りの理由"), blank=True)
+    # How the nushi's confirmation came: on the web (the nushi pressed the button) or to staff, who
+    # recorded it on the nushi's behalf (phone, paper, visit); the history says who and when.
+    confirmed_via = models.CharField(
+        _("ヌシの確認方法"), max_length=10, choices=Need.Channel.choices, blank=True
+    )
     # Secret for the nushi's preview link; rotated when a draft is sent again.
     preview_token = models.UUIDField(default=uuid.uuid4, editable=False)
     # Empty once its author's account is deleted (SET_NULL): the program must stay editable then.

@@ -13,6 +13,7 @@ a session `session:<pk>`, so a retried service never tells anyone twice.
 from collections.abc import Iterable
 
 from accounts.permissions import municipality_staff_ids, organization_member_ids
+from accounts.selectors import public_name
 from notifications.kinds import Kind
 from notifications.services import notify, site_url
 from portal.calendars import session_ics
@@ -91,6 +92,26 @@ def notice_application_submitted(application: Application) -> None:
         _tell_helper(application, Kind.APPLICATION_WAITLISTED)
     else:
         _tell_helper(application, Kind.APPLICATION_APPLIED)
+        notice_application_received(application)
+
+
+def notice_application_received(application: Application) -> None:
+    """The nushi's members hear at once that someone applied to a selection session and waits for
+    their decision (staff follow it on their dashboard). Once per application."""
+    session = application.session
+    _tell_each(
+        organization_member_ids(session.program.nushi_id),
+        kind=Kind.APPLICATION_RECEIVED,
+        object_key=f"application:{application.pk}",
+        municipality_id=session.program.municipality_id,
+        context={
+            **_session_context(session),
+            "helper_name": public_name(application.helper),
+            "message": application.message[:EXCERPT],
+            "apply_deadline": session.apply_deadline,
+            "url": site_url("session_roster", session.pk),
+        },
+    )
 
 
 def notice_application_accepted(application: Application) -> None:

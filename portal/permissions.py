@@ -74,6 +74,12 @@ def can_confirm_program(user: User, program: Program) -> bool:
     return is_member_of(user, program.nushi_id)
 
 
+def can_confirm_for_nushi(user: User, program: Program) -> bool:
+    """Recording the nushi's confirmation given to staff by phone, on paper or at a visit: staff of the
+    municipality (the nushi may not use the web, as at intake)."""
+    return is_staff_of(user, program.municipality_id)
+
+
 def can_change_session(user: User, session: Session) -> bool:
     """Cancelling a session, moving it to its rain date, drafting its activity report: staff of the
     municipality only. `session.program` should be selected."""
@@ -103,6 +109,22 @@ def can_see_nushi_contact(user: User, session: Session) -> bool:
         return False
     return Application.objects.filter(
         session=session, helper_id=user.pk, status__in=Application.HOLDS_PLACE
+    ).exists()
+
+
+def can_see_online_details(user: User, program: Program) -> bool:
+    """An online program's join link and instructions, private like the nushi's address: staff of the
+    municipality and the nushi's members always; a helper while an application of theirs for one of
+    the program's sessions holds a place, up to CONTACT_GRACE after that session ends."""
+    if not user.is_authenticated:
+        return False
+    if is_staff_of(user, program.municipality_id) or is_member_of(user, program.nushi_id):
+        return True
+    return Application.objects.filter(
+        session__program_id=program.pk,
+        session__ends_at__gte=timezone.now() - CONTACT_GRACE,
+        helper_id=user.pk,
+        status__in=Application.HOLDS_PLACE,
     ).exists()
 
 

@@ -36,7 +36,7 @@ from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.forms.common import ReasonForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
 from portal.forms.pages import ContactForm, PageTextForm
-from portal.forms.programs import PhotoForm, ProgramFilterForm, ProgramForm
+from portal.forms.programs import ConfirmForNushiForm, PhotoForm, ProgramFilterForm, ProgramForm
 from portal.forms.reports import ReportForm
 from portal.forms.sessions import (
     AttendanceForm,
@@ -289,6 +289,7 @@ TARGETS: dict[str, Target] = {
     "need_withdraw": Target("nushi"),
     "program_confirm": Target("nushi"),
     "program_request_changes": Target("nushi", forms=REASON),
+    "program_confirm_for_nushi": Target("staff", forms=lambda w: (ConfirmForNushiForm(),)),
     "staff_need_create": Target(
         "staff",
         forms=lambda w: (
@@ -382,6 +383,8 @@ NO_INPUT = {
     "application_certificate", "session_roster", "staff_outbox_failures",
     "page_terms", "page_privacy", "page_faq", "page_terms_municipality",
     "page_privacy_municipality", "page_faq_municipality", "contact_sent", "staff_pages",
+    "staff_dashboard",
+    "nushi_dashboard",
 }  # fmt: skip
 
 

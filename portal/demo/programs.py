@@ -47,6 +47,12 @@ class Spec:
     sessions: tuple = ()  # (days from today, start hour, hours, capacity, places taken)
 
 
+# The join link and instructions of the demo's online program (seen once accepted).
+ONLINE_DEMO = {
+    "online_url": "https://meet.example.jp/tanekura-sns",
+    "online_instructions": "開始5分前にリンクから入ってください。ミーティングID 123 4567 8901、パスコード tane。",
+}
+
 SPECS = [
     Spec(
         "みょうが農家 中田さん", "古川町", "みょうが畑づくり体験",
@@ -131,6 +137,7 @@ def seed_programs(cast: Cast) -> list[Program]:
                 "category": spec.category, "relationship_type": spec.relationship, "tags": list(spec.tags),
                 "what_to_bring": spec.what_to_bring, "points_per_participant": spec.points,
                 "okaeshi": spec.okaeshi, "is_online": spec.online, "meeting_place": spec.place,
+                **(ONLINE_DEMO if spec.online else {}),
                 "meeting_postal_code": spec.postal, "meeting_address": spec.address,
                 "latitude": spec.lat, "longitude": spec.lng, "status": Program.Status.PUBLISHED,
                 "published_at": timezone.now() - timedelta(days=60), "created_by": cast.staff,

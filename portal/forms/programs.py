@@ -19,6 +19,7 @@ from portal.forms.common import (
 from portal.models import Program
 from portal.query_params import shown_value, validate_listing_date
 from portal.selectors.programs import ListingSort
+from portal.services.programs import ON_BEHALF_CHANNELS
 
 
 class ProgramForm(forms.ModelForm):
@@ -41,13 +42,14 @@ class ProgramForm(forms.ModelForm):
             "title", "summary", "story", "background", "about_nushi", "category", "relationship_type",
             "tags", "district", "min_age", "residents_only", "required_skills", "what_to_bring",
             "points_per_participant", "okaeshi", "cover_image", "is_online", "online_url",
-            "meeting_place", "meeting_postal_code", "meeting_address", "latitude", "longitude",
+            "online_instructions", "meeting_place", "meeting_postal_code", "meeting_address", "latitude", "longitude",
         ]  # fmt: skip
         widgets = {
             "story": forms.Textarea(attrs={"rows": 6}),
             "background": forms.Textarea(attrs={"rows": 4}),
             "about_nushi": forms.Textarea(attrs={"rows": 4}),
             "what_to_bring": forms.Textarea(attrs={"rows": 3}),
+            "online_instructions": forms.Textarea(attrs={"rows": 3}),
         }
         # The public place (name, district, map point) and the private exact address are separate
         # fields: the address is shown only to those who may see the nushi's contact
@@ -63,7 +65,10 @@ class ProgramForm(forms.ModelForm):
             ),
             "meeting_address": _("参加が確定した人と、主催者・事務局だけに表示されます。"),
             "online_url": _(
-                "オンラインのプログラムのとき、参加が確定した人にだけリマインダーで届きます（公開されません）。"
+                "オンラインのプログラムのとき、参加が確定した人と主催者・事務局にだけ表示され、リマインダーにも入ります（公開されません）。"
+            ),
+            "online_instructions": _(
+                "ミーティングID・パスコード、事前に用意するものなど。参加が確定した人と主催者・事務局にだけ表示され、リマインダーにも入ります（公開されません）。"
             ),
             "latitude": _(
                 "公開の地図に出る印です。個人宅ではなく、集合場所（公民館など）に置いてください（例: 36.2381）。下の地図をタップしても入ります。"
@@ -88,6 +93,13 @@ class ProgramForm(forms.ModelForm):
         data = self.cleaned_data
         if not data.get("is_online") and not data.get("meeting_place"):
             self.add_error("meeting_place", _("現地で行うプログラムには集合場所が必要です。"))
+        if not data.get("is_online"):
+            for name in ("online_url", "online_instructions"):
+                if data.get(name):
+                    self.add_error(
+                        name,
+                        _("「オンライン」にチェックしたプログラムにだけ入力できます。"),
+                    )
         lat, lng = data.get("latitude"), data.get("longitude")
         if (lat is None) != (lng is None):
             self.add_error("longitude", _("緯度と経度は両方入力してください。"))
@@ -214,3 +226,12 @@ class ProgramFilterForm(forms.Form):
                 )
             messages.append(message % params)
         return messages
+
+
+class ConfirmForNushiForm(forms.Form):
+    """Staff record the nushi's confirmation of a draft, given by phone, on paper or at a visit."""
+
+    channel = forms.ChoiceField(
+        label=_("ヌシから確認を受けた方法"),
+        choices=[(c.value, c.label) for c in ON_BEHALF_CHANNELS],
+    )

@@ -8,6 +8,9 @@ from portal.models import Need
 from portal.permissions import is_nushi, nushi_scope, staff_scope
 from portal.selectors.programs import nushi_programs_to_confirm
 
+# Needs that staff still have to act on: the review queue (staff_home) and the staff dashboard.
+QUEUE_NEED_STATES = (Need.Status.SUBMITTED, Need.Status.IN_DESIGN)
+
 
 def nushi_needs(user: User) -> QuerySet[Need]:
     return nushi_scope(user, Need.objects.select_related("nushi"))

@@ -21,7 +21,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.categories import Category
 from accounts.models import District, Municipality, User
 from portal.models import Program, Session
-from portal.permissions import can_preview_program, nushi_scope, public_programs, staff_scope
+from portal.permissions import (
+    can_preview_program,
+    can_see_online_details,
+    nushi_scope,
+    public_programs,
+    staff_scope,
+)
 from portal.search import keyword_q
 
 PAGE_SIZE = 20
@@ -453,6 +459,19 @@ def calendar_month(year: int, month: int) -> list[list[CalendarDay]]:
     return [
         [CalendarDay(d, d.month == first.month, by_day.get(d, [])) for d in week] for week in weeks
     ]
+
+
+def program_online_details(user: User, pk: int) -> Program | None:
+    """The join link and instructions of an online program, for someone who may see them
+    (can_see_online_details), else None. Read apart from the public page's cached article."""
+    program = (
+        Program.objects.filter(pk=pk, is_online=True)
+        .only("municipality_id", "nushi_id", "online_url", "online_instructions")
+        .first()
+    )
+    if program is None or not can_see_online_details(user, program):
+        return None
+    return program
 
 
 def nushi_programs_to_confirm(user: User) -> QuerySet[Program]:

@@ -1,16 +1,18 @@
 """Reads of sessions: staff's session, when decisions are open, a session's hosts, its threads and roster,
 a nushi's sessions."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from accounts.models import User
+from accounts.models import Skill, User
 from accounts.permissions import municipality_staff_ids, organization_member_ids
-from accounts.selectors import public_name
+from accounts.selectors import age_band, name_tag, public_name
 from portal.models import Application, Session, SessionMessage
 from portal.permissions import nushi_scope, staff_scope
 
@@ -73,6 +75,97 @@ def roster(session: Session) -> QuerySet[Application]:
         .select_related("helper__helper_profile", "attendance")
         .order_by("created_at", "pk")
     )
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """What a host needs to choose and greet a helper: the application (its message, its state), the
+    display name with a tag telling two helpers of one name apart, home prefecture, age band,
+    skills, and how often they helped before: in this municipality and anywhere."""
+
+    application: Application
+    name_tag: str
+    home_prefecture: str
+    age_band: str
+    skills: list[str]
+    helped_here: int
+    helped_total: int
+
+
+def roster_rows(session: Session) -> list[RosterRow]:
+    """The roster's rows in application order. Queries: the applications with their profiles (1), the
+    helpers' earlier attendance, here and anywhere (1). `session.program` should be selected."""
+    applications = list(roster(session))
+    helped: dict[int, tuple[int, int]] = {
+        row["helper_id"]: (row["here"], row["total"])
+        for row in Application.objects.filter(
+            helper_id__in={a.helper_id for a in applications},
+            status=Application.Status.ATTENDED,
+        )
+        .exclude(session_id=session.pk)
+        .values("helper_id")
+        .annotate(
+            total=Count("pk"),
+            here=Count(
+                "pk", filter=Q(session__program__municipality_id=session.program.municipality_id)
+            ),
+        )
+    }
+    rows = []
+    for application in applications:
+        profile = getattr(application.helper, "helper_profile", None)
+        here, total = helped.get(application.helper_id, (0, 0))
+        rows.append(
+            RosterRow(
+                application=application,
+                name_tag=name_tag(profile) if profile else "",
+                home_prefecture=profile.home_prefecture if profile else "",
+                age_band=age_band(profile, session.starts_at) if profile else "",
+                skills=[str(Skill(c).label) for c in profile.skills if c in Skill.values]
+                if profile
+                else [],
+                helped_here=here,
+                helped_total=total,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class RosterSection:
+    key: str
+    title: str
+    rows: list[RosterRow]
+
+
+# The roster's sections in order, each listing the applications in its states. The 確定 count the
+# roster shows is the number of rows its first section lists (the states that hold a place, as
+# Session.places_taken counts them), so the count and the rows under it cannot disagree.
+ROSTER_SECTIONS = (
+    ("held", gettext_lazy("参加確定"), Application.HOLDS_PLACE),
+    (
+        "waiting",
+        gettext_lazy("選考中・キャンセル待ち"),
+        (Application.Status.APPLIED, Application.Status.WAITLISTED),
+    ),
+    ("no_show", gettext_lazy("欠席"), (Application.Status.NO_SHOW,)),
+    (
+        "closed",
+        gettext_lazy("お見送り・キャンセル"),
+        (Application.Status.DECLINED, Application.Status.CANCELLED),
+    ),
+)
+
+
+def roster_sections(rows: list[RosterRow]) -> list[RosterSection]:
+    return [
+        RosterSection(
+            key=key,
+            title=str(title),
+            rows=[row for row in rows if row.application.status in states],
+        )
+        for key, title, states in ROSTER_SECTIONS
+    ]
 
 
 def nushi_sessions(user: User) -> QuerySet[Session]:

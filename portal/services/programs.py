@@ -22,9 +22,11 @@ from accounts.models import Organization, User
 from accounts.scoping import require_one_municipality
 from portal import notices
 from portal.models import Need, Program, ProgramPhoto, Session
+from portal.permissions import can_confirm_for_nushi
 from portal.search import program_search_text
 from portal.services import reminders
 from portal.services._state import InvalidTransition, transition
+from portal.services.errors import NotAllowed
 from portal.services.locking import lock_program, lock_session
 from portal.services.needs import need_mark_published, need_start_design_in_transaction
 from portal.services.session_changes import cancel_locked_session
@@ -37,7 +39,7 @@ BEFORE_PUBLISH = (S.DRAFT, S.PENDING_NUSHI, S.CHANGES_REQUESTED, S.CONFIRMED)
 PROGRAM_FIELDS = (
     "district", "title", "summary", "story", "background", "about_nushi", "category",
     "relationship_type", "tags", "min_age", "residents_only", "required_skills", "what_to_bring",
-    "points_per_participant", "okaeshi", "is_online", "online_url", "meeting_place", "meeting_postal_code",
+    "points_per_participant", "okaeshi", "is_online", "online_url", "online_instructions", "meeting_place", "meeting_postal_code",
     "meeting_address", "latitude",
     "longitude", "cover_image",
 )  # fmt: skip
@@ -146,6 +148,7 @@ def _program_update(*, program: Program, actor: User, data: dict) -> Program:
     reason = "edit"
     if locked.status in BACK_TO_DRAFT:
         locked.status = S.DRAFT
+        locked.confirmed_via = ""
         reason = "edit: back to draft"
     locked.full_clean(exclude=["search_text"])
     locked._history_user = actor
@@ -171,6 +174,7 @@ def program_send_to_nushi(*, program: Program, actor: User) -> Program:
         reason="sent to nushi",
         preview_token=uuid.uuid4(),
         status_note="",
+        confirmed_via="",
     )
     notices.notice_program_confirm_request(program)
     return program
@@ -185,6 +189,32 @@ def program_confirm(*, program: Program, actor: User) -> Program:
         to_state=S.CONFIRMED,
         actor=actor,
         reason="confirmed by nushi",
+        confirmed_via=Need.Channel.WEB,
+    )
+    notices.notice_program_confirmed(program)
+    return program
+
+
+# How a nushi who does not use the web gives staff their confirmation (as staff take needs).
+ON_BEHALF_CHANNELS = (Need.Channel.PHONE, Need.Channel.PAPER, Need.Channel.VISIT)
+
+
+@transaction.atomic(durable=True)
+def program_confirm_for_nushi(*, program: Program, actor: User, channel: str) -> Program:
+    """Staff record the confirmation the nushi gave them by phone, on paper or at a visit, for the
+    draft the nushi was sent. The channel is kept on the program and the history row names the staff
+    member who recorded it."""
+    if not can_confirm_for_nushi(actor, program):
+        raise NotAllowed(_("ヌシに代わって確認を記録できるのは、この自治体の事務局だけです。"))
+    if channel not in ON_BEHALF_CHANNELS:
+        raise InvalidTransition(_("ヌシから確認を受けた方法を選んでください。"))
+    program = transition(
+        program,
+        from_states=[S.PENDING_NUSHI],
+        to_state=S.CONFIRMED,
+        actor=actor,
+        reason=f"confirmed for the nushi by staff ({channel})",
+        confirmed_via=channel,
     )
     notices.notice_program_confirmed(program)
     return program

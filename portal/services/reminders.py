@@ -28,7 +28,8 @@ def application_object_key(application: Application) -> str:
 
 # What the reminder texts show of a program: a change re-plans them (the rain date: sessions.py).
 PROGRAM_FIELDS = (
-    "title", "is_online", "online_url", "meeting_place", "meeting_address", "what_to_bring",
+    "title", "is_online", "online_url", "online_instructions", "meeting_place", "meeting_address",
+    "what_to_bring",
 )  # fmt: skip
 
 
@@ -43,6 +44,7 @@ def reminder_context(application: Application) -> dict:
         "is_online": program.is_online,
         # The join link and the exact address only ever reach accepted helpers, who may see them.
         "online_url": program.online_url if program.is_online else "",
+        "online_instructions": program.online_instructions if program.is_online else "",
         "meeting_place": program.meeting_place,
         "meeting_address": ""
         if program.is_online

@@ -2,13 +2,15 @@
 
 from django.urls import include, path
 
-from portal.views import mypage, public
+from portal.views import dashboards, mypage, public
 
 urlpatterns = [
     path("", public.home, name="home"),
     path("healthz", public.healthz, name="healthz"),
     path("robots.txt", public.robots_txt, name="robots_txt"),
     path("mypage/", mypage.mypage, name="mypage"),
+    path("staff/today/", dashboards.staff_dashboard_page, name="staff_dashboard"),
+    path("host/", dashboards.nushi_dashboard_page, name="nushi_dashboard"),
     path("", include("portal.urls.needs")),
     path("", include("portal.urls.programs")),
     path("", include("portal.urls.sessions")),

@@ -17,6 +17,11 @@ urlpatterns = [
         name="program_confirm",
     ),
     path(
+        "programs/<int:pk>/preview/<uuid:token>/confirm-for-nushi/",
+        needs.program_confirm_for_nushi,
+        name="program_confirm_for_nushi",
+    ),
+    path(
         "programs/<int:pk>/preview/<uuid:token>/changes/",
         needs.program_request_changes,
         name="program_request_changes",

@@ -112,7 +112,9 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         "show_contact": can_see_nushi_contact(request.user, session),
         "can_cancel": application.status in ("applied", "accepted", "waitlisted")
         and now < session.starts_at,
-        "show_qr": application.status == Application.Status.ACCEPTED,
+        # An online program has no reception to show a QR code at.
+        "show_qr": application.status == Application.Status.ACCEPTED
+        and not session.program.is_online,
         "can_use_thread": can_use_thread(request.user, session),
         "thank_yous": ThankYou.objects.filter(session=session).prefetch_related("photos")
         if attended
@@ -143,7 +145,8 @@ def application_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 def application_qr(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The check-in QR code (SVG) of the helper's own accepted application; it encodes the short code."""
     application = _get_own_application(request, pk)
-    if application.status not in Application.HOLDS_PLACE:
+    # An online program has no reception: there is no QR code to show.
+    if application.status not in Application.HOLDS_PLACE or application.session.program.is_online:
         raise Http404
     out = io.BytesIO()
     segno.make(application.checkin_code, error="m").save(out, kind="svg", scale=8, border=2)

@@ -4,21 +4,24 @@ preview link and confirm it or ask for changes. Another nushi's needs and drafts
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import postal
 from accounts.permissions import AuthenticatedHttpRequest
+from accounts.selectors import member_names
 from portal.forms.common import ReasonForm, add_service_error
 from portal.forms.needs import NeedForm, NushiChoiceForm
-from portal.permissions import can_confirm_program
+from portal.forms.programs import ConfirmForNushiForm
+from portal.permissions import can_confirm_for_nushi, can_confirm_program
 from portal.selectors.needs import need_for_nushi
 from portal.selectors.programs import program_for_preview
 from portal.services import needs as need_services
 from portal.services import programs as program_services
 from portal.services._state import InvalidTransition
+from portal.services.errors import ServiceError
 from portal.views.programs import program_page_context
 
 
@@ -133,11 +136,40 @@ def program_preview(request: AuthenticatedHttpRequest, pk: int, token: str) -> H
             # The nushi and staff always see the draft as it is now (no cache).
             **program_page_context(program, program, page_seconds=0),
             "preview": True,
+            "online_program": program if program.is_online else None,
             "can_confirm": can_confirm_program(request.user, program)
             and program.status == program.Status.PENDING_NUSHI,
+            "can_confirm_for_nushi": can_confirm_for_nushi(request.user, program)
+            and program.status == program.Status.PENDING_NUSHI,
+            "confirmers": member_names(program.nushi_id),
             "changes_form": ReasonForm(),
+            "for_nushi_form": ConfirmForNushiForm(),
         },
     )
+
+
+@login_required
+@require_POST
+def program_confirm_for_nushi(
+    request: AuthenticatedHttpRequest, pk: int, token: str
+) -> HttpResponse:
+    """Staff record the confirmation the nushi gave them by phone, on paper or at a visit."""
+    program = program_for_preview(request.user, pk, token)
+    if not can_confirm_for_nushi(request.user, program):
+        raise Http404
+    form = ConfirmForNushiForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("ヌシから確認を受けた方法を選んでください。"))
+        return redirect("program_preview", pk=pk, token=token)
+    try:
+        program_services.program_confirm_for_nushi(
+            program=program, actor=request.user, channel=form.cleaned_data["channel"]
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("ヌシに代わって、確認を記録しました。公開できます。"))
+    return redirect("staff_program_detail", pk=program.pk)
 
 
 @login_required

@@ -132,6 +132,11 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 programs_selectors.full_program_of(program),
                 page_seconds=PAGE_CACHE_SECONDS,
             ),
+            # An online program's link and instructions, outside the cached article: only for
+            # those who may see them (none of this is read for a visitor who is not signed in).
+            "online_program": programs_selectors.program_online_details(request.user, program.pk)
+            if program.is_online and request.user.is_authenticated
+            else None,
             "absolute_url": request.build_absolute_uri(),
             "og_image": request.build_absolute_uri(program.cover_image.url)
             if program.cover_image

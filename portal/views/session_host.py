@@ -29,7 +29,12 @@ from portal.permissions import (
     can_use_private_thread,
     can_use_thread,
 )
-from portal.selectors.sessions import decisions_open, roster, thread_messages
+from portal.selectors.sessions import (
+    decisions_open,
+    roster_rows,
+    roster_sections,
+    thread_messages,
+)
 from portal.services import applications as services
 from portal.services import attendance as attendance_services
 from portal.services import session_changes
@@ -66,10 +71,9 @@ def _get_session_for_staff(request: AuthenticatedHttpRequest, pk: int) -> Sessio
 @login_required
 def session_roster(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_host(request, pk)
-    applications = list(roster(session))
-    by_status: dict[str, list[Application]] = {}
-    for application in applications:
-        by_status.setdefault(application.status, []).append(application)
+    rows = roster_rows(session)
+    applications = [row.application for row in rows]
+    sections = roster_sections(rows)
     markable = [a for a in applications if a.status in ("accepted", "attended", "no_show")]
     now = timezone.now()
     return render(
@@ -79,7 +83,8 @@ def session_roster(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "program": session.program,
             "applications": applications,
-            "by_status": by_status,
+            "sections": sections,
+            "held": len(sections[0].rows),
             "attendance_form": AttendanceForm(applications=markable)
             if now >= session.starts_at
             else None,

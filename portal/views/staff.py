@@ -33,13 +33,12 @@ from portal.selectors import needs as needs_selectors
 from portal.selectors import programs as programs_selectors
 from portal.selectors import reports as reports_selectors
 from portal.selectors import sessions as sessions_selectors
+from portal.selectors.needs import QUEUE_NEED_STATES
 from portal.services import needs as need_services
 from portal.services import programs as program_services
 from portal.services import reports as report_services
 from portal.services import sessions as session_services
 from portal.services._state import InvalidTransition
-
-QUEUE_NEED_STATES = (Need.Status.SUBMITTED, Need.Status.IN_DESIGN)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

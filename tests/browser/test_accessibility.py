@@ -128,6 +128,7 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
     ]
     found = check(context_for(browser, live_server, people.HELPER_EMAIL), live_server, helper_paths)
     nushi_paths = [
+        "/host/",
         "/mypage/",
         "/needs/new/",
         f"/sessions/{demo['session'].pk}/roster/",
@@ -150,7 +151,11 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         subject="件名", body="本文", due_at=timezone.now(), attempts=MAX_ATTEMPTS,
         last_error="SMTPRecipientsRefused", municipality_id=program.municipality_id,
     )  # fmt: skip
+    # An online program, as its hosts see it: with the join link and instructions.
+    online = Program.objects.filter(is_online=True, municipality_id=program.municipality_id).first()
     paths = [
+        "/staff/today/",
+        f"/programs/{online.pk}/",
         "/staff/",
         "/staff/needs/new/",
         f"/staff/programs/{program.pk}/",

@@ -29,6 +29,7 @@ REMINDER = {
     "ends_at": datetime(2026, 12, 12, 3, 0, tzinfo=UTC),
     "is_online": False,
     "online_url": "",
+    "online_instructions": "",
     "meeting_place": "古川駅 東口",
     "meeting_address": "岐阜県飛騨市古川町金森町1-1",
     "what_to_bring": "軍手、長靴、飲み物",
@@ -39,6 +40,7 @@ REMINDER_ONLINE = {
     **REMINDER,
     "is_online": True,
     "online_url": "https://meet.example.jp/hida-washi",
+    "online_instructions": "ミーティングID 123 456 7890、パスコード washi。紙と筆を用意してください。",
     "meeting_place": "",
     "meeting_address": "",
     "what_to_bring": "",
@@ -71,6 +73,22 @@ CASES: dict[str, dict[str, dict]] = {
     Kind.APPLICATION_WAITLISTED: {"default": SESSION},
     Kind.APPLICATION_APPLIED: {"default": SESSION},
     Kind.APPLICATION_PROMOTED: {"default": SESSION},
+    Kind.APPLICATION_RECEIVED: {
+        "default": {
+            **SESSION,
+            "helper_name": "さくら",
+            "message": "草取りは得意です。よろしくお願いします。",
+            "apply_deadline": datetime(2026, 12, 10, 14, 59, tzinfo=UTC),
+            "url": "https://otagaisama.example.jp/sessions/5/roster/",
+        },
+        "no_message": {
+            **SESSION,
+            "helper_name": "さくら",
+            "message": "",
+            "apply_deadline": datetime(2026, 12, 10, 14, 59, tzinfo=UTC),
+            "url": "https://otagaisama.example.jp/sessions/5/roster/",
+        },
+    },
     Kind.APPLICATION_CANCELLED: {
         "by_helper": {**SESSION, "by_staff": False, "note": ""},
         "by_staff": {**SESSION, "by_staff": True, "note": "重複登録のため"},

@@ -20,6 +20,7 @@ from tests.portal.factories import ApplicationFactory, NeedFactory, ProgramFacto
 pytestmark = pytest.mark.django_db
 
 PUBLIC, SIGNED_IN, STAFF, PRIVATE = "public", "signed in", "any staff", "private"
+NUSHI = "any nushi"  # their own page: another nushi opens theirs, with nothing of this nushi's
 FORM = "anyone, by POST only"  # the language switch (tests/accounts/test_signup.py)
 
 # name -> (who may open it, the URL's arguments from the world below)
@@ -54,6 +55,12 @@ ROUTES = {
         PRIVATE,
         lambda w: {"pk": w["draft"].pk, "token": w["draft"].preview_token},
     ),
+    "program_confirm_for_nushi": (
+        PRIVATE,
+        lambda w: {"pk": w["draft"].pk, "token": w["draft"].preview_token},
+    ),
+    "staff_dashboard": (STAFF, lambda w: {}),
+    "nushi_dashboard": (NUSHI, lambda w: {}),
     "staff_home": (STAFF, lambda w: {}),
     "staff_need_create": (STAFF, lambda w: {}),
     "staff_need_detail": (PRIVATE, lambda w: {"pk": w["need"].pk}),
@@ -191,8 +198,8 @@ def test_outsiders_get_nothing_from_private_pages(client, world, outsider):
         if access in (PUBLIC, FORM) or (access == SIGNED_IN and outsider != "anonymous"):
             continue
         url = reverse(name, kwargs=arguments(world))
-        if access == STAFF and outsider == "other_municipality_staff":
-            # Their own pages, without a trace of this municipality's needs and programs.
+        if (access, outsider) in ((STAFF, "other_municipality_staff"), (NUSHI, "other_nushi")):
+            # Their own pages, without a trace of this municipality's or this nushi's things.
             page = client.get(url).content.decode()
             assert world["need"].title not in page and world["program"].title not in page
             continue
@@ -213,7 +220,7 @@ def test_the_matrix_rows_open_for_those_they_belong_to(client, world, nushi, sta
         "staff_report_detail": staff, "application_detail": helper, "application_qr": helper,
         "application_certificate": helper, "session_roster": nushi, "session_messages": helper,
         "staff_outbox": staff, "notification_preferences": helper, "staff_page_edit": staff,
-        "staff_pages": staff, "consent": helper,
+        "staff_pages": staff, "consent": helper, "staff_dashboard": staff, "nushi_dashboard": nushi,
     }  # fmt: skip
     for name, user in owners.items():
         client.force_login(user)
@@ -221,6 +228,8 @@ def test_the_matrix_rows_open_for_those_they_belong_to(client, world, nushi, sta
         assert client.get(url).status_code == 200, name
     client.force_login(staff)
     assert world["need"].title in client.get(reverse("staff_home")).content.decode()
+    client.force_login(nushi)
+    assert world["program"].title in client.get(reverse("nushi_dashboard")).content.decode()
     client.logout()
     for name, (access, arguments) in ROUTES.items():
         if access == PUBLIC:

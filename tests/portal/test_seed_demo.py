@@ -42,11 +42,14 @@ def login(client, email):
     )
 
 
-@pytest.mark.parametrize("email", [people.HELPER_EMAIL, people.NUSHI_EMAIL])
-def test_printed_helper_and_nushi_logins_work(client, email):
+@pytest.mark.parametrize(
+    ("email", "lands_on"),
+    [(people.HELPER_EMAIL, "mypage"), (people.NUSHI_EMAIL, "nushi_dashboard")],
+)
+def test_printed_helper_and_nushi_logins_work(client, email, lands_on):
     call_command("seed_demo", "--with-demo-logins")
     response = login(client, email)
-    assert response.redirect_chain[-1][0] == reverse("mypage")
+    assert response.redirect_chain[-1][0] == reverse(lands_on)
     assert response.status_code == 200
 
 
@@ -58,7 +61,7 @@ def test_printed_staff_login_works_with_the_demo_totp_code(client):
         hotp_value(people.DEMO_TOTP_SECRET, int(time.time()) // mfa_settings.TOTP_PERIOD)
     )
     response = client.post(reverse("mfa_authenticate"), {"code": code}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("mypage")
+    assert response.redirect_chain[-1][0] == reverse("staff_dashboard")
     assert client.get(reverse("admin:index")).status_code == 200
 
 
