@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("portal.urls.sessions")),
     path("", include("portal.urls.applications")),
     path("", include("portal.urls.reports")),
+    path("", include("portal.urls.pages")),
     path("", include("portal.urls.staff")),
 ]
