@@ -151,9 +151,7 @@ def seed_impressions() -> None:
     for pk, session_id in attended:
         i = per_session[session_id] = per_session.get(session_id, -1) + 1
         if i < 4:
-            rows.append(
-                Impression(application_id=pk, body=IMPRESSIONS[i], may_publish=i != 3)
-            )
+            rows.append(Impression(application_id=pk, body=IMPRESSIONS[i], may_publish=i != 3))
     Impression.objects.bulk_create(rows)
 
 

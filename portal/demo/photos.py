@@ -161,7 +161,9 @@ def _snow(d: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int) -> None:
 def _care(d: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int) -> None:
     d.rectangle([0, 430, w, h], fill=(170, 120, 80))  # a low table
     for cx in (380, 720):  # tea cups with steam
-        d.rectangle([cx - 80, 470, cx + 80, 640], fill=(95, 130, 110), outline=(50, 70, 60), width=5)
+        d.rectangle(
+            [cx - 80, 470, cx + 80, 640], fill=(95, 130, 110), outline=(50, 70, 60), width=5
+        )
         for k in range(3):
             x0 = cx - 40 + k * 40
             points = [(x0 + 12 * math.sin(t / 3), 450 - t * 8) for t in range(18)]

@@ -141,4 +141,3 @@ def nushi_thank_yous(nushi_id: int, *, limit: int = 5) -> list[ThankYou]:
         .only("body", "created_at", "session__starts_at", "session__program__title")
         .order_by("-created_at", "-pk")[:limit]
     )
-

@@ -67,9 +67,10 @@ def test_home_shows_programs_with_places_left_reports_and_towns(
         page = client.get(reverse("home")).content.decode()
     with django_assert_num_queries(0):
         again = client.get(reverse("home")).content.decode()
-    assert again[again.index("<main") : again.index("</main>")] == page[
-        page.index("<main") : page.index("</main>")
-    ]
+    assert (
+        again[again.index("<main") : again.index("</main>")]
+        == page[page.index("<main") : page.index("</main>")]
+    )
     assert "みょうが畑づくり体験" in page and "残り" in page and "8人" in page
     assert "満員の屋台曳き" not in page  # no places left: not offered on the home page
     assert "畝ができました" in page and 'alt="畝を立てる様子"' in page
@@ -186,7 +187,10 @@ def test_program_page_shows_the_cover_with_its_size_and_links_the_hosts(
 ):
     program = published(municipality, organization, "みょうが畑づくり体験")
     page = client.get(reverse("program_detail", args=[program.pk])).content.decode()
-    assert 'src="/media/programs/cover.jpg" alt="みょうが畑づくり体験の様子" width="1200" height="800"' in page
+    assert (
+        'src="/media/programs/cover.jpg" alt="みょうが畑づくり体験の様子" width="1200" height="800"'
+        in page
+    )
     assert reverse("nushi_page", args=[organization.pk]) in page
     assert reverse("municipality_page", args=[municipality.slug]) in page
 
@@ -203,3 +207,14 @@ def test_program_page_with_photos_and_impressions_costs_one_query_when_cached(
     assert "また来たいです。" in first and 'alt="畑"' in first and "畝ができました" in first
     with django_assert_num_queries(1):
         client.get(url)
+
+
+def test_sitemap_lists_the_towns_and_the_nushi_with_public_programs(
+    client, municipality, organization, other_organization
+):
+    published(municipality, organization, "みょうが畑づくり体験")
+    ProgramFactory(municipality=municipality, nushi=other_organization, status="draft")
+    body = client.get("/sitemap.xml").content.decode()
+    assert f"/towns/{municipality.slug}/</loc>" in body
+    assert f"/nushi/{organization.pk}/</loc>" in body
+    assert f"/nushi/{other_organization.pk}/</loc>" not in body
