@@ -36,12 +36,31 @@ def serve_media(context) -> None:
     context.route("**/cyberjapandata.gsi.go.jp/**", lambda route: route.fulfill(status=204))
 
 
-def loaded_images(page) -> bool:
-    """Every image in view has loaded (a broken one has naturalWidth 0)."""
-    return page.evaluate(
-        "() => [...document.images].filter(i => i.loading !== 'lazy')"
-        ".every(i => i.complete && i.naturalWidth > 0)"
+def loaded_images(page, selector: str) -> bool:
+    """Every image `selector` finds has loaded (a broken one has naturalWidth 0)."""
+    return page.eval_on_selector_all(
+        selector,
+        "images => images.length > 0 && images.every(i => i.complete && i.naturalWidth > 0)",
     )
+
+
+# The page scrolls sideways: what sticks out (the map's tiles, clipped by their frame, do not count).
+WIDER_THAN_THE_SCREEN = """() => document.documentElement.scrollWidth <= document.documentElement.clientWidth
+    ? [] : [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 30))"""
+
+
+def look(page, name: str) -> None:
+    """Scroll through the page (lazy pictures load), check nothing makes it scroll sideways, and
+    save a full-page screenshot."""
+    height = page.evaluate("document.body.scrollHeight")
+    for y in range(0, height, 600):
+        page.mouse.wheel(0, 600)
+    page.wait_for_load_state("networkidle")
+    page.evaluate("window.scrollTo(0, 0)")
+    assert page.evaluate(WIDER_THAN_THE_SCREEN) == [], name
+    page.screenshot(path=str(_artifact(name)), full_page=True)
 
 
 @pytest.mark.parametrize("screen", SCREENS)
@@ -58,27 +77,30 @@ def test_a_visitor_walks_from_home_to_a_nushi(browser: Browser, live_server, scr
     expect(cards.first).to_contain_text("残り")
     expect(page.get_by_test_id("home-reports").get_by_test_id("report-card").first).to_be_visible()
     expect(page.get_by_test_id("ask")).to_contain_text("困りごとのある方へ")
-    assert loaded_images(page)
-    page.screenshot(path=str(_artifact(f"journey-home-{screen}")), full_page=True)
+    page.get_by_test_id("home-reports").scroll_into_view_if_needed()
+    page.wait_for_load_state("networkidle")
+    assert loaded_images(page, "[data-testid=home-programs] img, [data-testid=home-reports] img")
+    look(page, f"journey-home-{screen}")
 
     page.get_by_test_id("home-towns").get_by_role("link", name=str(town.site_name)).click()
     expect(page.get_by_test_id("brand")).to_have_text(town.site_name)
     expect(page.get_by_test_id("town-calendar")).to_be_visible()
     expect(page.get_by_test_id("town-contact")).to_be_visible()
-    page.screenshot(path=str(_artifact(f"journey-town-{screen}")), full_page=True)
+    look(page, f"journey-town-{screen}")
 
     page.get_by_test_id("town-programs").get_by_role("link", name="みょうが畑づくり体験").click()
     expect(page.get_by_test_id("cover").locator("img")).to_be_visible()
     expect(page.get_by_test_id("program-photos").locator("img")).to_have_count(2)
     expect(page.get_by_test_id("impressions").locator("li").first).to_be_visible()
     page.get_by_test_id("impressions").scroll_into_view_if_needed()
-    assert loaded_images(page)
-    page.screenshot(path=str(_artifact(f"journey-program-{screen}")), full_page=True)
+    page.wait_for_load_state("networkidle")
+    assert loaded_images(page, "[data-testid=cover] img, [data-testid=program-photos] img")
+    look(page, f"journey-program-{screen}")
 
     page.get_by_test_id("nushi-link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("みょうが農家 中田さん")
     expect(page.get_by_test_id("nushi-programs")).to_contain_text("みょうが畑づくり体験")
-    page.screenshot(path=str(_artifact(f"journey-nushi-{screen}")), full_page=True)
+    look(page, f"journey-nushi-{screen}")
     # Nothing private on the way: the nushi's exact address is on no public page.
     assert "殿町1-2" not in page.content()
 
