@@ -131,8 +131,8 @@ def program_detail(request, pk: int):
     with connection.cursor() as cursor:
         cursor.execute(PROGRAM_DETAIL_SQL, [pk])
         rows = cursor.fetchall()
-    if not rows:
-        return HttpResponse(status=404)
+        if not rows:
+            return HttpResponse(status=404)
         # The photos and the impressions the helpers allowed to be published (display names only).
         cursor.execute(PROGRAM_PHOTOS_SQL, [pk])
         photos = cursor.fetchall()
