@@ -190,7 +190,7 @@ def seed_programs(cast: Cast) -> list[Program]:
 
 
 # Two more pictures for each demo program's gallery, besides its cover.
-GALLERY = {
+GALLERY: dict[str, tuple[str, ...]] = {
     Category.FARMING: (Category.NATURE, Category.CARE), Category.CRAFT: (Category.SNOW, Category.COMMUNITY),
     Category.FESTIVAL: (Category.COMMUNITY, Category.CARE), Category.REMOTE: (Category.NATURE, Category.FARMING),
     Category.SNOW: (Category.COMMUNITY, Category.CARE),

@@ -55,7 +55,7 @@ def look(page, name: str) -> None:
     """Scroll through the page (lazy pictures load), check nothing makes it scroll sideways, and
     save a full-page screenshot."""
     height = page.evaluate("document.body.scrollHeight")
-    for y in range(0, height, 600):
+    for _y in range(0, height, 600):
         page.mouse.wheel(0, 600)
     page.wait_for_load_state("networkidle")
     page.evaluate("window.scrollTo(0, 0)")
