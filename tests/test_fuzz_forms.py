@@ -360,7 +360,8 @@ NO_INPUT = {
     "home", "healthz", "robots_txt", "program_detail", "session_ics", "report_list",
     "report_detail", "mypage", "need_detail", "program_preview", "staff_home", "staff_need_detail",
     "staff_program_detail", "staff_report_detail", "application_detail", "application_qr",
-    "application_certificate", "session_roster", "staff_outbox_failures",
+    "application_certificate", "session_roster", "staff_outbox_failures", "municipality_page",
+    "nushi_page",
 }  # fmt: skip
 
 
