@@ -77,6 +77,9 @@ def run() -> list[dict]:
     finally:
         program_views.RESULTS_CACHE_SECONDS = saved
     pk = _typical_program_id()
+    page = client.get(f"/programs/{pk}/").content.decode()
+    # The page as the program's visitors see it: with its photos and helpers' impressions.
+    assert 'data-testid="program-photos"' in page and 'data-testid="impressions"' in page, pk
     value, floor = paired_medians(
         get_ok(client, f"/programs/{pk}/"), get_ok(client, f"/_bench/floor/programs/{pk}/")
     )

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Organization, User
 from accounts.permissions import (
     is_member_of,
     is_staff_of,
@@ -22,7 +22,7 @@ from accounts.permissions import (
     staff_municipality_ids,
 )
 from accounts.scoping import municipality_path
-from portal.models import Application, Program, Session
+from portal.models import ActivityReport, Application, Impression, Program, Session, ThankYou
 
 # A program anyone may read: published, or closed (past programs stay readable).
 PUBLIC_PROGRAM_STATES = (Program.Status.PUBLISHED, Program.Status.CLOSED)
@@ -58,6 +58,37 @@ def is_nushi(user: User) -> bool:
 def public_programs(queryset: QuerySet[Program]) -> QuerySet[Program]:
     """Programs anyone may read, signed in or not."""
     return queryset.filter(status__in=PUBLIC_PROGRAM_STATES)
+
+
+def public_nushi(queryset: QuerySet[Organization]) -> QuerySet[Organization]:
+    """Nushi anyone may read about (their page: name, story, programs, reports, thank-yous): those
+    hosting at least one public program. Never their phone or address (can_see_nushi_contact)."""
+    return queryset.filter(
+        pk__in=Program.objects.filter(status__in=PUBLIC_PROGRAM_STATES).values("nushi_id")
+    )
+
+
+def public_impressions(queryset: QuerySet[Impression]) -> QuerySet[Impression]:
+    """Helpers' impressions shown on public pages: only those the helper agreed to publish, of a
+    session they attended, of a public program. Shown with the helper's display name only."""
+    return queryset.filter(
+        may_publish=True,
+        application__status=Application.Status.ATTENDED,
+        application__session__program__status__in=PUBLIC_PROGRAM_STATES,
+    )
+
+
+def public_thank_yous(queryset: QuerySet[ThankYou]) -> QuerySet[ThankYou]:
+    """A nushi's thank-yous, shown on their public page (the thank-you form says so), for sessions of
+    public programs. Text only: the photos went to the helpers who came."""
+    return queryset.filter(session__program__status__in=PUBLIC_PROGRAM_STATES)
+
+
+def public_activity_reports(queryset: QuerySet[ActivityReport]) -> QuerySet[ActivityReport]:
+    """Activity reports anyone may read: published, of a public program."""
+    return queryset.filter(
+        status=ActivityReport.Status.PUBLISHED, program__status__in=PUBLIC_PROGRAM_STATES
+    )
 
 
 def is_public_program(program: Program) -> bool:

@@ -4,8 +4,9 @@ published activity report, so that people looking for ways to help find them."""
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from accounts.models import Municipality, Organization
 from portal.models import ActivityReport, Program
-from portal.permissions import PUBLIC_PROGRAM_STATES, public_programs
+from portal.permissions import PUBLIC_PROGRAM_STATES, public_nushi, public_programs
 
 
 class PagesSitemap(Sitemap):
@@ -50,4 +51,30 @@ class ReportSitemap(Sitemap):
         return reverse("report_detail", args=[report.pk])
 
 
-SITEMAPS = {"pages": PagesSitemap, "programs": ProgramSitemap, "reports": ReportSitemap}
+class MunicipalitySitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return Municipality.objects.only("slug").order_by("pk")
+
+    def location(self, municipality):
+        return reverse("municipality_page", args=[municipality.slug])
+
+
+class NushiSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return public_nushi(Organization.objects.only("pk")).order_by("pk")
+
+    def location(self, nushi):
+        return reverse("nushi_page", args=[nushi.pk])
+
+
+SITEMAPS = {
+    "pages": PagesSitemap,
+    "towns": MunicipalitySitemap,
+    "nushi": NushiSitemap,
+    "programs": ProgramSitemap,
+    "reports": ReportSitemap,
+}

@@ -385,6 +385,7 @@ NO_INPUT = {
     "page_privacy_municipality", "page_faq_municipality", "contact_sent", "staff_pages",
     "staff_dashboard",
     "nushi_dashboard",
+    "municipality_page", "nushi_page",
 }  # fmt: skip
 
 

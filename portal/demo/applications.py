@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import HelperProfile
 from portal.demo.programs import LARGE_MARK
-from portal.models import Application, Attendance, Session, ThankYou
+from portal.models import Application, Attendance, Impression, Session, ThankYou
 
 S = Application.Status
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -124,7 +124,35 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
                     body="先日はありがとうございました！おかげさまで作業がはかどりました。またお待ちしています。",
                 )  # fmt: skip
     _recount_places()
+    seed_impressions()
     return made
+
+
+IMPRESSIONS = [
+    "はじめての農作業でしたが、ヌシさんが丁寧に教えてくれました。また来たいです。",
+    "地元の方のお話が面白くて、あっという間の半日でした。",
+    "体を動かしたあとのお昼ごはんが最高でした。",
+    "思っていたより大変でしたが、終わったあとの景色が忘れられません。",
+]
+
+
+def seed_impressions() -> None:
+    """Up to four impressions per past demo session (not the large scale's), on sessions that have
+    none yet (idempotent); every fourth is kept to the hosts, so the pages show only those agreed to."""
+    attended = (
+        Application.objects.filter(status=S.ATTENDED)
+        .exclude(session__program__nushi__name__startswith=LARGE_MARK)
+        .exclude(session__applications__impression__isnull=False)
+        .order_by("session_id", "pk")
+        .values_list("pk", "session_id")
+    )
+    per_session: dict[int, int] = {}
+    rows = []
+    for pk, session_id in attended:
+        i = per_session[session_id] = per_session.get(session_id, -1) + 1
+        if i < 4:
+            rows.append(Impression(application_id=pk, body=IMPRESSIONS[i], may_publish=i != 3))
+    Impression.objects.bulk_create(rows)
 
 
 def seed_large_applications(*, total: int = 1_000_000) -> int:

@@ -15,7 +15,16 @@ from django.utils import timezone
 from accounts.categories import Category
 from accounts.models import Organization
 from portal.demo.people import Cast
-from portal.models import ActivityReport, Need, Program, RelationshipType, Session
+from portal.demo.photos import demo_photo
+from portal.models import (
+    ActivityReport,
+    ActivityReportPhoto,
+    Need,
+    Program,
+    ProgramPhoto,
+    RelationshipType,
+    Session,
+)
 from portal.search import program_search_text, reindex
 
 
@@ -152,6 +161,7 @@ def seed_programs(cast: Cast) -> list[Program]:
                     apply_deadline=start - timedelta(days=2),
                     status=Session.Status.CLOSED if days < 0 else Session.Status.SCHEDULED,
                 )  # fmt: skip
+        _seed_program_photos(program)
         programs.append(program)
 
     for nushi_name, title, description, status, reason in NEEDS:
@@ -189,6 +199,32 @@ def seed_programs(cast: Cast) -> list[Program]:
     return programs
 
 
+# Two more pictures for each demo program's gallery, besides its cover.
+GALLERY: dict[str, tuple[str, ...]] = {
+    Category.FARMING: (Category.NATURE, Category.CARE), Category.CRAFT: (Category.SNOW, Category.COMMUNITY),
+    Category.FESTIVAL: (Category.COMMUNITY, Category.CARE), Category.REMOTE: (Category.NATURE, Category.FARMING),
+    Category.SNOW: (Category.COMMUNITY, Category.CARE),
+}  # fmt: skip
+
+
+def _seed_program_photos(program: Program) -> None:
+    """The category's illustration as the cover (a published program needs one) and a small gallery,
+    once (a program that has them keeps them)."""
+    if not program.cover_image:
+        cover = demo_photo(program.category)
+        program.cover_image, program.cover_thumbnail = cover.image, cover.thumbnail
+        Program.objects.filter(pk=program.pk).update(
+            cover_image=cover.image, cover_thumbnail=cover.thumbnail
+        )
+    if not program.photos.exists():
+        for order, category in enumerate(GALLERY.get(program.category, ())):
+            photo = demo_photo(category)
+            ProgramPhoto.objects.create(
+                program=program, image=photo.image, thumbnail=photo.thumbnail, caption=photo.alt,
+                order=order,
+            )  # fmt: skip
+
+
 def _seed_reports(cast: Cast, programs: list[Program]) -> None:
     texts = {
         "みょうが畑づくり体験": ("みょうが畑の畝ができました", "6人のヒダスケさんと一緒に、草を刈って畝を立てました。夏の収穫が楽しみです。"),
@@ -200,7 +236,7 @@ def _seed_reports(cast: Cast, programs: list[Program]) -> None:
             continue
         past = program.sessions.filter(starts_at__lt=timezone.now()).order_by("starts_at").first()
         title, body = texts[program.title]
-        ActivityReport.objects.get_or_create(
+        report, _ = ActivityReport.objects.get_or_create(
             program=program,
             title=title,
             defaults={
@@ -208,6 +244,11 @@ def _seed_reports(cast: Cast, programs: list[Program]) -> None:
                 "status": ActivityReport.Status.PUBLISHED, "published_at": timezone.now() - timedelta(days=5),
             },
         )  # fmt: skip
+        if not report.photos.exists():
+            photo = demo_photo(program.category)
+            ActivityReportPhoto.objects.create(
+                report=report, image=photo.image, thumbnail=photo.thumbnail, caption=photo.alt
+            )
 
 
 # --- large scale (benchmarks) ---------------------------------------------------------------------
@@ -234,11 +275,13 @@ def seed_large_programs(
         name=f"{LARGE_MARK}団体",
         defaults={"kind": Organization.Kind.RMO, "district": cast.districts["古川町"]},
     )
+    _cover_large_programs(org)
     existing = Program.objects.filter(nushi=org).count()
     if existing >= total:
         return 0
     rng = random.Random(4)
     districts = list(cast.districts.values())
+    covers = {category: demo_photo(category) for category in Category.values}
     now = timezone.now()
     made = 0
     for start in range(existing, total, batch):
@@ -248,6 +291,7 @@ def seed_large_programs(
             for n in range(start, stop):
                 activity, category = rng.choice(ACTIVITIES)
                 place = rng.choice(PLACES)
+                cover = covers[category]
                 programs.append(
                     Program(
                         municipality=cast.municipality, district=rng.choice(districts), nushi=org,
@@ -258,7 +302,8 @@ def seed_large_programs(
                         meeting_place=f"{place}公民館", meeting_address=f"岐阜県飛騨市{place}",
                         points_per_participant=rng.choice([0, 300, 500, 1000]),
                         okaeshi=rng.choice(["", "地元の野菜", "お昼ごはん", "温泉券"]),
-                        status=Program.Status.PUBLISHED,
+                        status=Program.Status.PUBLISHED, cover_image=cover.image,
+                        cover_thumbnail=cover.thumbnail,
                         published_at=now - timedelta(days=rng.randint(1, 300)),
                     )
                 )  # fmt: skip
@@ -288,3 +333,14 @@ def seed_large_programs(
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE portal_program, portal_session")
     return made
+
+
+def _cover_large_programs(org: Organization) -> None:
+    """Large programs seeded before they had covers get their category's illustration (one UPDATE
+    per category: every one of them points at the same two files)."""
+    for category in Category.values:
+        if Program.objects.filter(nushi=org, category=category, cover_image="").exists():
+            cover = demo_photo(category)
+            Program.objects.filter(nushi=org, category=category, cover_image="").update(
+                cover_image=cover.image, cover_thumbnail=cover.thumbnail
+            )

@@ -74,6 +74,9 @@ class ProgramForm(forms.ModelForm):
                 "公開の地図に出る印です。個人宅ではなく、集合場所（公民館など）に置いてください（例: 36.2381）。下の地図をタップしても入ります。"
             ),
             "longitude": _("例: 137.1863"),
+            "cover_image": _(
+                "公開には必要です。一覧のカードとプログラムのページに出ます。人の顔や家の住所がわかる写真は避けてください。"
+            ),
         }
 
     def __init__(self, *args: Any, municipality_id: int | None = None, **kwargs: Any) -> None:

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from portal.models import ActivityReport, Program
-from portal.permissions import PUBLIC_PROGRAM_STATES, staff_scope
+from portal.permissions import public_activity_reports, staff_scope
 
 
 def published_reports_of(program: Program):
@@ -16,7 +16,9 @@ def published_reports_of(program: Program):
     def reports() -> list[ActivityReport]:
         return list(
             ActivityReport.objects.filter(program=program, status=ActivityReport.Status.PUBLISHED)
-            .only("pk", "title", "published_at", "program_id")
+            .select_related("program")
+            .only("pk", "title", "body", "published_at", "program__title")
+            .prefetch_related("photos")
             .order_by("-published_at")
         )
 
@@ -25,9 +27,7 @@ def published_reports_of(program: Program):
 
 def public_reports() -> QuerySet[ActivityReport]:
     return (
-        ActivityReport.objects.filter(
-            status=ActivityReport.Status.PUBLISHED, program__status__in=PUBLIC_PROGRAM_STATES
-        )
+        public_activity_reports(ActivityReport.objects.all())
         .select_related("program", "program__municipality", "session")
         .prefetch_related("photos")
         .order_by("-published_at")

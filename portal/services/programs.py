@@ -258,8 +258,13 @@ def program_reject(*, program: Program, actor: User, reason: str) -> Program:
 
 @transaction.atomic(durable=True)
 def program_publish(*, program: Program, actor: User) -> Program:
-    """Staff publish a program the nushi confirmed. It needs a session people can still apply to."""
+    """Staff publish a program the nushi confirmed. It needs a cover photo (cards and the page show
+    it) and a session people can still apply to."""
     now = timezone.now()
+    if not Program.objects.filter(pk=program.pk).exclude(cover_image="").exists():
+        raise InvalidTransition(
+            _("メイン写真がありません。「内容を編集」でメイン写真を登録してから公開してください。")
+        )
     if not Session.objects.filter(
         program_id=program.pk, status=Session.Status.SCHEDULED, apply_deadline__gt=now
     ).exists():

@@ -2,6 +2,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from accounts.selectors import public_name as _public_name
+from portal.demo import photos as demo_photos
 from portal.structured_data import json_ld, program_events
 
 register = template.Library()
@@ -24,3 +25,10 @@ def program_json_ld(context, program, sessions) -> str:
         return ""
     # Safe: json_ld escapes <, > and & (as json_script does), so nothing can close the element.
     return mark_safe(f'<script type="application/ld+json">{json_ld(events)}</script>')  # noqa: S308
+
+
+@register.filter
+def photo_credit(name) -> str:
+    """The credit line for a picture by its stored name: the demo's generated illustrations say so;
+    uploaded photos carry none (the municipality owns them)."""
+    return str(demo_photos.CREDIT) if demo_photos.is_demo_photo(str(name or "")) else ""

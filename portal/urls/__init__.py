@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("portal.urls.sessions")),
     path("", include("portal.urls.applications")),
     path("", include("portal.urls.reports")),
-    path("", include("portal.urls.staff")),
     path("", include("portal.urls.pages")),
+    path("", include("portal.urls.staff")),
+    path("", include("portal.urls.profiles")),
 ]

@@ -19,6 +19,7 @@ from portal.calendars import session_calendar
 from portal.forms.programs import ProgramFilterForm
 from portal.maps import map_context
 from portal.models import Program, Session
+from portal.selectors import profiles as profiles_selectors
 from portal.selectors import programs as programs_selectors
 from portal.selectors import reports as reports_selectors
 from portal.selectors.programs import ListingSort
@@ -114,6 +115,7 @@ def program_page_context(
         "map_tiles": settings.MAP_TILE_URL,
         "map_attribution": settings.MAP_ATTRIBUTION,
         "published_reports": reports_selectors.published_reports_of(program),
+        "impressions": lambda: profiles_selectors.program_impressions(program.pk),
         "page_seconds": page_seconds,
         **map_context(program),
     }

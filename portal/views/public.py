@@ -5,11 +5,32 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from accounts.models import Municipality
+from portal.selectors import profiles
+
+# The home page's programs, reports and municipalities are cached together for this long (a place
+# taken shows within it; the program page itself is live).
+HOME_CACHE_SECONDS = 30
+HOME_PROGRAMS = 6
+HOME_REPORTS = 3
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    municipalities = Municipality.objects.order_by("prefecture", "name")[:20]
-    return render(request, "portal/home.html", {"municipalities": municipalities})
+    """No query while its sections are cached; on a miss: upcoming programs (1), reports and their
+    photos (2), municipalities (1). The sections are callables the cached fragment calls."""
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "upcoming": lambda: profiles.upcoming_cards(limit=HOME_PROGRAMS),
+            "latest_reports": lambda: profiles.latest_reports(limit=HOME_REPORTS),
+            "municipalities": lambda: list(
+                Municipality.objects.only("name", "prefecture", "slug", "site_name").order_by(
+                    "prefecture", "name"
+                )[:20]
+            ),
+            "home_seconds": HOME_CACHE_SECONDS,
+        },
+    )
 
 
 @never_cache

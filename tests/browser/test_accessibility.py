@@ -103,6 +103,8 @@ def test_public_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         f"/programs/{demo['program'].pk}/",
         "/reports/",
         f"/reports/{demo['report'].pk}/",
+        f"/towns/{demo['program'].municipality.slug}/",
+        f"/nushi/{demo['program'].nushi_id}/",
         "/accounts/login/",
         "/accounts/signup/",
         "/accounts/password/reset/",

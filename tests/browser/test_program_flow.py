@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
 from portal.models import Need, Program
+from tests.portal.images import jpeg_with_gps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
@@ -76,6 +77,11 @@ def test_need_becomes_a_published_program_found_by_keyword(
     staff_page.locator("#id_category").select_option("farming")
     staff_page.locator("#id_meeting_place").fill("古川町公民館")
     staff_page.locator("#id_points_per_participant").fill("500")
+    # Publishing needs a cover photo.
+    cover = jpeg_with_gps("cover.jpg", size=(600, 400))
+    staff_page.locator("#id_cover_image").set_input_files(
+        files=[{"name": "cover.jpg", "mimeType": "image/jpeg", "buffer": cover.read()}]
+    )
     # A tap on the map places the meeting point (the fields can still be typed).
     picker = staff_page.get_by_test_id("map-picker")
     picker.scroll_into_view_if_needed()

@@ -46,7 +46,10 @@ def test_need_changelist_is_scoped(client, staff, municipality, other_municipali
 
 def test_publish_action_goes_through_the_service(client, staff, municipality):
     confirmed = ProgramFactory(
-        municipality=municipality, status=Program.Status.CONFIRMED, published_at=None
+        municipality=municipality,
+        status=Program.Status.CONFIRMED,
+        published_at=None,
+        cover_image="programs/cover.jpg",
     )
     SessionFactory(program=confirmed)
     draft = ProgramFactory(

@@ -36,6 +36,8 @@ ROUTES = {
     "report_list": (PUBLIC, lambda w: {}),
     "report_detail": (PUBLIC, lambda w: {"pk": w["report"].pk}),
     "postal_lookup": (PUBLIC, lambda w: {}),
+    "municipality_page": (PUBLIC, lambda w: {"slug": w["program"].municipality.slug}),
+    "nushi_page": (PUBLIC, lambda w: {"pk": w["program"].nushi_id}),
     "mypage": (SIGNED_IN, lambda w: {}),
     "profile_edit": (SIGNED_IN, lambda w: {}),
     "need_create": (SIGNED_IN, lambda w: {}),

@@ -40,7 +40,10 @@ def race(fn, n: int = 2) -> list:
 @pytest.fixture
 def confirmed(municipality):
     program = ProgramFactory(
-        municipality=municipality, status=Program.Status.CONFIRMED, published_at=None
+        municipality=municipality,
+        status=Program.Status.CONFIRMED,
+        published_at=None,
+        cover_image="programs/cover.jpg",
     )
     SessionFactory(program=program)
     return program

@@ -33,6 +33,14 @@ def draft(need, staff):
         data={"title": "みょうが畑づくり体験", "category": "farming", "meeting_place": "畑"},
     )
     SessionFactory(program=program)
+    with_cover(program)
+    return program
+
+
+def with_cover(program):
+    """A cover photo, as publishing needs one (the name is enough: nothing reads the file here)."""
+    Program.objects.filter(pk=program.pk).update(cover_image="programs/cover.jpg")
+    program.refresh_from_db()
     return program
 
 
@@ -130,10 +138,19 @@ def test_publish_only_from_confirmed(draft, staff, status):
     assert Program.objects.get(pk=draft.pk).status == status
 
 
+def test_publish_needs_a_cover_photo(draft, staff):
+    Program.objects.filter(pk=draft.pk).update(cover_image="")
+    at(draft, S.CONFIRMED)
+    with pytest.raises(InvalidTransition, match="メイン写真がありません"):
+        svc.program_publish(program=draft, actor=staff)
+    assert Program.objects.get(pk=draft.pk).status == S.CONFIRMED
+
+
 def test_publish_needs_a_session_still_open_for_applications(need, staff):
     program = svc.program_create_from_need(
         need=need, actor=staff, data={"title": "x", "category": "farming"}
     )
+    with_cover(program)
     SessionFactory(
         program=program,
         starts_at=timezone.now() + timedelta(hours=5),

@@ -322,3 +322,19 @@ def test_an_action_is_confirmed_in_the_language_of_the_page(client, staff, draft
     assert Program.objects.get(pk=draft.pk).status == Program.Status.PENDING_NUSHI
     shown = [str(m) for m in response.context["messages"]]
     assert shown == ["The host has been asked to review it."]
+
+
+def test_publishing_without_a_cover_says_what_is_missing_and_changes_nothing(client, staff, draft):
+    SessionFactory(program=draft)
+    Program.objects.filter(pk=draft.pk).update(status=Program.Status.CONFIRMED)
+    client.force_login(staff)
+    response = client.post(reverse("staff_program_action", args=[draft.pk, "publish"]), follow=True)
+    assert Program.objects.get(pk=draft.pk).status == Program.Status.CONFIRMED
+    page = response.content.decode()
+    assert (
+        "メイン写真がありません。「内容を編集」でメイン写真を登録してから公開してください。" in page
+    )
+    # With a cover it publishes.
+    Program.objects.filter(pk=draft.pk).update(cover_image="programs/cover.jpg")
+    client.post(reverse("staff_program_action", args=[draft.pk, "publish"]))
+    assert Program.objects.get(pk=draft.pk).status == Program.Status.PUBLISHED
