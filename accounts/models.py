@@ -224,7 +224,7 @@ class Organization(models.Model):
     )
     name = models.CharField(_("名前"), max_length=100)
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
-    description = models.TextField(_("紹介"), blank=True)
+    description = models.TextField(_("紹介"), blank=True, max_length=2000)
     # Private contact details: shown only to staff of the municipality and to helpers accepted for one
     # of this nushi's sessions (portal.permissions.can_see_nushi_contact decides, nowhere else).
     phone = PhoneNumberField(_("電話番号"), blank=True)

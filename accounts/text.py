@@ -17,6 +17,8 @@ def single_line(text: str) -> str:
     return _CONTROLS.sub("", _BREAKS.sub(" ", text))
 
 
-def without_controls(text: str) -> str:
-    """Multi-line `text` without control characters other than tab and line breaks."""
-    return _CONTROLS.sub("", text)
+def multi_line(text: str) -> str:
+    """Multi-line `text` with its line breaks as LF and no control characters other than tab.
+    Browsers count a line break as one character against a textarea's maxlength but send it as
+    CRLF: read as sent, 4,000 typed characters with line breaks would exceed a 4,000 maximum."""
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

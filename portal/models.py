@@ -85,7 +85,7 @@ class Need(HistoryStamps):
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
     )
-    rejection_reason = models.TextField(_("見送りの理由"), blank=True)
+    rejection_reason = models.TextField(_("見送りの理由"), blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -136,9 +136,9 @@ class Program(HistoryStamps):
     )
     title = models.CharField(_("タイトル"), max_length=100)
     summary = models.CharField(_("ひとこと紹介"), max_length=200, blank=True)
-    story = models.TextField(_("どんなお手伝い？"), blank=True)
-    background = models.TextField(_("背景"), blank=True)
-    about_nushi = models.TextField(_("ヌシの紹介"), blank=True)
+    story = models.TextField(_("どんなお手伝い？"), blank=True, max_length=4000)
+    background = models.TextField(_("背景"), blank=True, max_length=4000)
+    about_nushi = models.TextField(_("ヌシの紹介"), blank=True, max_length=2000)
     category = models.CharField(_("カテゴリ"), max_length=20, choices=Category.choices)
     relationship_type = models.CharField(
         _("関わり方の型"),
@@ -150,7 +150,7 @@ class Program(HistoryStamps):
     min_age = models.PositiveSmallIntegerField(_("参加できる年齢（以上）"), null=True, blank=True)
     residents_only = models.BooleanField(_("市内在住の方限定"), default=False)
     required_skills = models.JSONField(_("必要なスキル"), default=list, blank=True)
-    what_to_bring = models.TextField(_("持ち物・服装"), blank=True)
+    what_to_bring = models.TextField(_("持ち物・服装"), blank=True, max_length=1000)
     points_per_participant = models.PositiveIntegerField(_("付与ポイント（1人あたり）"), default=0)
     okaeshi = models.CharField(_("ヌシからのオカエシ"), max_length=200, blank=True)
     is_online = models.BooleanField(_("オンライン"), default=False)
@@ -169,7 +169,7 @@ class Program(HistoryStamps):
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
-    status_note = models.TextField(_("修正依頼・見送りの理由"), blank=True)
+    status_note = models.TextField(_("修正依頼・見送りの理由"), blank=True, max_length=2000)
     # Secret for the nushi's preview link; rotated when a draft is sent again.
     preview_token = models.UUIDField(default=uuid.uuid4, editable=False)
     # Empty once its author's account is deleted (SET_NULL): the program must stay editable then.
@@ -436,7 +436,7 @@ class ActivityReport(HistoryStamps):
         Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
     )
     title = models.CharField(_("タイトル"), max_length=100)
-    body = models.TextField(_("本文"))
+    body = models.TextField(_("本文"), max_length=4000)
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -559,3 +559,19 @@ class Impression(models.Model):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+
+class FormToken(models.Model):
+    """One sending of a form that creates something (a need): the one-time token the form carried,
+    and what it created. Claimed in the transaction of the create, so the same form sent again (back
+    and send, a double tap) leads to what the first sending created instead of creating it twice."""
+
+    token = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # The pk of what the sending created; NULL only inside the transaction that creates it.
+    object_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("フォームの送信")
+        verbose_name_plural = _("フォームの送信")

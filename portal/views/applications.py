@@ -59,6 +59,23 @@ def application_apply(request: AuthenticatedHttpRequest, session_pk: int) -> Htt
     session = _open_session(session_pk)
     if not is_public_program(session.program):
         raise Http404
+    held = (
+        Application.objects.filter(
+            session=session, helper_id=request.user.pk, status__in=Application.ACTIVE
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if held is not None:
+        # Back after applying, or the same form sent twice: the application is where they want to be.
+        if request.method == "POST":
+            messages.info(request, _("この日程にはすでに応募しています。応募の内容はこちらです。"))
+            return redirect("application_detail", pk=held)
+        return render(
+            request,
+            "portal/applications/apply.html",
+            {"session": session, "program": session.program, "held": held},
+        )
     form = ApplyForm(request.POST if request.method == "POST" else None)
     status = 200
     # On a POST the service checks eligibility itself (in its transaction); checking here as well would
