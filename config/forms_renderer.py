@@ -4,7 +4,7 @@ from django.forms.renderers import TemplatesSetting
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.text import single_line, multi_line
+from accounts.text import multi_line, single_line
 
 
 class CleanTextBoundField(BoundField):

@@ -575,3 +575,6 @@ class FormToken(models.Model):
     class Meta:
         verbose_name = _("フォームの送信")
         verbose_name_plural = _("フォームの送信")
+
+    def __str__(self) -> str:
+        return str(self.token)

@@ -38,9 +38,9 @@ from portal.services import needs as need_services
 from portal.services import programs as program_services
 from portal.services import reports as report_services
 from portal.services import sessions as session_services
-from portal.views.needs import already_submitted
 from portal.services._state import InvalidTransition
 from portal.services.errors import AlreadySubmitted
+from portal.views.needs import already_submitted
 
 QUEUE_NEED_STATES = (Need.Status.SUBMITTED, Need.Status.IN_DESIGN)
 
