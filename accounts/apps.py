@@ -1,11 +1,17 @@
 from django.apps import AppConfig
+from django.db.models import fields
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+    verbose_name = _("利用者と地域")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Django's documented hook for a select's blank choice ("- Select an option -", which its
+        # Japanese catalogue does not translate yet).
+        fields.BLANK_CHOICE_LABEL = _("選んでください")
         # The admin's autodiscover (django.contrib.admin, listed first) has loaded every admin module.
         from accounts.admin import restrict_unscoped_admins
 
