@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models import fields
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,9 +8,6 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Django's documented hook for a select's blank choice ("- Select an option -", which its
-        # Japanese catalogue does not translate yet).
-        fields.BLANK_CHOICE_LABEL = _("選んでください")
         # The admin's autodiscover (django.contrib.admin, listed first) has loaded every admin module.
         from accounts.admin import restrict_unscoped_admins
 

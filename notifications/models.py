@@ -59,7 +59,7 @@ class OutboxMessage(models.Model):
     )
     kind = models.CharField(verbose_name=_("種類"), max_length=50)
     # What the message is about, e.g. "need:12" or "application:345:accepted".
-    object_key = models.CharField(verbose_name=_("対象"), max_length=100)
+    object_key = models.CharField(verbose_name=_("関係するもの"), max_length=100)
     # Decided at send time (the recipient's preference, a linked LINE account, LINE's answer): the channel
     # the message actually went out on.
     channel = models.CharField(
