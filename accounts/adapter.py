@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.mail import ReadableEmailMessage
 from accounts.models import User
 from accounts.permissions import is_staff_member, organization_ids
 
@@ -29,6 +30,12 @@ class AccountAdapter(DefaultAccountAdapter):
         if language in dict(settings.LANGUAGES):
             user.language = language
         return super().save_user(request, user, form, commit=commit)
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """allauth's emails go as readable text, as every email the portal sends (accounts.mail)."""
+        return ReadableEmailMessage.of(
+            super().render_mail(template_prefix, email, context, headers=headers)
+        )
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """A mail to an address that has an account (a password reset, "this address is already

@@ -145,7 +145,7 @@ class Municipality(models.Model):
     longitude = models.DecimalField(
         _("地図の中心（経度）"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("自治体")
@@ -162,7 +162,10 @@ class Municipality(models.Model):
 
 class District(models.Model):
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, related_name="districts"
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="districts",
+        verbose_name=_("自治体"),
     )
     name = models.CharField(_("地区名"), max_length=50)
     order = models.PositiveSmallIntegerField(_("並び順"), default=0)
@@ -185,11 +188,16 @@ class StaffMembership(models.Model):
     """Makes a user staff (自治体職員 / 事務局) of one municipality. Staff see and change only the data of
     municipalities they hold a membership in."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_memberships")
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, related_name="staff_memberships"
+    user = models.ForeignKey(
+        User, verbose_name=_("ユーザー"), on_delete=models.CASCADE, related_name="staff_memberships"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="staff_memberships",
+        verbose_name=_("自治体"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("職員の所属")
@@ -217,23 +225,34 @@ class Organization(models.Model):
         INDIVIDUAL = "individual", _("個人")
 
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="organizations"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="organizations",
+        verbose_name=_("自治体"),
     )
     district = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, blank=True, related_name="organizations"
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="organizations",
+        verbose_name=_("地区"),
     )
     name = models.CharField(_("名前"), max_length=100)
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
-    description = models.TextField(_("紹介"), blank=True)
+    description = models.TextField(_("紹介"), blank=True, max_length=2000)
     # Private contact details: shown only to staff of the municipality and to helpers accepted for one
     # of this nushi's sessions (portal.permissions.can_see_nushi_contact decides, nowhere else).
     phone = PhoneNumberField(_("電話番号"), blank=True)
     postal_code = models.CharField(_("郵便番号"), max_length=8, blank=True)
     address = models.CharField(_("住所"), max_length=200, blank=True)
     members = models.ManyToManyField(
-        User, through="OrganizationMembership", related_name="organizations"
+        User,
+        through="OrganizationMembership",
+        related_name="organizations",
+        verbose_name=_("メンバー"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -252,10 +271,16 @@ class OrganizationMembership(models.Model):
         MEMBER = "member", _("メンバー")
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("団体"),
     )
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="organization_memberships"
+        User,
+        on_delete=models.CASCADE,
+        related_name="organization_memberships",
+        verbose_name=_("ユーザー"),
     )
     role = models.CharField(_("役割"), max_length=20, choices=Role.choices, default=Role.MEMBER)
 
@@ -273,7 +298,9 @@ class OrganizationMembership(models.Model):
 
 
 class HelperProfile(models.Model):
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="helper_profile")
+    user = models.OneToOneField(
+        User, verbose_name=_("ユーザー"), on_delete=models.CASCADE, related_name="helper_profile"
+    )
     display_name = models.CharField(_("表示名"), max_length=40)
     postal_code = models.CharField(_("郵便番号"), max_length=8, blank=True)
     home_prefecture = models.CharField(
@@ -288,8 +315,8 @@ class HelperProfile(models.Model):
     bio = models.TextField(_("自己紹介"), blank=True, max_length=1000)
     photo = models.ImageField(_("写真"), upload_to="helpers/%Y/%m/", blank=True)
     birth_year = models.PositiveSmallIntegerField(_("生まれた年"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("更新日時"), auto_now=True)
 
     class Meta:
         verbose_name = _("お手伝いさんプロフィール")

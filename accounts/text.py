@@ -4,6 +4,8 @@ need's title is in the subject of staff's notification), where a line break is r
 
 import re
 
+from django.utils.translation import gettext as _
+
 # Everything Python's str.splitlines() breaks at, plus tab: inside one line these become one space.
 _BREAKS = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029]+")
 # C0 and C1 control characters and DEL, except tab, line feed and carriage return (multi-line text
@@ -17,6 +19,22 @@ def single_line(text: str) -> str:
     return _CONTROLS.sub("", _BREAKS.sub(" ", text))
 
 
-def without_controls(text: str) -> str:
-    """Multi-line `text` without control characters other than tab and line breaks."""
-    return _CONTROLS.sub("", text)
+def multi_line(text: str) -> str:
+    """Multi-line `text` with its line breaks as LF and no control characters other than tab.
+    Browsers count a line break as one character against a textarea's maxlength but send it as
+    CRLF: read as sent, 4,000 typed characters with line breaks would exceed a 4,000 maximum."""
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+# Honorifics a name may already carry: an organisation called 「みょうが農家 中田さん」 is not to become
+# 「中田さん さん」.
+_HONORIFICS = ("さん", "様", "さま", "殿", "ちゃん", "くん", "君")
+
+
+def with_honorific(name: str) -> str:
+    """`name` as the UI addresses a person: with さん, unless it already ends with an honorific (in
+    English, the name alone)."""
+    name = name.strip()
+    if name.endswith(_HONORIFICS):
+        return name
+    return _("%(name)sさん") % {"name": name}

@@ -1,15 +1,26 @@
 from django import forms
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from accounts.text import single_line, without_controls
+from accounts.text import multi_line, single_line
 
 
 class CleanTextBoundField(BoundField):
     """What a form reads from a text input, cleaned before any validation: one line for a single-line
-    field (line breaks and tabs become a space, control characters go), control characters other
-    than line breaks dropped from a textarea. Passwords are taken as typed. Every form that renders
-    with FormRenderer (ours, allauth's, the admin's) gets this, so no field can be forgotten."""
+    field (line breaks and tabs become a space, control characters go); in a textarea, line breaks
+    as LF (counted once, as the browser counts them) and control characters dropped. Passwords are
+    taken as typed. A textarea's maximum is told in its help text. Every form that renders with
+    FormRenderer (ours, allauth's, the admin's) gets this, so no field can be forgotten."""
+
+    def __init__(self, form, field, name):
+        super().__init__(form, field, name)
+        if isinstance(field.widget, forms.Textarea) and getattr(field, "max_length", None):
+            limit = format_lazy(_("{}文字まで"), f"{field.max_length:,}")
+            self.help_text = (
+                format_lazy("{}（{}）", self.help_text, limit) if self.help_text else limit
+            )
 
     @property
     def data(self):
@@ -22,7 +33,7 @@ class CleanTextBoundField(BoundField):
         ):
             return value
         if isinstance(widget, forms.Textarea):
-            return without_controls(value)
+            return multi_line(value)
         return single_line(value)
 
 

@@ -29,7 +29,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+# The address `make run` serves (runserver 127.0.0.1:8000), so links in its emails open the demo.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # LINE has two channels: a LINE Login channel ("LINE でログイン", which gives allauth the person's LINE
 # user id) and a Messaging API channel (the official account that pushes notifications). Both must belong

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MatchingConfig(AppConfig):
     name = "matching"
+    verbose_name = _("マッチング")
     default_auto_field = "django.db.models.BigAutoField"

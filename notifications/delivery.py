@@ -39,13 +39,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from accounts.mail import ReadableEmailMessage
 from accounts.permissions import municipality_staff_ids
 from notifications import line, preferences
 from notifications.kinds import TOPIC_OF, Kind
@@ -271,7 +271,7 @@ def _send_email(message: OutboxMessage) -> None:
             body = f"{body.rstrip()}\n\n--\n{label}: {url}\n"
             if html:
                 html += format_html('<p><a href="{}">{}</a></p>', url, label)
-    email = EmailMultiAlternatives(
+    email = ReadableEmailMessage(
         subject=one_line_subject(message.subject),  # rows written before notify() made it one line
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -40,7 +40,10 @@ class OutboxMessage(models.Model):
         LINE = "line", _("LINE")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_messages"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="outbox_messages",
+        verbose_name=_("宛先"),
     )
     # The municipality whose business the message is about, given by the caller of notify() (a helper
     # belongs to none, so it cannot be derived from the recipient). It scopes the staff page of failed
@@ -52,29 +55,34 @@ class OutboxMessage(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("自治体"),
     )
-    kind = models.CharField(max_length=50)
+    kind = models.CharField(verbose_name=_("種類"), max_length=50)
     # What the message is about, e.g. "need:12" or "application:345:accepted".
-    object_key = models.CharField(max_length=100)
+    object_key = models.CharField(verbose_name=_("関係するもの"), max_length=100)
     # Decided at send time (the recipient's preference, a linked LINE account, LINE's answer): the channel
     # the message actually went out on.
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
-    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH)
-    body = models.TextField()
+    channel = models.CharField(
+        verbose_name=_("送信経路"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    subject = models.CharField(verbose_name=_("件名"), max_length=SUBJECT_MAX_LENGTH)
+    body = models.TextField(verbose_name=_("本文"))
     # The same message for a LINE chat bubble, and an HTML part for kinds whose email has one.
-    line_text = models.TextField(blank=True)
-    html_body = models.TextField(blank=True)
-    ics = models.TextField(blank=True, help_text="iCalendar attachment, if any")
-    due_at = models.DateTimeField()
+    line_text = models.TextField(verbose_name=_("LINE の本文"), blank=True)
+    html_body = models.TextField(verbose_name=_("HTML の本文"), blank=True)
+    ics = models.TextField(
+        verbose_name=_("カレンダーの添付"), blank=True, help_text=_("iCalendar 形式。なければ空")
+    )
+    due_at = models.DateTimeField(verbose_name=_("送信予定日時"))
     # Set when a worker claims the row; a claim older than the lease is taken again by the sweep.
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(verbose_name=_("送信開始日時"), null=True, blank=True)
+    sent_at = models.DateTimeField(verbose_name=_("送信日時"), null=True, blank=True)
     # Set instead of `sent_at` when the recipient opted out of the message's topic before it went out.
-    skipped_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    skipped_at = models.DateTimeField(verbose_name=_("見送り日時"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(verbose_name=_("試行回数"), default=0)
     # The last failed try; on a sent row, why LINE refused a push that then went by email.
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    last_error = models.TextField(verbose_name=_("最後のエラー"), blank=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("通知")
@@ -165,11 +173,15 @@ class Preference(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notification_preference",
+        verbose_name=_("ユーザー"),
     )
     channel = models.CharField(
-        max_length=10, choices=OutboxMessage.Channel.choices, default=OutboxMessage.Channel.EMAIL
+        max_length=10,
+        choices=OutboxMessage.Channel.choices,
+        default=OutboxMessage.Channel.EMAIL,
+        verbose_name=_("受け取り方"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(verbose_name=_("更新日時"), auto_now=True)
 
     class Meta:
         verbose_name = _("通知の受け取り方")
@@ -184,10 +196,13 @@ class TopicOptOut(models.Model):
     and topic: unsubscribing twice, or from two mail clients at once, leaves one row."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_opt_outs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_opt_outs",
+        verbose_name=_("ユーザー"),
     )
-    topic = models.CharField(max_length=30, choices=Topic.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    topic = models.CharField(verbose_name=_("話題"), max_length=30, choices=Topic.choices)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("受け取らないお知らせ")

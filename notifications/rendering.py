@@ -42,6 +42,7 @@ def _text_engine() -> Engine:
             "i18n": "django.templatetags.i18n",
             "l10n": "django.templatetags.l10n",
             "tz": "django.templatetags.tz",
+            "accounts_tags": "accounts.templatetags.accounts_tags",
         },
     )
 

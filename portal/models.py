@@ -60,13 +60,25 @@ class Need(HistoryStamps):
         PAPER = "paper", _("紙・窓口")
         VISIT = "visit", _("訪問")
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="needs")
-    district = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, blank=True, related_name="needs"
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("自治体"), on_delete=models.PROTECT, related_name="needs"
     )
-    nushi = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="needs")
+    district = models.ForeignKey(
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="needs",
+        verbose_name=_("地区"),
+    )
+    nushi = models.ForeignKey(
+        Organization, verbose_name=_("ヌシ"), on_delete=models.PROTECT, related_name="needs"
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="needs_created"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="needs_created",
+        verbose_name=_("登録した人"),
     )
     channel = models.CharField(
         _("受付方法"), max_length=10, choices=Channel.choices, default=Channel.WEB
@@ -84,9 +96,9 @@ class Need(HistoryStamps):
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
     )
-    rejection_reason = models.TextField(_("見送りの理由"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    rejection_reason = models.TextField(_("見送りの理由"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("更新日時"), auto_now=True)
 
     history = HistoricalRecords()
 
@@ -124,20 +136,35 @@ class Program(HistoryStamps):
         REJECTED = "rejected", _("見送り")
 
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="programs"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="programs",
+        verbose_name=_("自治体"),
     )
     district = models.ForeignKey(
-        District, on_delete=models.SET_NULL, null=True, blank=True, related_name="programs"
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="programs",
+        verbose_name=_("地区"),
     )
-    nushi = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="programs")
+    nushi = models.ForeignKey(
+        Organization, verbose_name=_("ヌシ"), on_delete=models.PROTECT, related_name="programs"
+    )
     need = models.ForeignKey(
-        Need, on_delete=models.SET_NULL, null=True, blank=True, related_name="programs"
+        Need,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="programs",
+        verbose_name=_("困りごと"),
     )
     title = models.CharField(_("タイトル"), max_length=100)
     summary = models.CharField(_("ひとこと紹介"), max_length=200, blank=True)
-    story = models.TextField(_("どんなお手伝い？"), blank=True)
-    background = models.TextField(_("背景"), blank=True)
-    about_nushi = models.TextField(_("ヌシの紹介"), blank=True)
+    story = models.TextField(_("どんなお手伝い？"), blank=True, max_length=4000)
+    background = models.TextField(_("背景"), blank=True, max_length=4000)
+    about_nushi = models.TextField(_("ヌシの紹介"), blank=True, max_length=2000)
     category = models.CharField(_("カテゴリ"), max_length=20, choices=Category.choices)
     relationship_type = models.CharField(
         _("関わり方の型"),
@@ -149,7 +176,7 @@ class Program(HistoryStamps):
     min_age = models.PositiveSmallIntegerField(_("参加できる年齢（以上）"), null=True, blank=True)
     residents_only = models.BooleanField(_("市内在住の方限定"), default=False)
     required_skills = models.JSONField(_("必要なスキル"), default=list, blank=True)
-    what_to_bring = models.TextField(_("持ち物・服装"), blank=True)
+    what_to_bring = models.TextField(_("持ち物・服装"), blank=True, max_length=1000)
     points_per_participant = models.PositiveIntegerField(_("付与ポイント（1人あたり）"), default=0)
     okaeshi = models.CharField(_("ヌシからのオカエシ"), max_length=200, blank=True)
     is_online = models.BooleanField(_("オンライン"), default=False)
@@ -166,18 +193,22 @@ class Program(HistoryStamps):
     )
     cover_image = models.ImageField(_("メイン写真"), upload_to="programs/%Y/%m/", blank=True)
     # A card-sized copy for the listing (accounts.images.thumbnail_of), made with the cover.
-    cover_thumbnail = models.ImageField(upload_to="thumbs/%Y/%m/", blank=True, editable=False)
+    cover_thumbnail = models.ImageField(
+        verbose_name=_("表紙の縮小画像"), upload_to="thumbs/%Y/%m/", blank=True, editable=False
+    )
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
-    status_note = models.TextField(_("修正依頼・見送りの理由"), blank=True)
+    status_note = models.TextField(_("修正依頼・見送りの理由"), blank=True, max_length=2000)
     # How the nushi's confirmation came: on the web (the nushi pressed the button) or to staff, who
     # recorded it on the nushi's behalf (phone, paper, visit); the history says who and when.
     confirmed_via = models.CharField(
         _("ヌシの確認方法"), max_length=10, choices=Need.Channel.choices, blank=True
     )
     # Secret for the nushi's preview link; rotated when a draft is sent again.
-    preview_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    preview_token = models.UUIDField(
+        verbose_name=_("プレビュー用の鍵"), default=uuid.uuid4, editable=False
+    )
     # Empty once its author's account is deleted (SET_NULL): the program must stay editable then.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -185,15 +216,16 @@ class Program(HistoryStamps):
         null=True,
         blank=True,
         related_name="programs_created",
+        verbose_name=_("登録した人"),
     )
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(verbose_name=_("公開日時"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("更新日時"), auto_now=True)
     # What the keyword search looks in: the public text folded for width, kana and case, with the
     # readings of its kanji (portal.search.program_search_text), written by the service that saves a
     # program's text (services.programs._apply). PostgreSQL serves `LIKE '%みょうが%'` on it from a
     # pg_trgm GIN index (migration 0011).
-    search_text = models.TextField(blank=True, default="", editable=False)
+    search_text = models.TextField(_("検索用の文字列"), blank=True, default="", editable=False)
 
     history = HistoricalRecords(excluded_fields=["search_text"])
 
@@ -220,7 +252,9 @@ class Photo(models.Model):
     """A photo (`image`, from accounts.images.process_upload) and its card-sized copy for galleries
     (`thumbnail`, from thumbnail_of). Rows older than thumbnails show the image itself."""
 
-    thumbnail = models.ImageField(upload_to="thumbs/%Y/%m/", blank=True, editable=False)
+    thumbnail = models.ImageField(
+        verbose_name=_("縮小画像"), upload_to="thumbs/%Y/%m/", blank=True, editable=False
+    )
     image: ImageFieldFile  # each kind of photo declares its own field (its own upload folder)
 
     class Meta:
@@ -232,10 +266,12 @@ class Photo(models.Model):
 
 
 class ProgramPhoto(Photo):
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="photos")
+    program = models.ForeignKey(
+        Program, verbose_name=_("プログラム"), on_delete=models.CASCADE, related_name="photos"
+    )
     image = models.ImageField(_("写真"), upload_to="programs/%Y/%m/")
     caption = models.CharField(_("説明（代替テキスト）"), max_length=200, blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(verbose_name=_("表示順"), default=0)
 
     class Meta:
         verbose_name = _("プログラム写真")
@@ -260,7 +296,9 @@ class Session(HistoryStamps):
         CANCELLED = "cancelled", _("中止")
         CLOSED = "closed", _("終了（出欠確定）")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="sessions")
+    program = models.ForeignKey(
+        Program, verbose_name=_("プログラム"), on_delete=models.CASCADE, related_name="sessions"
+    )
     starts_at = models.DateTimeField(_("開始"))
     ends_at = models.DateTimeField(_("終了"))
     capacity = models.PositiveIntegerField(_("募集人数"))
@@ -281,7 +319,7 @@ class Session(HistoryStamps):
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.SCHEDULED
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -363,9 +401,14 @@ class Application(HistoryStamps):
     HOLDS_PLACE = (Status.ACCEPTED, Status.ATTENDED)
     ACTIVE = (Status.APPLIED, Status.ACCEPTED, Status.WAITLISTED, Status.ATTENDED)
 
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="applications")
+    session = models.ForeignKey(
+        Session, verbose_name=_("開催日"), on_delete=models.PROTECT, related_name="applications"
+    )
     helper = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("お手伝いさん"),
     )
     message = models.TextField(_("備考"), blank=True, max_length=1000)
     status = models.CharField(
@@ -375,10 +418,10 @@ class Application(HistoryStamps):
         _("受付コード"), max_length=8, unique=True, default=new_checkin_code
     )
     late_cancellation = models.BooleanField(_("直前キャンセル"), default=False)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(verbose_name=_("決定日時"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(verbose_name=_("キャンセル日時"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("更新日時"), auto_now=True)
 
     history = HistoricalRecords()
 
@@ -413,12 +456,19 @@ class Attendance(HistoryStamps):
         BULK = "bulk", _("一括登録")
 
     application = models.OneToOneField(
-        Application, on_delete=models.PROTECT, related_name="attendance"
+        Application,
+        on_delete=models.PROTECT,
+        related_name="attendance",
+        verbose_name=_("応募"),
     )
-    checked_in_at = models.DateTimeField()
-    method = models.CharField(max_length=10, choices=Method.choices)
+    checked_in_at = models.DateTimeField(verbose_name=_("受付日時"))
+    method = models.CharField(verbose_name=_("受付方法"), max_length=10, choices=Method.choices)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("記録した人"),
     )
 
     history = HistoricalRecords()
@@ -436,20 +486,31 @@ class ActivityReport(HistoryStamps):
         DRAFT = "draft", _("下書き")
         PUBLISHED = "published", _("公開中")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="reports")
+    program = models.ForeignKey(
+        Program, verbose_name=_("プログラム"), on_delete=models.CASCADE, related_name="reports"
+    )
     session = models.ForeignKey(
-        Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+        Session,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("開催日"),
     )
     title = models.CharField(_("タイトル"), max_length=100)
-    body = models.TextField(_("本文"))
+    body = models.TextField(_("本文"), max_length=4000)
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("書いた人"),
     )
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(verbose_name=_("公開日時"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -463,13 +524,20 @@ class ActivityReport(HistoryStamps):
 
 
 class ActivityReportPhoto(Photo):
-    report = models.ForeignKey(ActivityReport, on_delete=models.CASCADE, related_name="photos")
+    report = models.ForeignKey(
+        ActivityReport,
+        verbose_name=_("活動レポート"),
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
     image = models.ImageField(_("写真"), upload_to="reports/%Y/%m/")
     caption = models.CharField(_("説明（代替テキスト）"), max_length=200, blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(verbose_name=_("表示順"), default=0)
 
     class Meta:
         ordering = ["order", "pk"]
+        verbose_name = _("活動レポートの写真")
+        verbose_name_plural = _("活動レポートの写真")
 
     def __str__(self) -> str:
         return self.caption or self.image.name or ""
@@ -483,20 +551,26 @@ class SessionMessage(models.Model):
     holding a place, the nushi's members and the municipality's staff (can_use_thread decides). With
     it: the private thread between that application's helper and the hosts (can_use_private_thread)."""
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="messages")
+    session = models.ForeignKey(
+        Session, verbose_name=_("開催日"), on_delete=models.CASCADE, related_name="messages"
+    )
     application = models.ForeignKey(
         "Application",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="private_messages",
-        db_index=False,  # portal_sessionmsg_private below starts with it
+        db_index=False,  # portal_sessionmsg_private below starts with it,
+        verbose_name=_("応募"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="session_messages"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="session_messages",
+        verbose_name=_("書いた人"),
     )
     body = models.TextField(_("メッセージ"), max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
 
     # Who wrote it, as the thread shows it: set by portal.selectors.sessions, not a column.
     author_label: str
@@ -519,12 +593,17 @@ class SessionMessage(models.Model):
 class ThankYou(models.Model):
     """The nushi's thank-you to the helpers who attended a session (photos in ThankYouPhoto)."""
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="thank_yous")
+    session = models.ForeignKey(
+        Session, verbose_name=_("開催日"), on_delete=models.CASCADE, related_name="thank_yous"
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="thank_yous"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="thank_yous",
+        verbose_name=_("書いた人"),
     )
     body = models.TextField(_("お礼のメッセージ"), max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("お礼のメッセージ")
@@ -536,12 +615,19 @@ class ThankYou(models.Model):
 
 
 class ThankYouPhoto(Photo):
-    thank_you = models.ForeignKey(ThankYou, on_delete=models.CASCADE, related_name="photos")
+    thank_you = models.ForeignKey(
+        ThankYou,
+        verbose_name=_("お礼のメッセージ"),
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
     image = models.ImageField(_("写真"), upload_to="thanks/%Y/%m/")
     caption = models.CharField(_("説明（代替テキスト）"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("お礼の写真")
+        verbose_name_plural = _("お礼の写真")
 
     def __str__(self) -> str:
         return self.caption or self.image.name or ""
@@ -552,11 +638,14 @@ class Impression(models.Model):
     when the helper agreed (`may_publish`)."""
 
     application = models.OneToOneField(
-        Application, on_delete=models.CASCADE, related_name="impression"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="impression",
+        verbose_name=_("応募"),
     )
     body = models.TextField(_("感想"), max_length=1000)
     may_publish = models.BooleanField(_("活動レポートに載せてもよい"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("感想")
@@ -564,3 +653,24 @@ class Impression(models.Model):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+
+class FormToken(models.Model):
+    """One sending of a form that creates something (a need): the one-time token the form carried,
+    and what it created. Claimed in the transaction of the create, so the same form sent again (back
+    and send, a double tap) leads to what the first sending created instead of creating it twice."""
+
+    token = models.UUIDField(verbose_name=_("鍵"), primary_key=True)
+    user = models.ForeignKey(
+        User, verbose_name=_("ユーザー"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The pk of what the sending created; NULL only inside the transaction that creates it.
+    object_id = models.BigIntegerField(verbose_name=_("作成したもの"), null=True)
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("フォームの送信")
+        verbose_name_plural = _("フォームの送信")
+
+    def __str__(self) -> str:
+        return str(self.token)

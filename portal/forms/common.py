@@ -1,5 +1,6 @@
 """What the marketplace's forms share: widgets, image fields, a reason, and showing a service's error on a form."""
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -77,6 +78,16 @@ class CommaListField(forms.CharField):
         if any(len(t) > 20 for t in tags) or len(tags) > 10:
             raise ValidationError(_("タグは20文字以内で10個までにしてください。"))
         return tags
+
+
+class FormTokenField(forms.UUIDField):
+    """The one-time token of a form that creates something (portal.services.form_tokens): a fresh
+    one each time the form is shown, kept when it comes back with errors."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, initial=uuid.uuid4, **kwargs)
 
 
 class ReasonForm(forms.Form):

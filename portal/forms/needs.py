@@ -11,6 +11,7 @@ from accounts.forms import PostalCodeField
 from accounts.models import District, Municipality, Organization, User
 from portal.forms.common import (
     BIG,
+    FormTokenField,
     address_from_postal,
     chosen_object,
     clean_image,
@@ -105,6 +106,7 @@ class NushiChoiceForm(forms.Form):
     nushi_name = forms.CharField(
         label=_("お名前または団体名"), max_length=100, required=False, widget=forms.TextInput(BIG)
     )
+    form_token = FormTokenField()
 
     def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -137,6 +139,7 @@ class StaffIntakeForm(forms.Form):
         label=_("ヌシ（団体・個人）"), queryset=Organization.objects.none()
     )
     channel = forms.ChoiceField(label=_("受付方法"), choices=Need.Channel.choices, initial="phone")
+    form_token = FormTokenField()
 
     def __init__(self, *args: Any, municipality_ids: Iterable[int] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

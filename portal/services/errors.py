@@ -64,3 +64,14 @@ class AttendanceFinal(ServiceError):
 class UnknownCode(ServiceError):
     code = "unknown_code"
     default_message = _("この開催日の受付コードではありません。コードを確かめてください。")
+
+
+class AlreadySubmitted(ServiceError):
+    """The form was sent before (its one-time token is claimed): `object_id` is what that created."""
+
+    code = "already_submitted"
+    default_message = _("この内容はすでに受け付けています。")
+
+    def __init__(self, object_id: int | None):
+        self.object_id = object_id
+        super().__init__()

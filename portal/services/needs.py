@@ -5,6 +5,8 @@ Needs move submitted → in_design (staff start a program: programs.program_crea
 nushi).
 """
 
+from uuid import UUID
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -19,6 +21,7 @@ from accounts.scoping import require_one_municipality
 from portal import notices
 from portal.models import Need
 from portal.services._state import InvalidTransition, record_history, transition
+from portal.services.form_tokens import form_token_claim, form_token_fulfil
 from portal.services.locking import lock_need
 
 # What a nushi may still change themselves: before staff start designing, the need is theirs.
@@ -52,26 +55,39 @@ def need_submit(
     nushi: Organization,
     data: dict,
     channel: str = Need.Channel.WEB,
+    form_token: UUID | None = None,
 ) -> Need:
     """Record a need (from the web form, or entered by staff from a phone call or paper) and tell
     the municipality's staff, in the same transaction. A photo is written before the transaction and
-    removed if it fails."""
+    removed if it fails. The form's one-time token is claimed in that transaction: the same form
+    sent again raises AlreadySubmitted with the need it created."""
     with StoredFiles() as stored:
         data = stored.save_uploads(Need, data)
         with transaction.atomic(durable=True):
-            return _need_submit(actor=actor, nushi=nushi, data=data, channel=channel)
+            claim = form_token_claim(actor=actor, token=form_token)
+            need = _need_submit(actor=actor, nushi=nushi, data=data, channel=channel)
+            form_token_fulfil(claim, object_id=need.pk)
+            return need
 
 
 def need_submit_as_individual(
-    *, actor: User, municipality: Municipality, name: str, data: dict
+    *,
+    actor: User,
+    municipality: Municipality,
+    name: str,
+    data: dict,
+    form_token: UUID | None = None,
 ) -> Need:
     """A resident without an organisation: their individual nushi and the need, in one transaction
     (no nushi is left behind when the need is refused)."""
     with StoredFiles() as stored:
         data = stored.save_uploads(Need, data)
         with transaction.atomic(durable=True):
+            claim = form_token_claim(actor=actor, token=form_token)
             nushi = _individual_nushi_create(user=actor, municipality=municipality, name=name)
-            return _need_submit(actor=actor, nushi=nushi, data=data, channel=Need.Channel.WEB)
+            need = _need_submit(actor=actor, nushi=nushi, data=data, channel=Need.Channel.WEB)
+            form_token_fulfil(claim, object_id=need.pk)
+            return need
 
 
 def _need_submit(*, actor: User, nushi: Organization, data: dict, channel: str) -> Need:

@@ -79,6 +79,12 @@ def application_apply(request: AuthenticatedHttpRequest, session_pk: int) -> Htt
                     helper=request.user, session_id=session.pk, message=form.cleaned_data["message"]
                 )
             except NotEligible as exc:
+                if held := _held_application(request, session, exc.problems):
+                    # The same form sent again (back after applying): to the application.
+                    messages.info(
+                        request, _("この日程にはすでに応募しています。応募の内容はこちらです。")
+                    )
+                    return redirect("application_detail", pk=held)
                 problems = exc.problems
                 status = 409
             except ServiceError as exc:
@@ -91,11 +97,35 @@ def application_apply(request: AuthenticatedHttpRequest, session_pk: int) -> Htt
                 return redirect("application_detail", pk=application.pk)
     if problems is None:
         problems = eligibility_problems(helper=request.user, session=session)
+    # Back after applying: the page links to the application instead of a refusal in red.
+    held = _held_application(request, session, problems)
     return render(
         request,
         "portal/applications/apply.html",
-        {"session": session, "program": session.program, "form": form, "problems": problems},
-        status=status,
+        {
+            "session": session,
+            "program": session.program,
+            "form": form,
+            "problems": problems,
+            "held": held,
+        },
+        status=200 if held else status,
+    )
+
+
+def _held_application(
+    request: AuthenticatedHttpRequest, session: Session, problems: list
+) -> int | None:
+    """The helper's active application for the session, when the refusal is that they hold one (looked
+    up only then: the busiest write pays nothing for it)."""
+    if not any(p.code == "already_applied" for p in problems):
+        return None
+    return (
+        Application.objects.filter(
+            session=session, helper_id=request.user.pk, status__in=Application.ACTIVE
+        )
+        .values_list("pk", flat=True)
+        .first()
     )
 
 

@@ -12,17 +12,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import postal
 from accounts.permissions import AuthenticatedHttpRequest
 from accounts.selectors import member_names
-from portal.forms.common import ReasonForm, add_service_error
+from portal.forms.common import ReasonForm, add_service_error, chosen_object
 from portal.forms.needs import NeedForm, NushiChoiceForm
 from portal.forms.programs import ConfirmForNushiForm
 from portal.permissions import can_confirm_for_nushi, can_confirm_program
+from portal.selectors.form_tokens import form_token_result
 from portal.selectors.needs import need_for_nushi
 from portal.selectors.programs import program_for_preview
 from portal.services import needs as need_services
 from portal.services import programs as program_services
 from portal.services._state import InvalidTransition
-from portal.services.errors import ServiceError
+from portal.services.errors import AlreadySubmitted, ServiceError
 from portal.views.programs import program_page_context
+
+
+def already_submitted(request: HttpRequest, route: str, pk: int) -> HttpResponse:
+    """A form sent again after it created something: to what it created, with a word, not twice."""
+    messages.info(request, _("この内容はすでに受け付けています。受け付けた内容はこちらです。"))
+    return redirect(route, pk=pk)
 
 
 @login_required
@@ -32,12 +39,15 @@ def need_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = NeedForm(
         request.POST or None, request.FILES or None, municipality_id=who.municipality_id
     )
+    token = chosen_object(who, "form_token")
+    if (done := form_token_result(actor=request.user, token=token)) is not None:
+        return already_submitted(request, "need_detail", done)
     if request.method == "POST" and who.is_valid() and form.is_valid():
         organization = who.cleaned_data.get("organization")
         try:
             if organization is not None:
                 need = need_services.need_submit(
-                    actor=request.user, nushi=organization, data=form.cleaned_data
+                    actor=request.user, nushi=organization, data=form.cleaned_data, form_token=token
                 )
             else:
                 need = need_services.need_submit_as_individual(
@@ -45,7 +55,13 @@ def need_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                     municipality=who.cleaned_data["municipality"],
                     name=who.cleaned_data["nushi_name"],
                     data=form.cleaned_data,
+                    form_token=token,
                 )
+        except AlreadySubmitted as exc:
+            if exc.object_id is None:
+                add_service_error(form, ValidationError(exc.message))
+            else:
+                return already_submitted(request, "need_detail", exc.object_id)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:

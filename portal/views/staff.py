@@ -34,11 +34,14 @@ from portal.selectors import programs as programs_selectors
 from portal.selectors import reports as reports_selectors
 from portal.selectors import sessions as sessions_selectors
 from portal.selectors.needs import QUEUE_NEED_STATES
+from portal.selectors.form_tokens import form_token_result
 from portal.services import needs as need_services
 from portal.services import programs as program_services
 from portal.services import reports as report_services
 from portal.services import sessions as session_services
 from portal.services._state import InvalidTransition
+from portal.services.errors import AlreadySubmitted
+from portal.views.needs import already_submitted
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -86,6 +89,9 @@ def staff_need_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         request.FILES or None,
         municipality_id=org.municipality_id if org else None,
     )
+    token = chosen_object(intake, "form_token")
+    if (done := form_token_result(actor=request.user, token=token)) is not None:
+        return already_submitted(request, "staff_need_detail", done)
     if request.method == "POST" and intake.is_valid() and form.is_valid():
         try:
             need = need_services.need_submit(
@@ -93,7 +99,13 @@ def staff_need_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 nushi=intake.cleaned_data["organization"],
                 data=form.cleaned_data,
                 channel=intake.cleaned_data["channel"],
+                form_token=token,
             )
+        except AlreadySubmitted as exc:
+            if exc.object_id is None:
+                add_service_error(form, ValidationError(exc.message))
+            else:
+                return already_submitted(request, "staff_need_detail", exc.object_id)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:

@@ -77,7 +77,7 @@ def test_a_worker_killed_after_sending_is_repeated_once_after_the_lease(staff):
     assert row.sent_at is not None
     # Both copies carry the row's one Message-ID, so the recipient's mail client shows one message.
     assert message_ids() == [row.message_id, row.message_id]
-    assert row.message_id == f"<outbox-{row.pk}@localhost>"
+    assert row.message_id == f"<outbox-{row.pk}@127.0.0.1>"  # the host of SITE_URL
 
     # Redelivered yet again, long after: the row is sent, nothing more goes out.
     with time_machine.travel(later + delivery.CLAIM_LEASE * 2):

@@ -186,3 +186,21 @@ def test_mypage_lists_applications(client, accepted, helper):
     client.force_login(helper)
     page = client.get(reverse("mypage")).content.decode()
     assert accepted.session.program.title in page and accepted.checkin_code in page
+
+
+def test_back_after_applying_links_to_the_application_instead_of_an_error(client, session, helper):
+    client.force_login(helper)
+    url = reverse("application_apply", args=[session.pk])
+    first = client.post(url, {"message": "軍手持参"})
+    application = Application.objects.get(helper=helper)
+    # Back: the apply page says it is done and links to the application, with no red refusal.
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert reverse("application_detail", args=[application.pk]) in html
+    assert "alert-error" not in html and "応募できません" not in html
+    # And sent again: to the application, with a word, and still one application.
+    again = client.post(url, {"message": "軍手持参"})
+    assert again.status_code == 302 and again.url == first.url
+    assert "すでに応募しています" in client.get(again.url).content.decode()
+    assert Application.objects.filter(helper=helper).count() == 1

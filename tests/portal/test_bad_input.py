@@ -177,7 +177,7 @@ def test_single_line_fields_lose_line_breaks_and_control_characters(client, nush
     assert need.title == "草取り をお願い します"
     assert need.meeting_place == "公民館 前"
     # A multi-line field keeps its line breaks and loses the other control characters.
-    assert need.description == "一行目\r\n二行目"
+    assert need.description == "一行目\n二行目"
 
 
 @pytest.mark.parametrize("value", [" ", "abc", "²", "1\x00", "99999999999999999999"])

@@ -1,6 +1,7 @@
 """`seed_demo` (what `make run` calls): idempotent, and the printed logins work, staff with TOTP; with
 DEBUG off (pytest-django's default here) it makes no login with the published password unless told to."""
 
+import re
 import time
 
 import pytest
@@ -79,3 +80,24 @@ def test_seed_demo_needs_no_flag_with_debug_on_as_make_run_has_it(settings, caps
     call_command("seed_demo")
     assert User.objects.filter(email=people.STAFF_EMAIL).exists()
     assert people.DEMO_PASSWORD in capsys.readouterr().out
+
+
+def test_the_printed_logins_give_the_totp_command_as_it_must_be_typed():
+    from io import StringIO
+
+    out = StringIO()
+    call_command("seed_demo", "--with-demo-logins", stdout=out)
+    assert ".venv/bin/python manage.py demo_totp" in out.getvalue()
+
+
+def test_links_in_emails_point_where_make_run_serves():
+    """`make run` serves 127.0.0.1:8000; SITE_URL's default (links in emails) is the same address."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    served = re.search(r"runserver (\S+)", (root / "Makefile").read_text()).group(1)
+    default = re.search(
+        r'SITE_URL = env.str\("SITE_URL", default="([^"]+)"\)',
+        (root / "config/settings.py").read_text(),
+    ).group(1)
+    assert default == f"http://{served}"

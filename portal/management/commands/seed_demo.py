@@ -52,5 +52,5 @@ class Command(BaseCommand):
             f"  お手伝いさん helper : {cast.helper.email}\n"
             f"  ヌシ nushi          : {cast.nushi.email}\n"
             f"  事務局 staff        : {cast.staff.email}  (二段階認証 TOTP secret: "
-            f"{people.DEMO_TOTP_SECRET}; current code: python manage.py demo_totp)\n"
+            f"{people.DEMO_TOTP_SECRET}; current code: .venv/bin/python manage.py demo_totp)\n"
         )
