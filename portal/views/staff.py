@@ -33,8 +33,8 @@ from portal.selectors import needs as needs_selectors
 from portal.selectors import programs as programs_selectors
 from portal.selectors import reports as reports_selectors
 from portal.selectors import sessions as sessions_selectors
-from portal.selectors.needs import QUEUE_NEED_STATES
 from portal.selectors.form_tokens import form_token_result
+from portal.selectors.needs import QUEUE_NEED_STATES
 from portal.services import needs as need_services
 from portal.services import programs as program_services
 from portal.services import reports as report_services
