@@ -3,8 +3,6 @@ import portal, so these call notifications.services.notify() directly (the layer
 use notifications). Each is written in the transaction of the ledger change that causes it, once per
 (recipient, kind, object): a retried credit never tells anyone twice."""
 
-from django.utils import timezone
-
 from accounts.models import Municipality
 from accounts.permissions import municipality_staff_ids
 from notifications.kinds import Kind
@@ -81,11 +79,10 @@ def budget_pending(pending: PendingCredit) -> None:
             object_key=f"points:pending:session:{pending.session_id}:{pending.reason}",
             context={
                 "memo": pending.memo,
-                "reason": pending.get_reason_display(),
+                "reason": pending.reason,  # a code: the template words it in the recipient's language
                 "waiting": waiting.count(),
                 "amount": pending.amount,
                 "points_name": _points_name(pending.municipality_id),
-                "since": pending.created_at or timezone.now(),
                 "url": site_url("points_ledger") + "?pending=1",
             },
         )
