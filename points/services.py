@@ -162,12 +162,13 @@ def _count_issued(periods: list[BudgetPeriod], amount: int) -> None:
 
 
 def points_settle_attendance(
-    *, application_id: int, reason: str = "", now: datetime | None = None
+    *, application_id: int, reason: str = "", now: datetime | None = None, tell: bool = True
 ) -> str:
     """Make the ledger agree with one attendance: credit it if it is due and not credited, reverse its
     credit (with `reason`) if it is credited and no longer due. Safe to run any number of times, at
     once or after a crash: the outcome depends only on the attendance and the ledger. Returns what was
-    done: "credited", "pending", "reversed" or "nothing"."""
+    done: "credited", "pending", "reversed" or "nothing". `tell=False` (the demo data only) writes no
+    notices."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         attendance = _lock_attendance(application_id)
@@ -183,19 +184,19 @@ def points_settle_attendance(
         )
         open_credit = next((c for c in credits if not hasattr(c, "reversal")), None)
         if attendance.due and open_credit is None:
-            return _credit(attendance, budget=budget, n=len(credits), now=now)
+            return _credit(attendance, budget=budget, n=len(credits), now=now, tell=tell)
         pending_for_it = PendingCredit.objects.filter(
             application_id=application_id, settled_at__isnull=True
         )
         if not attendance.due:
             pending_for_it.update(settled_at=now)  # no longer due: nothing waits any more
             if open_credit is not None:
-                _reverse(open_credit, attendance, budget=budget, reason=reason, now=now)
+                _reverse(open_credit, attendance, budget=budget, reason=reason, now=now, tell=tell)
                 return "reversed"
         return "nothing"
 
 
-def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime) -> str:
+def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime, tell: bool) -> str:
     key = f"attendance:{attendance.application_id}:{n}"
     policy = _policy(attendance.municipality_id)
     wallet = lock_account(
@@ -224,7 +225,8 @@ def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime) -
                 "next_try_at": now + PENDING_RETRY,
             },
         )
-        notices.budget_pending(pending)
+        if tell:
+            notices.budget_pending(pending)
         return "pending"
     tx = post(
         kind=TxKind.CREDIT,
@@ -248,14 +250,21 @@ def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime) -
     PendingCredit.objects.filter(idempotency_key=key, settled_at__isnull=True).update(
         settled_at=now
     )
-    notices.credited(
-        tx, helper_id=attendance.helper_id, amount=attendance.points, expires_at=expires_at
-    )
+    if tell:
+        notices.credited(
+            tx, helper_id=attendance.helper_id, amount=attendance.points, expires_at=expires_at
+        )
     return "credited"
 
 
 def _reverse(
-    credit: Transaction, attendance: Attendance, *, budget: Account, reason: str, now: datetime
+    credit: Transaction,
+    attendance: Attendance,
+    *,
+    budget: Account,
+    reason: str,
+    now: datetime,
+    tell: bool,
 ) -> None:
     """Take the credit back from the wallet into the budget. Points the helper already redeemed or
     that expired cannot be taken back (no wallet goes below zero): the reversal takes what is left, and
@@ -294,7 +303,8 @@ def _reverse(
             starts_on=month_start(credit.created_at),
         )
         _count_issued([year, month], -take)
-    notices.credit_reversed(tx, helper_id=attendance.helper_id, amount=take)
+    if tell:
+        notices.credit_reversed(tx, helper_id=attendance.helper_id, amount=take)
 
 
 def points_request_settlement(
@@ -485,7 +495,7 @@ def wallet_redeem(
         return tx
 
 
-def points_expire_due(*, now: datetime | None = None, limit: int = 1000) -> dict:
+def points_expire_due(*, now: datetime | None = None, limit: int = 1000, tell: bool = True) -> dict:
     """The beat job: warn helpers a month before points expire, and expire what is left of the lots
     whose time has come (wallet → expired). One lot per transaction; a lot is taken only under its
     wallet's lock, claimed with skip_locked, and read again there, so a second beat running at the
@@ -534,6 +544,7 @@ def points_expire_due(*, now: datetime | None = None, limit: int = 1000) -> dict
                 expired += 1
             else:
                 if Lot.objects.filter(pk=row.pk, warned_at=None).update(warned_at=now):
-                    notices.expiring_soon(row, wallet=wallet)
+                    if tell:
+                        notices.expiring_soon(row, wallet=wallet)
                     warned += 1
     return {"expired": expired, "warned": warned}
