@@ -65,8 +65,9 @@ class Account(models.Model):
         verbose_name = _("口座")
         verbose_name_plural = _("口座")
         constraints = [
+            # Helper first: it also serves "a helper's wallets" (the wallet page).
             models.UniqueConstraint(
-                fields=["municipality", "helper"],
+                fields=["helper", "municipality"],
                 condition=Q(kind="wallet"),
                 name="points_account_one_wallet",
             ),

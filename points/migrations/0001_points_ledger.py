@@ -147,7 +147,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'wallet')), fields=('municipality', 'helper'), name='points_account_one_wallet'),
+            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'wallet')), fields=('helper', 'municipality'), name='points_account_one_wallet'),
         ),
         migrations.AddConstraint(
             model_name='account',
