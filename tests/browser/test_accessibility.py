@@ -115,6 +115,7 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
     helper_paths = [
         "/mypage/",
         "/mypage/notifications/",
+        "/mypage/points/",
         f"/sessions/{demo['session'].pk}/apply/",
         f"/applications/{application.pk}/",
         f"/applications/{application.pk}/messages/",
@@ -150,6 +151,8 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         f"/staff/programs/{program.pk}/edit/",
         f"/sessions/{demo['session'].pk}/checkin/",
         "/staff/notifications/",
+        "/staff/points/ledger/",
+        "/staff/points/redeem/",
         f"/sessions/{demo['session'].pk}/roster/",
         f"/applications/{demo['application'].pk}/messages/",
     ]
