@@ -61,7 +61,7 @@ def _check_sound() -> None:
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(ops=st.lists(operation, min_size=1, max_size=15))
+@given(ops=st.lists(operation, min_size=1, max_size=12))
 def test_random_sequences_keep_the_ledger_sound(ops):
     example = transaction.atomic()
     example._from_testcase = True  # as Django's TestCase marks its blocks: durable services allowed

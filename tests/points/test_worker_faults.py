@@ -64,7 +64,11 @@ def worker():
 
 def _big_session(municipality):
     services.budget_fund(
-        municipality_id=municipality.pk, source="交付金", amount=500 * ATTENDEES, key="big", actor=None
+        municipality_id=municipality.pk,
+        source="交付金",
+        amount=500 * ATTENDEES,
+        key="big",
+        actor=None,
     )
     helpers = User.objects.bulk_create(
         User(email=f"attendee{i}@example.jp", name=f"参加者{i}") for i in range(ATTENDEES)
