@@ -32,6 +32,7 @@ from PIL import Image
 
 from accounts.forms import HelperProfileForm, PostalCodeField
 from notifications.forms import PreferenceForm
+from points.forms import LedgerFilterForm, RedeemForm
 from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.forms.common import ReasonForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
@@ -354,13 +355,26 @@ TARGETS: dict[str, Target] = {
     "session_messages": Target("helper", forms=lambda w: (MessageForm(),)),
     "session_thanks": Target("nushi", forms=lambda w: (ThankYouForm(),)),
     "session_report_draft": Target("staff"),
+    "points_redeem": Target(
+        "staff",
+        forms=lambda w: (RedeemForm(),),
+        raw=lambda w: {"code": st.sampled_from([w["wallet"].code, "NOPE"]) | JUNK_TEXT},
+    ),
+    "points_ledger": Target("staff", method="get", forms=lambda w: (LedgerFilterForm(),)),
+    "points_ledger_export": Target(
+        "staff",
+        method="get",
+        forms=lambda w: (LedgerFilterForm(),),
+        kwargs_strategy=lambda w: st.sampled_from(["csv", "xlsx", "pdf"]).map(lambda f: {"fmt": f}),
+    ),
 }
 # Pages that take no input beyond their URL: nothing to fuzz.
 NO_INPUT = {
     "home", "healthz", "robots_txt", "program_detail", "session_ics", "report_list",
     "report_detail", "mypage", "need_detail", "program_preview", "staff_home", "staff_need_detail",
     "staff_program_detail", "staff_report_detail", "application_detail", "application_qr",
-    "application_certificate", "session_roster", "staff_outbox_failures",
+    "application_certificate", "session_roster", "staff_outbox_failures", "points_wallet",
+    "points_wallet_qr",
 }  # fmt: skip
 
 
