@@ -11,7 +11,6 @@ from datetime import timedelta
 from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Sum
-from django.utils import timezone
 
 from accounts.models import Municipality, User
 from points import services
