@@ -158,7 +158,13 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 # A request that enqueues a send after its commit must not hang on a broker that is down: give up
 # quickly (the outbox row waits for the sweep, notifications.services.enqueue_delivery).
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+# visibility_timeout: how long a task taken by a worker that then died (kill -9, a lost machine) waits in
+# Redis before it is handed out again (acks_late). Kombu's default, an hour; the fault tests shorten it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -178,6 +184,16 @@ CELERY_BEAT_SCHEDULE = {
     "portal-close-undecided": {
         "task": "portal.tasks.close_undecided_due",
         "schedule": 300.0,
+    },
+    # Points: lost settle tasks and credits waiting for budget; expiry (warnings a month before).
+    # See points/services.py.
+    "points-retry-pending": {
+        "task": "points.tasks.retry_pending",
+        "schedule": 300.0,
+    },
+    "points-expire-due": {
+        "task": "points.tasks.expire_due",
+        "schedule": 600.0,
     },
 }
 

@@ -32,6 +32,7 @@ from PIL import Image
 
 from accounts.forms import HelperProfileForm, PostalCodeField
 from notifications.forms import PreferenceForm
+from points.forms import LedgerFilterForm, RedeemForm
 from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.forms.common import ReasonForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
@@ -374,6 +375,18 @@ TARGETS: dict[str, Target] = {
             "next": JUNK_TEXT,
         },
     ),
+    "points_redeem": Target(
+        "staff",
+        forms=lambda w: (RedeemForm(),),
+        raw=lambda w: {"code": st.sampled_from([w["wallet"].code, "NOPE"]) | JUNK_TEXT},
+    ),
+    "points_ledger": Target("staff", method="get", forms=lambda w: (LedgerFilterForm(),)),
+    "points_ledger_export": Target(
+        "staff",
+        method="get",
+        forms=lambda w: (LedgerFilterForm(),),
+        kwargs_strategy=lambda w: st.sampled_from(["csv", "xlsx", "pdf"]).map(lambda f: {"fmt": f}),
+    ),
 }
 # Pages that take no input beyond their URL: nothing to fuzz.
 NO_INPUT = {
@@ -386,6 +399,8 @@ NO_INPUT = {
     "staff_dashboard",
     "nushi_dashboard",
     "municipality_page", "nushi_page",
+    "points_wallet",
+    "points_wallet_qr",
 }  # fmt: skip
 
 

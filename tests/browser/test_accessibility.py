@@ -123,6 +123,7 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
     helper_paths = [
         "/mypage/",
         "/mypage/notifications/",
+        "/mypage/points/",
         f"/sessions/{demo['session'].pk}/apply/",
         f"/applications/{application.pk}/",
         f"/applications/{application.pk}/messages/",
@@ -166,6 +167,8 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         "/staff/notifications/",
         "/staff/pages/",
         f"/staff/pages/{program.municipality_id}/privacy/",
+        "/staff/points/ledger/",
+        "/staff/points/redeem/",
         f"/sessions/{demo['session'].pk}/roster/",
         f"/applications/{demo['application'].pk}/messages/",
     ]

@@ -14,6 +14,7 @@ from notifications.delivery import MAX_ATTEMPTS
 from notifications.kinds import Topic
 from notifications.models import OutboxMessage
 from notifications.preferences import unsubscribe_token
+from points.ledger import account as points_account
 from portal.models import ActivityReport, ProgramPhoto
 from tests.portal.factories import ApplicationFactory, NeedFactory, ProgramFactory, SessionFactory
 
@@ -112,8 +113,13 @@ ROUTES = {
     "consent": (SIGNED_IN, lambda w: {}),
     "staff_pages": (STAFF, lambda w: {}),
     "staff_page_edit": (PRIVATE, lambda w: {"pk": w["program"].municipality_id, "kind": "terms"}),
+    "points_wallet": (SIGNED_IN, lambda w: {}),
+    "points_wallet_qr": (PRIVATE, lambda w: {"code": w["wallet"].code}),
+    "points_ledger": (STAFF, lambda w: {}),
+    "points_ledger_export": (STAFF, lambda w: {"fmt": "csv"}),
+    "points_redeem": (STAFF, lambda w: {}),
 }
-OUR_APPS = ("portal.", "accounts.", "notifications.")
+OUR_APPS = ("portal.", "accounts.", "notifications.", "points.")
 
 
 def our_route_names() -> set[str]:
@@ -171,6 +177,9 @@ def world(municipality, organization, nushi, helper):
         "report": report, "draft_report": draft_report, "need": need,
         "failed_message": failed_message,
         "unsubscribe_token": unsubscribe_token(helper.pk, Topic.NEWS),
+        "wallet": points_account(
+            municipality_id=municipality.pk, kind="wallet", helper_id=helper.pk
+        ),
     }  # fmt: skip
 
 
@@ -179,7 +188,7 @@ def snapshot() -> dict:
     return {
         model._meta.label: list(model.objects.order_by("pk").values())
         for model in apps.get_models()
-        if model._meta.app_label in ("portal", "accounts", "notifications")
+        if model._meta.app_label in ("portal", "accounts", "notifications", "points")
     }
 
 
@@ -223,6 +232,8 @@ def test_the_matrix_rows_open_for_those_they_belong_to(client, world, nushi, sta
         "application_certificate": helper, "session_roster": nushi, "session_messages": helper,
         "staff_outbox": staff, "notification_preferences": helper, "staff_page_edit": staff,
         "staff_pages": staff, "consent": helper, "staff_dashboard": staff, "nushi_dashboard": nushi,
+        "points_wallet_qr": helper,
+        "points_ledger": staff, "points_redeem": staff, "points_ledger_export": staff,
     }  # fmt: skip
     for name, user in owners.items():
         client.force_login(user)

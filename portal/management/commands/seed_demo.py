@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from points import demo as points_demo
 from portal.demo import applications, people, programs
 
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
             self.stdout.write(f"large scale: {made} programs added (3 sessions each)")
             made = applications.seed_large_applications()
             self.stdout.write(f"large scale: {made} applications added")
+        self.stdout.write(f"points: {points_demo.seed_points(scale=scale)}")
         self.stdout.write(
             self.style.SUCCESS(f"demo data ready in {time.monotonic() - started:.1f}s")
         )

@@ -1,0 +1,202 @@
+"""ledger_credit and wallet_balance.
+
+ledger_credit: 10,000 attendance credits through the service (points_settle_attendance, notices
+included), one after another on one connection, in credits/s. Each run makes its own closed sessions
+and attended applications (a program marked BENCH_PREFIX; the ledger is append-only, so a run adds
+its rows and deletes nothing). Floor: the same ledger rows (transaction, two entries, two balance
+updates, the lot) written by raw SQL, one transaction per credit, on one connection.
+
+wallet_balance: the helper with the most entries (the large demo's ledger is topped up to 1,000,000
+entries with 1-point budget fundings if it holds fewer): their balance, last 20 entries and expiry lots
+as the wallet page reads them (points.selectors.helper_wallets), in ms. Floor: one hand-written query
+for the balance and the last 20 entries."""
+
+import os
+import time
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from bench.harness import emit, median_ms
+
+BENCH_PREFIX = "bench-points"
+CREDITS = int(os.environ.get("BENCH_POINTS_CREDITS", "10000"))
+PER_SESSION = 100
+ENTRIES = 1_000_000
+
+
+def _world(run: str) -> list[int]:
+    """CREDITS attended applications in closed sessions of this run, ids in order."""
+    from accounts.models import HelperProfile, Municipality, Organization
+    from points import services
+    from portal.models import Application, Program, Session
+
+    municipality = Municipality.objects.order_by("pk").first()
+    organization, _ = Organization.objects.get_or_create(
+        municipality=municipality, name=f"{BENCH_PREFIX} 団体"
+    )
+    program, _ = Program.objects.get_or_create(
+        nushi=organization, title=BENCH_PREFIX,
+        defaults={"municipality": municipality, "category": "farming", "status": "published",
+                  "published_at": timezone.now(), "points_per_participant": 500},
+    )  # fmt: skip
+    helpers = list(
+        HelperProfile.objects.order_by("pk").values_list("user_id", flat=True)[:PER_SESSION]
+    )
+    # Far in the past, one day per session per run, so no bench session overlaps another.
+    base = timezone.now() - timedelta(days=3000 + (int(run) % 1000) * (CREDITS // PER_SESSION + 1))
+    sessions = Session.objects.bulk_create(
+        Session(program=program, starts_at=base + timedelta(days=i), ends_at=base + timedelta(days=i, hours=3),
+                apply_deadline=base + timedelta(days=i - 2), capacity=PER_SESSION, status="closed",
+                places_taken=PER_SESSION)
+        for i in range(CREDITS // PER_SESSION)
+    )  # fmt: skip
+    apps = Application.objects.bulk_create(
+        Application(session=s, helper_id=h, status="attended") for s in sessions for h in helpers
+    )
+    services.budget_fund(
+        municipality_id=municipality.pk, source="ベンチ", amount=500 * CREDITS, key=f"bench:fund:{run}",
+        actor=None,
+    )  # fmt: skip
+    return [a.pk for a in apps]
+
+
+def _floor(run: str, municipality_id: int, budget_id: int, wallet_ids: list[int]) -> float:
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for i in range(CREDITS):
+            wallet_id = wallet_ids[i % len(wallet_ids)]
+            with transaction.atomic():
+                cursor.execute(
+                    "INSERT INTO points_transaction (kind, municipality_id, idempotency_key, application_id,"
+                    " session_id, memo, reason, created_at) VALUES ('credit', %s, %s, NULL, NULL, %s, '', now())"
+                    " RETURNING id",
+                    [municipality_id, f"bench-floor:{run}:{i}", BENCH_PREFIX],
+                )
+                tx_id = cursor.fetchone()[0]
+                cursor.execute(
+                    "INSERT INTO points_entry (transaction_id, account_id, amount, created_at)"
+                    " VALUES (%s, %s, -500, now()), (%s, %s, 500, now())",
+                    [tx_id, budget_id, tx_id, wallet_id],
+                )
+                cursor.execute(
+                    "UPDATE points_account SET balance = balance - 500 WHERE id = %s", [budget_id]
+                )
+                cursor.execute(
+                    "UPDATE points_account SET balance = balance + 500 WHERE id = %s", [wallet_id]
+                )
+                cursor.execute(
+                    "INSERT INTO points_lot (account_id, credit_id, amount, remaining, expires_at)"
+                    " VALUES (%s, %s, 500, 500, now() + interval '180 days')",
+                    [wallet_id, tx_id],
+                )
+    return CREDITS / (time.perf_counter() - started)
+
+
+def run_ledger_credit() -> None:
+    from points import services
+    from points.models import Account, Transaction
+
+    run = str(int(time.time()))
+    ids = _world(run)
+    started = time.perf_counter()
+    for application_id in ids:
+        services.points_settle_attendance(application_id=application_id)
+    value = len(ids) / (time.perf_counter() - started)
+    credited = Transaction.objects.filter(kind="credit", application_id__in=ids).count()
+    if credited != len(ids):
+        raise RuntimeError(f"ledger_credit: {credited} credits for {len(ids)} attendances")
+    tx = Transaction.objects.filter(application_id=ids[0]).first()
+    budget = Account.objects.get(municipality_id=tx.municipality_id, kind="budget")
+    wallet_ids = list(
+        Account.objects.filter(municipality_id=tx.municipality_id, kind="wallet").values_list(
+            "pk", flat=True
+        )[:PER_SESSION]
+    )
+    services.budget_fund(
+        municipality_id=tx.municipality_id, source="ベンチ", amount=500 * CREDITS, key=f"bench:floor:{run}",
+        actor=None,
+    )  # fmt: skip
+    floor = _floor(run, tx.municipality_id, budget.pk, wallet_ids)
+    emit("ledger_credit", value, "credits/s", floor, credits=len(ids))
+
+
+def _top_up_entries() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM points_entry")
+        have = cursor.fetchone()[0]
+        if have >= ENTRIES:
+            return have
+        from accounts.models import Municipality
+        from points.ledger import account
+
+        municipality_id = Municipality.objects.order_by("pk").values_list("pk", flat=True).first()
+        source = account(municipality_id=municipality_id, kind="source", name="ベンチ")
+        budget = account(municipality_id=municipality_id, kind="budget")
+        n = (ENTRIES - have + 1) // 2
+        with transaction.atomic():
+            cursor.execute(
+                """
+                WITH tx AS (
+                    INSERT INTO points_transaction (kind, municipality_id, idempotency_key, memo, reason, created_at)
+                    SELECT 'funding', %s, 'bench:filler:' || g || ':' || extract(epoch FROM now()), 'ベンチ', '',
+                           now() - interval '4000 days'
+                    FROM generate_series(1, %s) g RETURNING id
+                )
+                INSERT INTO points_entry (transaction_id, account_id, amount, created_at)
+                SELECT id, %s, -1, now() - interval '4000 days' FROM tx
+                UNION ALL SELECT id, %s, 1, now() - interval '4000 days' FROM tx
+                """,
+                [municipality_id, n, source.pk, budget.pk],
+            )
+            cursor.execute(
+                "UPDATE points_account SET balance = balance - %s WHERE id = %s", [n, source.pk]
+            )
+            cursor.execute(
+                "UPDATE points_account SET balance = balance + %s WHERE id = %s", [n, budget.pk]
+            )
+        cursor.execute("ANALYZE points_entry")
+        cursor.execute("SELECT count(*) FROM points_entry")
+        return cursor.fetchone()[0]
+
+
+FLOOR_SQL = """
+SELECT a.balance, e.amount, e.created_at, t.kind, t.memo, t.reason
+FROM points_account a
+LEFT JOIN LATERAL (
+    SELECT * FROM points_entry e WHERE e.account_id = a.id ORDER BY e.created_at DESC, e.id DESC LIMIT 20
+) e ON true
+LEFT JOIN points_transaction t ON t.id = e.transaction_id
+WHERE a.kind = 'wallet' AND a.helper_id = %s
+"""
+
+
+def run_wallet_balance() -> None:
+    from points import selectors
+
+    entries = _top_up_entries()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.helper_id FROM points_entry e JOIN points_account a ON a.id = e.account_id"
+            " WHERE a.kind = 'wallet' GROUP BY a.helper_id ORDER BY count(*) DESC LIMIT 1"
+        )
+        helper_id = cursor.fetchone()[0]
+
+    def service():
+        wallets = selectors.helper_wallets(helper_id=helper_id)
+        assert wallets and len(wallets[0].statement) <= 20
+
+    def floor():
+        with connection.cursor() as cursor:
+            cursor.execute(FLOOR_SQL, [helper_id])
+            cursor.fetchall()
+
+    value = median_ms(service, runs=200)
+    floor_ms = median_ms(floor, runs=200)
+    emit("wallet_balance", value, "ms", floor_ms, entries=entries)
+
+
+def run() -> None:
+    run_ledger_credit()
+    run_wallet_balance()
