@@ -47,6 +47,7 @@ class Kind(models.TextChoices):
     REMINDER_MORNING = "reminder_morning", _("当日朝のリマインダー")
     DELIVERY_FAILED = "delivery_failed", _("通知を送れなかったお知らせ")
     NEWS = "news", _("お互いさまからのお知らせ")
+    MONTHLY_REPORT_READY = "monthly_report_ready", _("月次参加レポートの作成")
 
 
 # Kinds a person may switch off, by topic. Every kind not listed is transactional.
