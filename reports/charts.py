@@ -67,7 +67,11 @@ def bars(table: Table, *, value_column: int = 1) -> str:
 def comparison(table: Table) -> str:
     """This month, the previous month and a year earlier, side by side, for each headline figure."""
     labels = [str(r[0]) for r in table.rows]
-    series = [(table.columns[1], 1, BLUE), (table.columns[2], 2, "#7f8fe6"), (table.columns[4], 4, "#b3b3b3")]
+    series = [
+        (table.columns[1], 1, BLUE),
+        (table.columns[2], 2, "#7f8fe6"),
+        (table.columns[4], 4, "#b3b3b3"),
+    ]
     fig, ax = _figure(6.4, 3.2)
     width = 0.27
     for i, (name, column, colour) in enumerate(series):
@@ -91,7 +95,9 @@ def japan(by_prefecture: dict[str, int]) -> str:
         n = by_prefecture.get(prefecture, 0)
         shade = 0.08 + 0.87 * (n / top) if top and n else 0.0
         colour = cmap(shade) if n else "#f2f2f2"
-        ax.add_patch(Rectangle((col, -row), 0.94, 0.94, facecolor=colour, edgecolor="#666666", lw=0.4))
+        ax.add_patch(
+            Rectangle((col, -row), 0.94, 0.94, facecolor=colour, edgecolor="#666666", lw=0.4)
+        )
         name = prefecture if prefecture == "北海道" else prefecture[:-1]
         ax.text(
             col + 0.47, -row + 0.6, name, ha="center", va="center", fontsize=6.5,

@@ -13,6 +13,7 @@ from reports import charts
 from reports.models import MonthlyReport
 from reports.tables import definitions, percent, tables
 
+
 def filename(report: MonthlyReport, extension: str) -> str:
     scope = report.municipality.slug if report.municipality else report.prefecture or "all"
     return f"monthly-report-{scope}-{report.year}-{report.month:02d}-v{report.version}.{extension}"

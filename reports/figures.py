@@ -59,9 +59,7 @@ class Scope:
     def origin_of(self, prefecture: str | None, municipality: str | None) -> str:
         if not prefecture or prefecture not in PREFECTURES:
             return "abroad_or_unknown"
-        if any(
-            prefecture == p and (municipality or "").startswith(name) for p, name in self.homes
-        ):
+        if any(prefecture == p and (municipality or "").startswith(name) for p, name in self.homes):
             return "same_municipality"
         if prefecture in self.prefectures:
             return "same_prefecture"
@@ -128,9 +126,7 @@ def _needs(scope: Scope, start: datetime, end: datetime) -> dict[str, Any]:
     )
     return {
         "received": sum(by_channel.values()),
-        "by_channel": {
-            channel: by_channel.get(channel, 0) for channel in Need.Channel.values
-        },
+        "by_channel": {channel: by_channel.get(channel, 0) for channel in Need.Channel.values},
         "turned_into_programs": published.filter(need__isnull=False)
         .values("need_id")
         .distinct()
@@ -180,9 +176,7 @@ def _participants(scope: Scope, start: datetime, end: datetime) -> dict[str, int
         attendances=Count("pk"),
         unique_helpers=Count("helper_id", distinct=True),
         first_time=Count("helper_id", filter=_first_time_filter(scope, start), distinct=True),
-        returning_to_nushi=Count(
-            "helper_id", filter=Q(Exists(earlier_same_nushi)), distinct=True
-        ),
+        returning_to_nushi=Count("helper_id", filter=Q(Exists(earlier_same_nushi)), distinct=True),
     )
     figures["repeat"] = (
         _attended_in_scope(scope)
@@ -224,10 +218,7 @@ def _cut(scope: Scope, start: datetime, end: datetime, name: str) -> list[dict[s
     field, label_field = CUTS[name]
     keys = [f"program__{field}"] + ([f"program__{label_field}"] if label_field else [])
     held = _sessions(scope, start, end).exclude(status=Session.Status.CANCELLED)
-    sessions = {
-        row[0]: row
-        for row in held.values_list(*keys).annotate(n=Count("pk")).order_by()
-    }
+    sessions = {row[0]: row for row in held.values_list(*keys).annotate(n=Count("pk")).order_by()}
     attended = (
         _applications(scope, start, end)
         .filter(status=A.ATTENDED)
@@ -249,7 +240,7 @@ def _cut(scope: Scope, start: datetime, end: datetime, name: str) -> list[dict[s
                 "unique_helpers": people[key][-1] if key in people else 0,
             }
         )
-    out.sort(key=lambda r: (-r["attendances"], -r["sessions_held"], r["key"]))
+    out.sort(key=lambda r: (-int(r["attendances"]), -int(r["sessions_held"]), str(r["key"])))
     return out
 
 
@@ -259,9 +250,7 @@ def _points(scope: Scope, start: datetime, end: datetime) -> dict[str, int]:
 
     totals: dict[str, int] = {}
     for municipality_id in scope.ids:
-        figures = municipality_month_figures(
-            municipality_id=municipality_id, start=start, end=end
-        )
+        figures = municipality_month_figures(municipality_id=municipality_id, start=start, end=end)
         for key, value in asdict(figures).items():
             totals[key] = totals.get(key, 0) + int(value)
     totals["net_issued"] = totals.get("issued", 0) - totals.get("reversed", 0)
@@ -279,7 +268,12 @@ def compute(
     start, end = month_bounds(year, month)
     tell = progress or (lambda percent: None)
     figures: dict[str, Any] = {
-        "period": {"year": year, "month": month, "start": start.isoformat(), "end": end.isoformat()},
+        "period": {
+            "year": year,
+            "month": month,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        },
         "municipalities": [
             {"id": m.pk, "name": m.name, "prefecture": m.prefecture} for m in scope.municipalities
         ],

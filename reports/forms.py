@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +16,9 @@ MONTHS_OFFERED = 36
 def closed_months() -> list[tuple[str, str]]:
     today = timezone.localdate()
     months = [shift_month(today.year, today.month, -k) for k in range(1, MONTHS_OFFERED + 1)]
-    return [(f"{y}-{m:02d}", _("%(year)s年%(month)s月") % {"year": y, "month": m}) for y, m in months]
+    return [
+        (f"{y}-{m:02d}", _("%(year)s年%(month)s月") % {"year": y, "month": m}) for y, m in months
+    ]
 
 
 class MonthlyReportRequestForm(forms.Form):
@@ -27,8 +31,8 @@ class MonthlyReportRequestForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["scope"].choices = self.scope_choices(user)
-        self.fields["month"].choices = closed_months()
+        cast(forms.ChoiceField, self.fields["scope"]).choices = self.scope_choices(user)
+        cast(forms.ChoiceField, self.fields["month"]).choices = closed_months()
 
     @staticmethod
     def scope_choices(user: User) -> list[tuple[str, str]]:
@@ -41,9 +45,7 @@ class MonthlyReportRequestForm(forms.Form):
         ]
         prefectures = sorted(permissions.prefecture_access(user))
         if user.is_superuser:
-            prefectures = sorted(
-                set(Municipality.objects.values_list("prefecture", flat=True))
-            )
+            prefectures = sorted(set(Municipality.objects.values_list("prefecture", flat=True)))
             choices.append(("all", str(Scope.ALL.label)))
         choices += [(f"p:{p}", f"{p}（{Scope.PREFECTURE.label}）") for p in prefectures]
         return choices

@@ -100,7 +100,7 @@ class MonthlyReport(ScopedMonth):
     def __str__(self) -> str:
         return f"{self.scope_label} {self.year}-{self.month:02d} v{self.version}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[override]
+    def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not self._state.adding:
             raise ValueError("a monthly report snapshot is never changed: compute a new version")
         super().save(*args, **kwargs)
@@ -136,7 +136,9 @@ class MonthlyReportRun(ScopedMonth):
         verbose_name_plural = _("月次参加レポートの集計")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=SCOPE_SHAPE, name="reports_monthlyreportrun_scope_shape"),
+            models.CheckConstraint(
+                condition=SCOPE_SHAPE, name="reports_monthlyreportrun_scope_shape"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -43,9 +43,7 @@ def may_read_reports(user: AnyUser) -> bool:
     return bool(staff_municipality_ids(user)) or bool(prefecture_access(user))
 
 
-def may_compute(
-    user: User, *, scope: str, municipality_id: int | None, prefecture: str
-) -> bool:
+def may_compute(user: User, *, scope: str, municipality_id: int | None, prefecture: str) -> bool:
     if scope == Scope.MUNICIPALITY:
         return municipality_id in staff_municipality_ids(user)
     if user.is_superuser:

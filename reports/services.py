@@ -31,7 +31,7 @@ def scope_municipalities(
 ) -> list[Municipality]:
     municipalities = Municipality.objects.order_by("pk")
     if scope == Scope.MUNICIPALITY:
-        return list(municipalities.filter(pk=municipality_id))
+        return list(municipalities.filter(pk=municipality_id or 0))
     if scope == Scope.PREFECTURE:
         return list(municipalities.filter(prefecture=prefecture))
     return list(municipalities)
@@ -41,7 +41,7 @@ def check_closed(year: int, month: int) -> None:
     """Only a month that has ended can be reported: its figures would still move otherwise."""
     if not 1 <= month <= 12 or year < 2000:
         raise ValidationError(_("年月が正しくありません。"), code="invalid_month")
-    _, end = report_figures.month_bounds(year, month)
+    end = report_figures.month_bounds(year, month)[1]
     if end > timezone.now():
         raise ValidationError(
             _("まだ終わっていない月は集計できません。月が終わってから集計してください。"),
@@ -98,7 +98,7 @@ def monthly_report_create(
                     computed_at=timezone.now(),
                     computed_by=actor,
                 )
-                if scope == Scope.MUNICIPALITY:
+                if report.municipality_id is not None:
                     notices.notice_monthly_report_ready(
                         municipality_id=report.municipality_id,
                         report_id=report.pk,
@@ -123,9 +123,9 @@ def monthly_reports_due() -> int:
     and a second run the same night writes nothing."""
     today = timezone.localdate()
     year, month = report_figures.shift_month(today.year, today.month, -1)
-    done = MonthlyReport.objects.filter(
-        scope=Scope.MUNICIPALITY, year=year, month=month
-    ).values("municipality_id")
+    done = MonthlyReport.objects.filter(scope=Scope.MUNICIPALITY, year=year, month=month).values(
+        "municipality_id"
+    )
     made = 0
     for municipality_id in (
         Municipality.objects.exclude(pk__in=done).order_by("pk").values_list("pk", flat=True)
@@ -199,7 +199,11 @@ def monthly_report_run(*, run_id: int) -> MonthlyReportRun | None:
         )
     except Exception as exc:
         # Shown on the run's page; staff ask again. Anything but a refusal is also raised to the log.
-        error = exc.messages[0] if isinstance(exc, ValidationError) else _("集計中にエラーが起きました。")
+        error = (
+            exc.messages[0]
+            if isinstance(exc, ValidationError)
+            else _("集計中にエラーが起きました。")
+        )
         MonthlyReportRun.objects.filter(pk=run_id).update(
             status=MonthlyReportRun.Status.FAILED, error=error, finished_at=timezone.now()
         )

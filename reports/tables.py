@@ -4,9 +4,8 @@ XLSX (a sheet per table), the CSV and the PDF all print, so the four never disag
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.categories import Category
 from portal.models import Need, RelationshipType

@@ -98,7 +98,9 @@ def staff_monthly_report_run(request: AuthenticatedHttpRequest, pk: int) -> Http
     part in place; without JavaScript, the page's refresh link does the same)."""
     _reader(request)
     run = get_object_or_404(
-        permissions.run_scope(request.user, MonthlyReportRun.objects.select_related("municipality")),
+        permissions.run_scope(
+            request.user, MonthlyReportRun.objects.select_related("municipality")
+        ),
         pk=pk,
     )
     template = (
@@ -110,15 +112,13 @@ def staff_monthly_report_run(request: AuthenticatedHttpRequest, pk: int) -> Http
 @login_required
 def staff_monthly_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _get_report(request, pk)
-    latest = (
-        MonthlyReport.objects.filter(
-            scope=report.scope,
-            municipality_id=report.municipality_id,
-            prefecture=report.prefecture,
-            year=report.year,
-            month=report.month,
-        ).aggregate(v=Max("version"))["v"]
-    )
+    latest = MonthlyReport.objects.filter(
+        scope=report.scope,
+        municipality=report.municipality,
+        prefecture=report.prefecture,
+        year=report.year,
+        month=report.month,
+    ).aggregate(v=Max("version"))["v"]
     report_tables = tables(report)
     return render(
         request,
@@ -134,7 +134,9 @@ def staff_monthly_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 
 
 @login_required
-def staff_monthly_report_chart(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
+def staff_monthly_report_chart(
+    request: AuthenticatedHttpRequest, pk: int, name: str
+) -> HttpResponse:
     report = _get_report(request, pk)
     if name not in charts.CHARTS:
         raise Http404

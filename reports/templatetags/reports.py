@@ -9,7 +9,7 @@ register = template.Library()
 def report_cell(value: object) -> str:
     """A table cell as printed: a rate (a float) as a percentage, a count with thousands separators."""
     if isinstance(value, float) or value is None:
-        return percent(value)  # type: ignore[arg-type]
+        return percent(value)
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
