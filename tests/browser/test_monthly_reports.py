@@ -12,8 +12,14 @@ from accounts.models import Municipality
 from portal.demo import people
 from reports.models import MonthlyReport
 from tests.browser.test_accessibility import check, context_for
+from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -21,14 +27,14 @@ def demo(db):
     call_command("seed_demo", "--with-demo-logins", verbosity=0)
 
 
-def test_staff_read_a_month_and_compute_another(browser: Browser, live_server, demo, screenshot):
+def test_staff_read_a_month_and_compute_another(browser: Browser, live_server, demo):
     hida = Municipality.objects.get(slug="hida")
     report = MonthlyReport.objects.filter(municipality=hida).order_by("-year", "-month").first()
     context = context_for(browser, live_server, people.STAFF_EMAIL)
     page = context.new_page()
     page.goto(f"{live_server.url}/staff/monthly/")
     expect(page.get_by_role("heading", name="月次参加レポート", exact=True)).to_be_visible()
-    screenshot("monthly-reports-list")
+    shot(page, "monthly-reports-list")
 
     page.get_by_role("link", name=f"{hida} {report.year}年{report.month}月").first.click()
     expect(page.get_by_role("table", name="概要")).to_be_visible()
@@ -36,9 +42,10 @@ def test_staff_read_a_month_and_compute_another(browser: Browser, live_server, d
         "img", name="前月・前年同月との比較、累計のグラフ（数値は下の表のとおり）"
     )
     chart.scroll_into_view_if_needed()
-    assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    # Loaded and decoded (an SVG the CSP or the server refused would reject here).
+    assert chart.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     expect(page.get_by_role("heading", name="数値の定義（第1版）")).to_be_visible()
-    screenshot("monthly-report")
+    shot(page, "monthly-report")
 
     # Recompute the same month: a run, then the new version beside the old one.
     page.goto(f"{live_server.url}/staff/monthly/")
@@ -52,10 +59,10 @@ def test_staff_read_a_month_and_compute_another(browser: Browser, live_server, d
         ).count()
         == 2
     )
-    screenshot("monthly-report-v2")
+    shot(page, "monthly-report-v2")
 
 
-def test_monthly_report_pages_meet_wcag_aa(browser: Browser, live_server, demo, screenshot):
+def test_monthly_report_pages_meet_wcag_aa(browser: Browser, live_server, demo):
     report = MonthlyReport.objects.filter(municipality__slug="hida").first()
     context = context_for(browser, live_server, people.STAFF_EMAIL)
     found = check(context, live_server, ["/staff/monthly/", f"/staff/monthly/{report.pk}/"])
@@ -63,5 +70,5 @@ def test_monthly_report_pages_meet_wcag_aa(browser: Browser, live_server, demo, 
     found |= check(public, live_server, ["/monthly/hida/"])
     page = public.new_page()
     page.goto(f"{live_server.url}/monthly/hida/")
-    screenshot("monthly-summary")
+    shot(page, "monthly-summary")
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
