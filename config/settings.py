@@ -189,6 +189,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.runs_due",
         "schedule": 300.0,
     },
+    # Points: lost settle tasks and credits waiting for budget; expiry (warnings a month before).
+    # See points/services.py.
+    "points-retry-pending": {
+        "task": "points.tasks.retry_pending",
+        "schedule": 300.0,
+    },
+    "points-expire-due": {
+        "task": "points.tasks.expire_due",
+        "schedule": 600.0,
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
     path("", include("reports.urls")),
+    path("", include("points.urls")),
     path("admin/", admin.site.urls),
 ]
 

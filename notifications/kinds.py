@@ -45,6 +45,11 @@ class Kind(models.TextChoices):
     REMINDER_WEEK_BEFORE = "reminder_week_before", _("1週間前のリマインダー")
     REMINDER_DAY_BEFORE = "reminder_day_before", _("前日のリマインダー")
     REMINDER_MORNING = "reminder_morning", _("当日朝のリマインダー")
+    # Points (points/notices.py).
+    POINTS_CREDITED = "points_credited", _("ポイントの付与")
+    POINTS_REVERSED = "points_reversed", _("ポイントの取消")
+    POINTS_EXPIRING = "points_expiring", _("ポイントの有効期限が近いお知らせ")
+    POINTS_PENDING = "points_pending", _("ポイント付与の保留（事務局向け）")
     DELIVERY_FAILED = "delivery_failed", _("通知を送れなかったお知らせ")
     NEWS = "news", _("お互いさまからのお知らせ")
     MONTHLY_REPORT_READY = "monthly_report_ready", _("月次参加レポートの作成")

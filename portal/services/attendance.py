@@ -1,5 +1,6 @@
 """Attendance: check-in by QR code or typed short code, bulk attended / no-show after the session,
-corrections until the session is closed, then closing (which is final and what later credits points).
+corrections until the session is closed, then closing (which is final: the points worker then credits
+every attendee); staff may still correct a closed session's attendance, which reverses or makes a credit.
 
 Every change locks the session row first and checks it is not closed, so a check-in or a correction
 cannot slip in after `session_close`. `places_taken` stays equal to the number of applications in
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from points import services as points_services
 from portal.models import Application, Attendance, Session
 from portal.selectors.sessions import CHECKIN_OPENS_BEFORE
 from portal.services.applications import transition
@@ -152,4 +154,44 @@ def session_close(*, session_id: int, actor: User, now: datetime | None = None) 
         Session.history.bulk_history_create(
             [session], update=True, default_user=actor, default_change_reason="close"
         )
+        # Every attendee is credited by the points worker after the commit (points/services.py).
+        points_services.points_request_settlement(session_id=session_id)
     return session
+
+
+def attendance_correct(
+    *, application_id: int, to: str, reason: str, actor: User, now: datetime | None = None
+) -> Application:
+    """Staff correct the attendance of a closed session (attended ↔ no-show), with a reason: the points
+    worker then reverses the credit (or credits it) after the commit. Places are not touched: the
+    session is over."""
+    now = now or timezone.now()
+    if to not in (Status.ATTENDED, Status.NO_SHOW):
+        raise InvalidTransition(_("参加済みか欠席のどちらかを選んでください。"))
+    if not reason.strip():
+        raise InvalidTransition(_("訂正の理由を入力してください。"))
+    with transaction.atomic(durable=True):
+        application = Application.objects.select_related("session").get(pk=application_id)
+        session = lock_session(application.session_id)
+        if session.status != Session.Status.CLOSED:
+            raise InvalidTransition(_("締める前の出欠は出欠表で直してください。"))
+        frm = Status.NO_SHOW if to == Status.ATTENDED else Status.ATTENDED
+        updated = transition(
+            application_id, from_statuses=(frm,), to=to, actor=actor,
+            reason=f"attendance:correction: {reason.strip()}",
+        )  # fmt: skip
+        if to == Status.NO_SHOW:
+            attendance = Attendance.objects.get(application_id=application_id)
+            attendance._history_user = actor
+            attendance.delete()  # the history keeps the deleted row
+        else:
+            attendance = Attendance(
+                application=updated, checked_in_at=now, method=Attendance.Method.BULK,
+                recorded_by=actor,
+            )  # fmt: skip
+            attendance._history_user = actor
+            attendance.save()
+        points_services.points_request_settlement(
+            session_id=session.pk, application_id=application_id, reason=reason.strip()
+        )
+    return updated

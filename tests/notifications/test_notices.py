@@ -59,6 +59,13 @@ MESSAGE = {
     "url": "https://otagaisama.example.jp/sessions/5/messages/",
 }
 
+POINTS = {
+    "amount": 500,
+    "points_name": "さるぼぼコイン",
+    "memo": "古川の畑で草取り & 収穫 2026-12-12",
+    "url": "https://otagaisama.example.jp/mypage/points/",
+}
+
 # Each kind with the cases its notices send (every branch of its templates).
 CASES: dict[str, dict[str, dict]] = {
     Kind.APPLICATION_ACCEPTED: {"default": SESSION},
@@ -135,6 +142,26 @@ CASES: dict[str, dict[str, dict]] = {
             "url": "https://otagaisama.example.jp/news/1/",
         },
         "no_link": {"title": "春のお手伝いまつり", "text": "今年も開きます。", "url": ""},
+    },
+    Kind.POINTS_CREDITED: {
+        "default": {**POINTS, "expires_at": datetime(2027, 6, 10, 3, 0, tzinfo=UTC)},
+        "no_expiry_plain_points": {**POINTS, "points_name": "", "expires_at": None},
+    },
+    Kind.POINTS_REVERSED: {
+        "default": {**POINTS, "reason": "受付の取り違え"},
+        "no_reason": {**POINTS, "reason": ""},
+    },
+    Kind.POINTS_EXPIRING: {
+        "default": {**POINTS, "expires_at": datetime(2027, 6, 10, 3, 0, tzinfo=UTC)},
+    },
+    Kind.POINTS_PENDING: {
+        "default": {
+            **POINTS,
+            "reason": "budget",
+            "waiting": 12,
+            "url": "https://otagaisama.example.jp/staff/points/ledger/?pending=1",
+        },
+        "helper_max": {**POINTS, "reason": "helper_max", "waiting": 1},
     },
     Kind.REMINDER_WEEK_BEFORE: {"default": REMINDER},
     Kind.REMINDER_DAY_BEFORE: {"default": REMINDER, "online": REMINDER_ONLINE},

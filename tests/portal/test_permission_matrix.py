@@ -14,6 +14,7 @@ from notifications.delivery import MAX_ATTEMPTS
 from notifications.kinds import Topic
 from notifications.models import OutboxMessage
 from notifications.preferences import unsubscribe_token
+from points.ledger import account as points_account
 from portal.models import ActivityReport, ProgramPhoto
 from tests.portal.factories import ApplicationFactory, NeedFactory, ProgramFactory, SessionFactory
 
@@ -91,8 +92,13 @@ ROUTES = {
     "notification_preferences": (SIGNED_IN, lambda w: {}),
     # The signed link is the authority (one-click unsubscribe): it opens for anyone holding it.
     "notifications_unsubscribe": (PUBLIC, lambda w: {"token": w["unsubscribe_token"]}),
+    "points_wallet": (SIGNED_IN, lambda w: {}),
+    "points_wallet_qr": (PRIVATE, lambda w: {"code": w["wallet"].code}),
+    "points_ledger": (STAFF, lambda w: {}),
+    "points_ledger_export": (STAFF, lambda w: {"fmt": "csv"}),
+    "points_redeem": (STAFF, lambda w: {}),
 }
-OUR_APPS = ("portal.", "accounts.", "notifications.")
+OUR_APPS = ("portal.", "accounts.", "notifications.", "points.")
 
 
 def our_route_names() -> set[str]:
@@ -150,6 +156,9 @@ def world(municipality, organization, nushi, helper):
         "report": report, "draft_report": draft_report, "need": need,
         "failed_message": failed_message,
         "unsubscribe_token": unsubscribe_token(helper.pk, Topic.NEWS),
+        "wallet": points_account(
+            municipality_id=municipality.pk, kind="wallet", helper_id=helper.pk
+        ),
     }  # fmt: skip
 
 
@@ -158,7 +167,7 @@ def snapshot() -> dict:
     return {
         model._meta.label: list(model.objects.order_by("pk").values())
         for model in apps.get_models()
-        if model._meta.app_label in ("portal", "accounts", "notifications")
+        if model._meta.app_label in ("portal", "accounts", "notifications", "points")
     }
 
 
@@ -200,7 +209,8 @@ def test_the_matrix_rows_open_for_those_they_belong_to(client, world, nushi, sta
         "need_detail": nushi, "program_preview": nushi, "staff_program_detail": staff,
         "staff_report_detail": staff, "application_detail": helper, "application_qr": helper,
         "application_certificate": helper, "session_roster": nushi, "session_messages": helper,
-        "staff_outbox": staff, "notification_preferences": helper,
+        "staff_outbox": staff, "notification_preferences": helper, "points_wallet_qr": helper,
+        "points_ledger": staff, "points_redeem": staff, "points_ledger_export": staff,
     }  # fmt: skip
     for name, user in owners.items():
         client.force_login(user)

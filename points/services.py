@@ -1,0 +1,550 @@
+"""Every movement of points: crediting an attendance (or reversing its credit), funding a budget,
+redeeming at the 関係案内所, expiring. Each is one `transaction.atomic(durable=True)`.
+
+Locks, always in this order: the attendance's application row (portal's, through apps.get_model: a
+correction of that attendance waits for us, and we read its final state), the municipality's budget
+account, a wallet. Every change of a budget or a wallet happens under its lock, so a decision read
+from a balance (enough budget? enough in the wallet?) still holds when the rows are written.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from points import notices
+from points.ledger import (
+    Leg,
+    account,
+    fiscal_year_start,
+    local_midnight,
+    lock_account,
+    month_start,
+    post,
+    take_from_lots,
+)
+from points.models import (
+    Account,
+    BudgetPeriod,
+    Lot,
+    PendingCredit,
+    Policy,
+    SettleRequest,
+    Transaction,
+)
+
+log = logging.getLogger(__name__)
+Kind = Account.Kind
+TxKind = Transaction.Kind
+# How long a pending credit waits before the retry job tries it again.
+PENDING_RETRY = timedelta(hours=1)
+# How long the task sent after a commit has before the retry job does its work.
+SETTLE_GRACE = timedelta(minutes=2)
+# When the helper is told that points will expire.
+EXPIRY_WARNING = timedelta(days=30)
+
+
+class PointsError(Exception):
+    """Refused, with a message for the person; `field` names the form field it is about."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """What a credit needs to know of an attendance, read from portal's rows under a lock."""
+
+    application_id: int
+    session_id: int
+    helper_id: int
+    municipality_id: int
+    points: int
+    due: bool  # attended, and the session is closed (attendance final)
+    memo: str
+
+
+def _lock_attendance(application_id: int) -> Attendance | None:
+    # points may not import portal (the layers contract); it reads portal's rows by name, here only.
+    application_model = apps.get_model("portal", "Application")
+    row = (
+        application_model.objects.select_for_update(of=("self",))
+        .filter(pk=application_id)
+        .values_list(
+            "session_id",
+            "helper_id",
+            "status",
+            "session__status",
+            "session__starts_at",
+            "session__program__municipality_id",
+            "session__program__points_per_participant",
+            "session__program__title",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    session_id, helper_id, status, session_status, starts_at, municipality_id, points, title = row
+    return Attendance(
+        application_id=application_id,
+        session_id=session_id,
+        helper_id=helper_id,
+        municipality_id=municipality_id,
+        points=points,
+        due=status == "attended" and session_status == "closed" and points > 0,
+        memo=f"{title} {timezone.localtime(starts_at):%Y-%m-%d}",
+    )
+
+
+def _policy(municipality_id: int) -> Policy:
+    return Policy.objects.filter(municipality_id=municipality_id).first() or Policy(
+        municipality_id=municipality_id
+    )
+
+
+def _period(municipality_id: int, kind: str, starts_on, policy: Policy) -> BudgetPeriod:
+    cap = policy.monthly_cap if kind == BudgetPeriod.Kind.MONTH else None
+    period, _created = BudgetPeriod.objects.get_or_create(
+        municipality_id=municipality_id, kind=kind, starts_on=starts_on, defaults={"cap": cap}
+    )
+    return period
+
+
+def _blocked(
+    attendance: Attendance, *, budget: Account, wallet: Account, policy: Policy, now: datetime
+) -> tuple[str | None, list[BudgetPeriod]]:
+    """Why this credit must wait (a PendingCredit.Reason), or None; and the periods it counts in."""
+    amount = attendance.points
+    year = _period(
+        attendance.municipality_id, BudgetPeriod.Kind.YEAR, fiscal_year_start(now), policy
+    )
+    month = _period(attendance.municipality_id, BudgetPeriod.Kind.MONTH, month_start(now), policy)
+    Reason = PendingCredit.Reason
+    if budget.balance < amount:
+        return Reason.BUDGET, [year, month]
+    if year.cap is not None and year.issued + amount > year.cap:
+        return Reason.YEAR_CAP, [year, month]
+    if month.cap is not None and month.issued + amount > month.cap:
+        return Reason.MONTH_CAP, [year, month]
+    if policy.helper_monthly_max is not None:
+        this_month = (
+            Transaction.objects.filter(
+                kind__in=(TxKind.CREDIT, TxKind.REVERSAL),
+                entries__account=wallet,
+                created_at__gte=local_midnight(month_start(now)),
+            ).aggregate(total=Sum("entries__amount"))["total"]
+            or 0
+        )
+        if this_month + amount > policy.helper_monthly_max:
+            return Reason.HELPER_MAX, [year, month]
+    return None, [year, month]
+
+
+def _count_issued(periods: list[BudgetPeriod], amount: int) -> None:
+    """Compare-and-set: the period's total moves only while it stays within its cap."""
+    for period in periods:
+        within = Q(cap__isnull=True) | Q(issued__lte=F("cap") - amount)
+        updated = (
+            BudgetPeriod.objects.filter(pk=period.pk)
+            .filter(within if amount > 0 else Q())
+            .update(issued=F("issued") + amount)
+        )
+        if updated != 1:
+            raise PointsError(_("付与上限を超えるため付与できません。"))
+
+
+def points_settle_attendance(
+    *, application_id: int, reason: str = "", now: datetime | None = None, tell: bool = True
+) -> str:
+    """Make the ledger agree with one attendance: credit it if it is due and not credited, reverse its
+    credit (with `reason`) if it is credited and no longer due. Safe to run any number of times, at
+    once or after a crash: the outcome depends only on the attendance and the ledger. Returns what was
+    done: "credited", "pending", "reversed" or "nothing". `tell=False` (the demo data only) writes no
+    notices."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        attendance = _lock_attendance(application_id)
+        if attendance is None:
+            return "nothing"
+        budget = lock_account(
+            account(municipality_id=attendance.municipality_id, kind=Kind.BUDGET).pk
+        )
+        credits = list(
+            Transaction.objects.filter(application_id=application_id, kind=TxKind.CREDIT)
+            .select_related("reversal")
+            .order_by("pk")
+        )
+        open_credit = next((c for c in credits if not hasattr(c, "reversal")), None)
+        if attendance.due and open_credit is None:
+            return _credit(attendance, budget=budget, n=len(credits), now=now, tell=tell)
+        pending_for_it = PendingCredit.objects.filter(
+            application_id=application_id, settled_at__isnull=True
+        )
+        if not attendance.due:
+            pending_for_it.update(settled_at=now)  # no longer due: nothing waits any more
+            if open_credit is not None:
+                _reverse(open_credit, attendance, budget=budget, reason=reason, now=now, tell=tell)
+                return "reversed"
+        return "nothing"
+
+
+def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime, tell: bool) -> str:
+    key = f"attendance:{attendance.application_id}:{n}"
+    policy = _policy(attendance.municipality_id)
+    wallet = lock_account(
+        account(
+            municipality_id=attendance.municipality_id,
+            kind=Kind.WALLET,
+            helper_id=attendance.helper_id,
+        ).pk
+    )
+    waiting_reason, periods = _blocked(
+        attendance, budget=budget, wallet=wallet, policy=policy, now=now
+    )
+    if waiting_reason is not None:
+        pending, _created = PendingCredit.objects.update_or_create(
+            idempotency_key=key,
+            defaults={"reason": waiting_reason, "next_try_at": now + PENDING_RETRY},
+            create_defaults={
+                "municipality_id": attendance.municipality_id,
+                "helper_id": attendance.helper_id,
+                "application_id": attendance.application_id,
+                "session_id": attendance.session_id,
+                "amount": attendance.points,
+                "reason": waiting_reason,
+                "memo": attendance.memo,
+                "created_at": now,
+                "next_try_at": now + PENDING_RETRY,
+            },
+        )
+        if tell:
+            notices.budget_pending(pending)
+        return "pending"
+    tx = post(
+        kind=TxKind.CREDIT,
+        municipality_id=attendance.municipality_id,
+        key=key,
+        legs=[Leg(budget, -attendance.points), Leg(wallet, attendance.points)],
+        now=now,
+        application_id=attendance.application_id,
+        session_id=attendance.session_id,
+        memo=attendance.memo,
+    )
+    expires_at = now + timedelta(days=policy.expiry_days) if policy.expiry_days else None
+    Lot.objects.create(
+        account=wallet,
+        credit=tx,
+        amount=attendance.points,
+        remaining=attendance.points,
+        expires_at=expires_at,
+    )
+    _count_issued(periods, attendance.points)
+    PendingCredit.objects.filter(idempotency_key=key, settled_at__isnull=True).update(
+        settled_at=now
+    )
+    if tell:
+        notices.credited(
+            tx, helper_id=attendance.helper_id, amount=attendance.points, expires_at=expires_at
+        )
+    return "credited"
+
+
+def _reverse(
+    credit: Transaction,
+    attendance: Attendance,
+    *,
+    budget: Account,
+    reason: str,
+    now: datetime,
+    tell: bool,
+) -> None:
+    """Take the credit back from the wallet into the budget. Points the helper already redeemed or
+    that expired cannot be taken back (no wallet goes below zero): the reversal takes what is left, and
+    its reason says how much could not be."""
+    wallet_entry = credit.entries.get(account__kind=Kind.WALLET)
+    wallet = lock_account(wallet_entry.account_id)
+    take = min(wallet_entry.amount, wallet.balance)
+    if take < wallet_entry.amount:
+        reason = _("%(reason)s（%(short)d ポイントは交換・失効済みのため取り消せませんでした）") % {
+            "reason": reason,
+            "short": wallet_entry.amount - take,
+        }
+    legs = [Leg(wallet, -take), Leg(budget, take)] if take else []
+    tx = post(
+        kind=TxKind.REVERSAL,
+        municipality_id=credit.municipality_id,
+        key=f"reversal:{credit.pk}",
+        legs=legs,
+        now=now,
+        reverses=credit,
+        application_id=credit.application_id,
+        session_id=credit.session_id,
+        memo=credit.memo,
+        reason=reason,
+    )
+    if take:
+        take_from_lots(wallet, take, first=Lot.objects.filter(credit=credit).first())
+        year = BudgetPeriod.objects.get(
+            municipality_id=credit.municipality_id,
+            kind=BudgetPeriod.Kind.YEAR,
+            starts_on=fiscal_year_start(credit.created_at),
+        )
+        month = BudgetPeriod.objects.get(
+            municipality_id=credit.municipality_id,
+            kind=BudgetPeriod.Kind.MONTH,
+            starts_on=month_start(credit.created_at),
+        )
+        _count_issued([year, month], -take)
+    if tell:
+        notices.credit_reversed(tx, helper_id=attendance.helper_id, amount=take)
+
+
+def points_request_settlement(
+    *, session_id: int, application_id: int | None = None, reason: str = ""
+) -> SettleRequest:
+    """Called by portal inside the transaction that closes a session (or corrects the attendance of a
+    closed one): records the work and hands it to a worker after the commit. With the broker down the
+    row waits for the retry job."""
+    request = SettleRequest.objects.create(
+        session_id=session_id, application_id=application_id, reason=reason[:300]
+    )
+    pk = request.pk
+    transaction.on_commit(lambda: _enqueue_settle(pk), robust=True)
+    return request
+
+
+def _enqueue_settle(request_id: int) -> None:
+    from points import tasks  # tasks imports this module
+
+    try:
+        tasks.settle.delay(request_id)
+    except Exception as exc:  # kombu's OperationalError, redis' ConnectionError, a timeout
+        log.warning("points settle %s not queued, the retry job will do it: %r", request_id, exc)
+
+
+def _session_application_ids(session_id: int) -> list[int]:
+    application_model = apps.get_model("portal", "Application")
+    ids = set(
+        application_model.objects.filter(
+            session_id=session_id, status__in=("attended", "no_show")
+        ).values_list("pk", flat=True)
+    ) | {
+        pk
+        for pk in Transaction.objects.filter(session_id=session_id).values_list(
+            "application_id", flat=True
+        )
+        if pk is not None
+    }
+    return sorted(ids)
+
+
+def points_settle_request(*, request_id: int) -> dict[str, int]:
+    """Do one settle request: each attendance in its own transaction, so a crash in the middle keeps
+    what was done and a re-run does the rest. Marked done at the end; doing it again is harmless."""
+    request = SettleRequest.objects.filter(pk=request_id).first()
+    if request is None or request.done_at is not None:
+        return {}
+    if request.application_id is not None:
+        ids = [request.application_id]
+    else:
+        ids = _session_application_ids(request.session_id)
+    outcomes: dict[str, int] = {}
+    for application_id in ids:
+        outcome = points_settle_attendance(application_id=application_id, reason=request.reason)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    SettleRequest.objects.filter(pk=request_id, done_at=None).update(done_at=timezone.now())
+    return outcomes
+
+
+def points_retry_requests(*, now: datetime | None = None, limit: int = 100) -> int:
+    """The beat job's first half: settle requests not done a while after they were written (their
+    task was lost), each claimed by moving its next try forward (skip_locked)."""
+    now = now or timezone.now()
+    done = 0
+    while done < limit:
+        with transaction.atomic(durable=True):
+            row = (
+                SettleRequest.objects.select_for_update(skip_locked=True)
+                .filter(done_at__isnull=True, next_try_at__lte=now - SETTLE_GRACE)
+                .order_by("next_try_at", "pk")
+                .first()
+            )
+            if row is None:
+                break
+            row.next_try_at = now + PENDING_RETRY
+            row.save(update_fields=["next_try_at"])
+        points_settle_request(request_id=row.pk)
+        done += 1
+    return done
+
+
+def points_retry_pending(*, now: datetime | None = None, limit: int = 500) -> int:
+    """The beat job: try the pending credits that are due again, one per transaction, each claimed by
+    moving its next try forward (skip_locked: a second beat takes other rows). Returns how many were
+    tried."""
+    now = now or timezone.now()
+    tried = 0
+    while tried < limit:
+        with transaction.atomic(durable=True):
+            row = (
+                PendingCredit.objects.select_for_update(skip_locked=True)
+                .filter(settled_at__isnull=True, next_try_at__lte=now)
+                .order_by("next_try_at", "pk")
+                .first()
+            )
+            if row is None:
+                break
+            row.next_try_at = now + PENDING_RETRY
+            row.save(update_fields=["next_try_at"])
+        points_settle_attendance(application_id=row.application_id, now=now)
+        tried += 1
+    return tried
+
+
+def budget_fund(
+    *,
+    municipality_id: int,
+    source: str,
+    amount: int,
+    key: str,
+    actor: User | None,
+    now: datetime | None = None,
+) -> Transaction:
+    """Move `amount` from a funding source (一般財源, 交付金, 企業版ふるさと納税) into the municipality's
+    budget; a negative amount takes unspent budget back to its source. `key` (one per form or import
+    line) makes a repeated submit harmless: the same key returns the first transaction."""
+    now = now or timezone.now()
+    if not source.strip():
+        raise PointsError(_("財源を入力してください。"))
+    if amount == 0:
+        raise PointsError(_("0 以外の金額を入力してください。"))
+    with transaction.atomic(durable=True):
+        existing = Transaction.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        budget = lock_account(account(municipality_id=municipality_id, kind=Kind.BUDGET).pk)
+        if budget.balance + amount < 0:
+            raise PointsError(
+                _("予算の残高（%(balance)d）より多くは戻せません。") % {"balance": budget.balance}
+            )
+        source_account = account(
+            municipality_id=municipality_id, kind=Kind.SOURCE, name=source.strip()
+        )
+        return post(
+            kind=TxKind.FUNDING,
+            municipality_id=municipality_id,
+            key=key,
+            legs=[Leg(source_account, -amount), Leg(budget, amount)],
+            now=now,
+            actor=actor,
+            memo=source.strip(),
+        )
+
+
+def wallet_redeem(
+    *,
+    wallet_code: str,
+    municipality_id: int,
+    amount: int,
+    key: str,
+    actor: User,
+    memo: str = "",
+    now: datetime | None = None,
+) -> Transaction:
+    """Staff record that a helper exchanged points for local goods (wallet → redeemed). The wallet is
+    found by its code (scanned from the helper's QR or typed) within the staff's municipality only.
+    `key` comes from the form, so a double submit redeems once."""
+    now = now or timezone.now()
+    code = "".join(ch for ch in wallet_code.upper() if ch.isalnum())
+    if amount <= 0:
+        raise PointsError(_("1 以上のポイント数を入力してください。"), field="amount")
+    with transaction.atomic(durable=True):
+        existing = Transaction.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        found = Account.objects.filter(
+            code=code, kind=Kind.WALLET, municipality_id=municipality_id
+        ).first()
+        if found is None:
+            raise PointsError(_("このコードのウォレットが見つかりません。"), field="code")
+        wallet = lock_account(found.pk)
+        if wallet.balance < amount:
+            raise PointsError(
+                _("残高（%(balance)d）が足りません。") % {"balance": wallet.balance},
+                field="amount",
+            )
+        redeemed = account(municipality_id=municipality_id, kind=Kind.REDEEMED)
+        tx = post(
+            kind=TxKind.REDEMPTION,
+            municipality_id=municipality_id,
+            key=key,
+            legs=[Leg(wallet, -amount), Leg(redeemed, amount)],
+            now=now,
+            actor=actor,
+            memo=memo,
+        )
+        take_from_lots(wallet, amount)
+        return tx
+
+
+def points_expire_due(*, now: datetime | None = None, limit: int = 1000, tell: bool = True) -> dict:
+    """The beat job: warn helpers a month before points expire, and expire what is left of the lots
+    whose time has come (wallet → expired). One lot per transaction; a lot is taken only under its
+    wallet's lock, claimed with skip_locked, and read again there, so a second beat running at the
+    same time takes other lots or finds nothing left to expire."""
+    now = now or timezone.now()
+    expired = warned = 0
+    skipped: set[int] = set()
+    while expired + warned < limit:
+        lot = (
+            Lot.objects.filter(remaining__gt=0, expires_at__isnull=False)
+            .filter(
+                Q(expires_at__lte=now) | Q(expires_at__lte=now + EXPIRY_WARNING, warned_at=None)
+            )
+            .exclude(pk__in=skipped)
+            .order_by("expires_at", "pk")
+            .values_list("pk", "account_id")
+            .first()
+        )
+        if lot is None:
+            break
+        lot_id, wallet_id = lot
+        with transaction.atomic(durable=True):
+            wallet = (
+                Account.objects.select_for_update(skip_locked=True).filter(pk=wallet_id).first()
+            )
+            row = Lot.objects.filter(pk=lot_id, remaining__gt=0).select_related("credit").first()
+            if wallet is None or row is None:
+                skipped.add(lot_id)
+                continue
+            if row.expires_at is not None and row.expires_at <= now:
+                post(
+                    kind=TxKind.EXPIRY,
+                    municipality_id=wallet.municipality_id,
+                    key=f"expiry:lot:{row.pk}",
+                    legs=[
+                        Leg(wallet, -row.remaining),
+                        Leg(
+                            account(municipality_id=wallet.municipality_id, kind=Kind.EXPIRED),
+                            row.remaining,
+                        ),
+                    ],
+                    now=now,
+                    memo=row.credit.memo,
+                )
+                Lot.objects.filter(pk=row.pk).update(remaining=0)
+                expired += 1
+            else:
+                if Lot.objects.filter(pk=row.pk, warned_at=None).update(warned_at=now):
+                    if tell:
+                        notices.expiring_soon(row, wallet=wallet)
+                    warned += 1
+    return {"expired": expired, "warned": warned}

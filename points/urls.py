@@ -1,0 +1,11 @@
+from django.urls import path
+
+from points import views
+
+urlpatterns = [
+    path("mypage/points/", views.wallet, name="points_wallet"),
+    path("mypage/points/qr/<str:code>.svg", views.wallet_qr, name="points_wallet_qr"),
+    path("staff/points/ledger/", views.ledger, name="points_ledger"),
+    path("staff/points/ledger/export.<str:fmt>", views.ledger_export, name="points_ledger_export"),
+    path("staff/points/redeem/", views.redeem, name="points_redeem"),
+]

@@ -1,0 +1,135 @@
+"""The wallet page (a helper's own only), staff's ledger of their municipality only (with filters and
+exports), and recording a redemption by code."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from points import services
+from points.models import Account, Transaction
+from tests.points.conftest import ended_session
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def credited(funded, helper, other_helper):
+    _, apps = ended_session(funded, helpers=[helper, other_helper])
+    for app in apps:
+        services.points_settle_attendance(application_id=app.pk)
+    return Account.objects.get(kind="wallet", helper=helper)
+
+
+def test_helper_sees_only_their_wallet(
+    client, credited, helper, other_helper, django_assert_num_queries
+):
+    client.force_login(helper)
+    # session + user (2), the menu's staff and organisation memberships (2), wallets (1), per wallet:
+    # statement (1), lots (1)
+    with django_assert_num_queries(7):
+        page = client.get(reverse("points_wallet")).content.decode()
+    assert "500" in page and credited.code in page
+    other = Account.objects.get(kind="wallet", helper=other_helper)
+    assert other.code not in page
+    assert client.get(reverse("points_wallet_qr", args=[other.code])).status_code == 404
+    response = client.get(reverse("points_wallet_qr", args=[credited.code]))
+    assert response["Content-Type"] == "image/svg+xml"
+
+
+def test_wallet_page_without_points(client, other_helper):
+    client.force_login(other_helper)
+    assert "まだポイントはありません" in client.get(reverse("points_wallet")).content.decode()
+
+
+def test_staff_see_their_ledger_only(
+    client, credited, staff, other_municipality_staff, funded, other_municipality
+):
+    client.force_login(staff)
+    page = client.get(reverse("points_ledger")).content.decode()
+    assert credited.helper.email in page
+    assert (
+        client.get(reverse("points_ledger") + f"?municipality={other_municipality.pk}").status_code
+        == 404
+    )
+    assert client.get(reverse("points_ledger") + "?municipality=x").status_code == 404
+    client.force_login(other_municipality_staff)
+    page = client.get(reverse("points_ledger")).content.decode()
+    assert credited.helper.email not in page
+    assert client.get(reverse("points_ledger") + f"?municipality={funded.pk}").status_code == 404
+    export = client.get(
+        reverse("points_ledger_export", args=["csv"]) + f"?municipality={funded.pk}"
+    )
+    assert export.status_code == 404
+
+
+def test_ledger_filters_and_bad_dates(client, credited, staff):
+    client.force_login(staff)
+    page = client.get(reverse("points_ledger") + "?kind=funding").content.decode()
+    assert credited.helper.email not in page
+    page = client.get(
+        reverse("points_ledger") + "?start=2026-12-10&end=2026-12-01"
+    ).content.decode()
+    assert "終了日は開始日より後にしてください" in page
+
+
+def test_ledger_page_query_budget(client, credited, staff, django_assert_num_queries):
+    client.force_login(staff)
+    # session + user + MFA check (3), staff's municipalities (1), municipality (1), their list (1),
+    # totals (1), pending (1), periods (1), count (1), page (1), the menu's organisations (1)
+    with django_assert_num_queries(12):
+        client.get(reverse("points_ledger"))
+
+
+def test_exports_csv_with_bom_and_xlsx(client, credited, staff):
+    client.force_login(staff)
+    raw = client.get(reverse("points_ledger_export", args=["csv"])).content
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][0] == "日時"
+    assert sum(int(r[4]) for r in rows[1:]) == 0  # the whole ledger balances
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("points_ledger_export", args=["xlsx"])).content)
+    )
+    assert book.active.max_row == len(rows)
+    assert client.get(reverse("points_ledger_export", args=["pdf"])).status_code == 404
+
+
+def test_staff_record_a_redemption_by_code_once(client, credited, staff, helper):
+    client.force_login(staff)
+    form = client.get(reverse("points_redeem")).content.decode()
+    key = form.split('name="key" value="')[1].split('"')[0]
+    data = {"code": credited.code.lower(), "amount": "200", "memo": "コロッケ", "key": key}
+    for _ in range(2):  # a double submit
+        response = client.post(reverse("points_redeem"), data)
+        assert response.status_code == 302
+    assert Transaction.objects.filter(kind="redemption").count() == 1
+    credited.refresh_from_db()
+    assert credited.balance == 300
+
+
+def test_redemption_bad_input_keeps_the_form(client, credited, staff):
+    client.force_login(staff)
+    response = client.post(
+        reverse("points_redeem"), {"code": "NOPE", "amount": "10", "memo": "x", "key": "k1"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "このコードのウォレットが見つかりません" in page and 'value="x"' in page
+    response = client.post(
+        reverse("points_redeem"), {"code": credited.code, "amount": "9999", "key": "k2"}
+    )
+    assert "足りません" in response.content.decode()
+    response = client.post(
+        reverse("points_redeem"), {"code": credited.code, "amount": "-1", "key": "k3"}
+    )
+    assert response.status_code == 400
+    assert not Transaction.objects.filter(kind="redemption").exists()
+
+
+def test_helpers_cannot_open_staff_pages(client, credited, helper):
+    client.force_login(helper)
+    assert client.get(reverse("points_ledger")).status_code in (302, 403, 404)
+    assert client.get(reverse("points_redeem")).status_code in (302, 403, 404)
