@@ -6,7 +6,9 @@ counts in October; S8 moved from 10/30 into November does not."""
 
 import pytest
 
+from portal.models import Application
 from reports.figures import Scope, compute, fiscal_year_of, month_bounds, shift_month
+from tests.reports.conftest import S, jst
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +131,39 @@ def test_another_municipality_is_not_counted(october, other_municipality):
     both = compute(Scope([october.municipality, other_municipality]), 2026, 10)
     assert both["participants"]["attendances"] == 6
     assert both["origin"]["same_municipality"] == 2  # H2 in 飛騨市, H10 in 郡上市
+
+
+def test_points_from_the_ledger(october, staff):
+    """Funded in September; S6's credit in September; S1's and S3's credits in October, then H2's taken
+    back (marked no-show on 10/20); S2's credits written on 11/01, after its 23:30 end: November's."""
+    from points.services import budget_fund, points_settle_attendance
+
+    hida, h, s = october.municipality, october.helpers, october.sessions
+    budget_fund(municipality_id=hida.pk, source="一般財源", amount=100_000, key="fy2026",
+                actor=staff, now=jst(9, 1))  # fmt: skip
+
+    def settle(session, helper, when, reason=""):
+        application = Application.objects.get(session=session, helper=helper)
+        return points_settle_attendance(application_id=application.pk, reason=reason, now=when)
+
+    assert settle(s["S6"], h["H1"], jst(9, 16)) == "credited"
+    assert settle(s["S1"], h["H1"], jst(10, 6)) == "credited"
+    assert settle(s["S1"], h["H2"], jst(10, 6)) == "credited"
+    assert settle(s["S3"], h["H3"], jst(10, 3)) == "credited"
+    Application.objects.filter(session=s["S1"], helper=h["H2"]).update(status=S.NO_SHOW)
+    assert settle(s["S1"], h["H2"], jst(10, 20), reason="欠席に訂正") == "reversed"
+    assert settle(s["S2"], h["H1"], jst(11, 1, 9)) == "credited"
+    assert settle(s["S2"], h["H4"], jst(11, 1, 9)) == "credited"
+
+    points = compute(Scope([hida]), 2026, 10)["points"]
+    assert points == {
+        "issued": 1_500,
+        "reversed": 500,
+        "net_issued": 1_000,
+        "redeemed": 0,
+        "expired": 0,
+        "outstanding": 1_500,  # 500 (September) + 1,500 - 500
+        "budget_funded": 0,
+        "budget_balance": 98_500,
+        "pending": 0,
+    }
