@@ -95,6 +95,25 @@ SELECT json_build_object(
     'relationship_type', ({CUT.format(col="relationship_type")}),
     'district', ({CUT.format(col="district_id")}),
     'organization', ({CUT.format(col="nushi_id")}),
+    'points', (SELECT json_build_object(
+        'issued', abs(coalesce(sum(e.amount) FILTER (WHERE t.kind = 'credit' AND ac.kind = 'wallet'
+            AND e.created_at >= %(start)s), 0)),
+        'reversed', abs(coalesce(sum(e.amount) FILTER (WHERE t.kind = 'reversal' AND ac.kind = 'wallet'
+            AND e.created_at >= %(start)s), 0)),
+        'redeemed', abs(coalesce(sum(e.amount) FILTER (WHERE t.kind = 'redemption'
+            AND ac.kind = 'redeemed' AND e.created_at >= %(start)s), 0)),
+        'expired', abs(coalesce(sum(e.amount) FILTER (WHERE t.kind = 'expiry' AND ac.kind = 'expired'
+            AND e.created_at >= %(start)s), 0)),
+        'budget_funded', coalesce(sum(e.amount) FILTER (WHERE t.kind = 'funding' AND ac.kind = 'budget'
+            AND e.created_at >= %(start)s), 0),
+        'outstanding', coalesce(sum(e.amount) FILTER (WHERE ac.kind = 'wallet'), 0),
+        'budget_balance', coalesce(sum(e.amount) FILTER (WHERE ac.kind = 'budget'), 0),
+        'pending', (SELECT coalesce(sum(amount), 0) FROM points_pendingcredit
+            WHERE municipality_id = %(m)s AND created_at < %(end)s
+            AND (settled_at IS NULL OR settled_at >= %(end)s)))
+        FROM points_entry e JOIN points_transaction t ON t.id = e.transaction_id
+        JOIN points_account ac ON ac.id = e.account_id
+        WHERE t.municipality_id = %(m)s AND e.created_at < %(end)s),
     'since_launch', ({HEADLINE.format(lo="'-infinity'::timestamptz", hi="%(end)s")}),
     'fiscal_year_to_date', ({HEADLINE.format(lo="%(fy)s", hi="%(end)s")}),
     'this_month', ({HEADLINE.format(lo="%(start)s", hi="%(end)s")}),
@@ -145,6 +164,8 @@ def run() -> list[dict]:
     assert theirs["returning"] == ours["participants"]["returning_to_nushi"]
     assert theirs["since_launch"] == ours["cumulative"]["since_launch"]
     assert theirs["previous_month"] == ours["comparison"]["previous_month"]
+    points = {k: v for k, v in ours["points"].items() if k != "net_issued"}
+    assert theirs["points"] == points, (theirs["points"], points)
     value = _median_s(lambda: compute(scope, year, month), runs=3)
     floor_s = _median_s(floor, runs=3)
     return [

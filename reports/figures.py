@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import PREFECTURES, Municipality
 from portal.models import Application, Need, Program, Session
@@ -81,35 +82,113 @@ def _applications(scope: Scope, start: datetime | None, end: datetime) -> QueryS
     return applications
 
 
-def _attended_in_scope(scope: Scope) -> QuerySet[Application]:
-    return Application.objects.filter(
-        status=A.ATTENDED, session__program__municipality_id__in=scope.ids
-    ).exclude(session__status=Session.Status.CANCELLED)
+# The periods each snapshot compares (definitions: "cumulative", "comparison"); all end by the month's end.
+Periods = dict[str, tuple[datetime | None, datetime]]
 
 
-def _first_time_filter(scope: Scope, start: datetime | None) -> Q:
-    if start is None:
-        return Q()  # since launch, everyone's first attendance lies in the period
-    earlier = _attended_in_scope(scope).filter(
-        helper_id=OuterRef("helper_id"), session__starts_at__lt=start
+def _periods(year: int, month: int) -> Periods:
+    start, end = month_bounds(year, month)
+    return {
+        "this_month": (start, end),
+        "previous_month": month_bounds(*shift_month(year, month, -1)),
+        "year_earlier": month_bounds(year - 1, month),
+        "fiscal_year_to_date": (datetime(fiscal_year_of(year, month), 4, 1, tzinfo=TOKYO), end),
+        "since_launch": (None, end),
+    }
+
+
+def _within(field: str, lo: datetime | None, hi: datetime) -> Q:
+    return Q(**{f"{field}__lt": hi}) & (Q(**{f"{field}__gte": lo}) if lo is not None else Q())
+
+
+HISTORY_SQL = """
+    SELECT
+        {first_time},
+        SUM(CASE WHEN in_month > 0 AND attended >= 2 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN in_month > 0 AND returned > 0 THEN 1 ELSE 0 END)
+    FROM (
+        SELECT helper_id, MIN(first_at) AS first_at, SUM(attended) AS attended,
+               SUM(in_month) AS in_month,
+               SUM(CASE WHEN attended >= 2 AND in_month > 0 THEN 1 ELSE 0 END) AS returned
+        FROM (
+            SELECT a.helper_id, p.nushi_id, MIN(s.starts_at) AS first_at, COUNT(*) AS attended,
+                   SUM(CASE WHEN s.starts_at >= %s THEN 1 ELSE 0 END) AS in_month
+            FROM portal_application a
+            JOIN portal_session s ON s.id = a.session_id
+            JOIN portal_program p ON p.id = s.program_id
+            WHERE a.status = 'attended' AND s.status <> 'cancelled' AND s.starts_at < %s
+              AND p.municipality_id IN ({ids})
+            GROUP BY a.helper_id, p.nushi_id
+        ) per_nushi
+        GROUP BY helper_id
+    ) per_helper
+"""
+
+
+def _history(scope: Scope, periods: Periods) -> dict[str, Any]:
+    """What depends on each helper's whole history in the scope, in one pass over the attended
+    applications before the month's end, grouped by helper and nushi:
+    - first-time helpers of each period: their first attendance ever lies in it (the first attendance
+      before the month's end is the first ever, for any period that ends by then);
+    - repeat helpers of the month: attended in the month and at least twice in all;
+    - returning to a nushi: attended a nushi in the month and at least twice in all; the later of two
+      such attendances before the month's end is in the month, and the earlier one precedes it."""
+    start, end = periods["this_month"]
+    assert start is not None  # a month has a start; only "since launch" has none
+    first_time: list[str] = []
+    params: list[datetime] = []
+    for lo, hi in periods.values():
+        lower = "first_at >= %s AND " if lo is not None else ""
+        first_time.append(f"SUM(CASE WHEN {lower}first_at < %s THEN 1 ELSE 0 END)")
+        params += [p for p in (lo, hi) if p is not None]
+    params += [start, end]
+    # Only integers and fixed text are formatted in; the datetimes are bound parameters.
+    sql = HISTORY_SQL.format(
+        first_time=", ".join(first_time), ids=", ".join(str(int(i)) for i in scope.ids)
     )
-    return ~Q(Exists(earlier))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = [int(n or 0) for n in cursor.fetchone()]
+    return {
+        "first_time": dict(zip(periods, row[: len(periods)], strict=True)),
+        "repeat": row[-2],
+        "returning_to_nushi": row[-1],
+    }
 
 
-def headline(scope: Scope, start: datetime | None, end: datetime) -> dict[str, int]:
-    """The figures compared across periods: sessions held, applications, participations (延べ), unique
-    helpers (実) and first-time helpers."""
-    sessions = _sessions(scope, start, end).exclude(status=Session.Status.CANCELLED).count()
+def _headlines(
+    scope: Scope, periods: Periods, history: dict[str, Any]
+) -> dict[str, dict[str, int]]:
+    """Sessions held, applications, participations (延べ), unique helpers (実) and first-time helpers of
+    every period, in one pass over the sessions and one over the applications."""
+    end = max(hi for _lo, hi in periods.values())
+    sessions = _sessions(scope, None, end).exclude(status=Session.Status.CANCELLED)
+    held = sessions.aggregate(
+        **{
+            name: Count("pk", filter=_within("starts_at", lo, hi))
+            for name, (lo, hi) in periods.items()
+        }
+    )
     attended = Q(status=A.ATTENDED)
-    figures = _applications(scope, start, end).aggregate(
-        applications=Count("pk"),
-        attendances=Count("pk", filter=attended),
-        unique_helpers=Count("helper_id", filter=attended, distinct=True),
-        first_time=Count(
-            "helper_id", filter=attended & _first_time_filter(scope, start), distinct=True
-        ),
-    )
-    return {"sessions_held": sessions, **figures}
+    counts: dict[str, Any] = {}
+    for name, (lo, hi) in periods.items():
+        when = _within("session__starts_at", lo, hi)
+        counts[f"{name}__applications"] = Count("pk", filter=when)
+        counts[f"{name}__attendances"] = Count("pk", filter=when & attended)
+        counts[f"{name}__unique_helpers"] = Count(
+            "helper_id", filter=when & attended, distinct=True
+        )
+    row = _applications(scope, None, end).aggregate(**counts)
+    return {
+        name: {
+            "sessions_held": held[name],
+            "applications": row[f"{name}__applications"],
+            "attendances": row[f"{name}__attendances"],
+            "unique_helpers": row[f"{name}__unique_helpers"],
+            "first_time": history["first_time"][name],
+        }
+        for name in periods
+    }
 
 
 def _needs(scope: Scope, start: datetime, end: datetime) -> dict[str, Any]:
@@ -163,30 +242,6 @@ def _applications_figures(scope: Scope, start: datetime, end: datetime) -> dict[
 
 def _rate(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
-
-
-def _participants(scope: Scope, start: datetime, end: datetime) -> dict[str, int]:
-    month = _applications(scope, start, end).filter(status=A.ATTENDED)
-    earlier_same_nushi = _attended_in_scope(scope).filter(
-        helper_id=OuterRef("helper_id"),
-        session__program__nushi_id=OuterRef("session__program__nushi_id"),
-        session__starts_at__lt=OuterRef("session__starts_at"),
-    )
-    figures = month.aggregate(
-        attendances=Count("pk"),
-        unique_helpers=Count("helper_id", distinct=True),
-        first_time=Count("helper_id", filter=_first_time_filter(scope, start), distinct=True),
-        returning_to_nushi=Count("helper_id", filter=Q(Exists(earlier_same_nushi)), distinct=True),
-    )
-    figures["repeat"] = (
-        _attended_in_scope(scope)
-        .filter(session__starts_at__lt=end, helper_id__in=month.values("helper_id"))
-        .values("helper_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=2)
-        .count()
-    )
-    return figures
 
 
 def _origin(scope: Scope, start: datetime, end: datetime) -> dict[str, Any]:
@@ -286,23 +341,28 @@ def compute(
         "no_show_rate": _rate(apps["no_show"], apps["attended"] + apps["no_show"]),
         "fill_rate": _rate(apps["accepted"], apps["capacity"]),
     }
-    figures["participants"] = _participants(scope, start, end)
-    tell(35)
+    periods = _periods(year, month)
+    history = _history(scope, periods)
+    headlines = _headlines(scope, periods, history)
+    tell(40)
+    this_month = headlines["this_month"]
+    figures["participants"] = {
+        "attendances": this_month["attendances"],
+        "unique_helpers": this_month["unique_helpers"],
+        "first_time": this_month["first_time"],
+        "repeat": history["repeat"],
+        "returning_to_nushi": history["returning_to_nushi"],
+    }
     figures["origin"] = _origin(scope, start, end)
     figures["cuts"] = {name: _cut(scope, start, end, name) for name in CUTS}
-    tell(60)
-    figures["points"] = _points(scope, start, end)
     tell(70)
-    this_month = headline(scope, start, end)
-    fiscal_year = fiscal_year_of(year, month)
+    figures["points"] = _points(scope, start, end)
     figures["cumulative"] = {
-        "since_launch": headline(scope, None, end),
-        "fiscal_year": fiscal_year,
-        "fiscal_year_to_date": headline(scope, datetime(fiscal_year, 4, 1, tzinfo=TOKYO), end),
+        "since_launch": headlines["since_launch"],
+        "fiscal_year": fiscal_year_of(year, month),
+        "fiscal_year_to_date": headlines["fiscal_year_to_date"],
     }
-    tell(85)
-    previous = headline(scope, *month_bounds(*shift_month(year, month, -1)))
-    year_earlier = headline(scope, *month_bounds(year - 1, month))
+    previous, year_earlier = headlines["previous_month"], headlines["year_earlier"]
     figures["comparison"] = {
         "this_month": this_month,
         "previous_month": previous,
