@@ -8,6 +8,7 @@ the production flags so that `manage.py check --deploy` is clean. Every variable
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -183,6 +184,17 @@ CELERY_BEAT_SCHEDULE = {
     # Selections past their deadline and waitlists past the start; see portal/services/undecided.py.
     "portal-close-undecided": {
         "task": "portal.tasks.close_undecided_due",
+        "schedule": 300.0,
+    },
+    # Last month's 月次参加レポート of every municipality that has none yet; see reports/services.py.
+    # Daily, not only on the 1st: a night the beat was down is caught up the next night.
+    "reports-monthly-due": {
+        "task": "reports.tasks.monthly_reports_due",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # Staff's on-demand runs whose task never reached a worker, or whose worker was lost.
+    "reports-runs-due": {
+        "task": "reports.tasks.runs_due",
         "schedule": 300.0,
     },
     # Points: lost settle tasks and credits waiting for budget; expiry (warnings a month before).

@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
+    path("", include("reports.urls")),
     path("", include("points.urls")),
     path("admin/", admin.site.urls),
 ]

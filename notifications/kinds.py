@@ -56,6 +56,7 @@ class Kind(models.TextChoices):
     CONTACT_RECEIVED = "contact_received", _("お問い合わせの受信")
     CONTACT_RECEIPT = "contact_receipt", _("お問い合わせの受付")
     NEWS = "news", _("お互いさまからのお知らせ")
+    MONTHLY_REPORT_READY = "monthly_report_ready", _("月次参加レポートの作成")
 
 
 # Kinds a person may switch off, by topic. Every kind not listed is transactional.

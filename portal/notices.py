@@ -411,3 +411,35 @@ def notice_contact_received(
                 for key_ in ("municipality_name", "topic", "message", "contact_url")
             },
         )
+
+
+# --- monthly reports -------------------------------------------------------------------------------
+
+
+def notice_monthly_report_ready(
+    *,
+    municipality_id: int,
+    report_id: int,
+    year: int,
+    month: int,
+    version: int,
+    url: str,
+    attendances: int,
+    unique_helpers: int,
+) -> None:
+    """The municipality's staff: a 月次参加レポート is ready (reports hands plain data; portal never
+    imports reports). The email is a link to the signed-in page, never an attachment (LGWAN)."""
+    _tell_each(
+        municipality_staff_ids(municipality_id),
+        kind=Kind.MONTHLY_REPORT_READY,
+        object_key=f"monthly_report:{report_id}",
+        municipality_id=municipality_id,
+        context={
+            "year": year,
+            "month": month,
+            "version": version,
+            "attendances": attendances,
+            "unique_helpers": unique_helpers,
+            "url": url,
+        },
+    )

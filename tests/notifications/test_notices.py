@@ -205,6 +205,16 @@ CASES: dict[str, dict[str, dict]] = {
     Kind.REMINDER_WEEK_BEFORE: {"default": REMINDER},
     Kind.REMINDER_DAY_BEFORE: {"default": REMINDER, "online": REMINDER_ONLINE},
     Kind.REMINDER_MORNING: {"default": REMINDER},
+    Kind.MONTHLY_REPORT_READY: {
+        "default": {
+            "year": 2026,
+            "month": 10,
+            "version": 1,
+            "attendances": 1234,
+            "unique_helpers": 567,
+            "url": "https://otagaisama.example.jp/staff/monthly/9/",
+        }
+    },
 }
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef〜、。「」]")

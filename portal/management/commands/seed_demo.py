@@ -1,6 +1,7 @@
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from points import demo as points_demo
@@ -45,6 +46,11 @@ class Command(BaseCommand):
             made = applications.seed_large_applications()
             self.stdout.write(f"large scale: {made} applications added")
         self.stdout.write(f"points: {points_demo.seed_points(scale=scale)}")
+        # Two years of monthly reports on the large data, so month-on-month and year-on-year show. By
+        # name: reports sits above portal (the layers in pyproject.toml), portal never imports it.
+        call_command(
+            "seed_monthly_reports", months=24 if scale == "large" else 3, stdout=self.stdout
+        )
         self.stdout.write(
             self.style.SUCCESS(f"demo data ready in {time.monotonic() - started:.1f}s")
         )
