@@ -125,7 +125,7 @@ HISTORY_SQL = """
 """
 
 
-def _history(scope: Scope, periods: Periods) -> dict[str, Any]:
+def _history(scope: Scope, periods: Periods, start: datetime, end: datetime) -> dict[str, Any]:
     """What depends on each helper's whole history in the scope, in one pass over the attended
     applications before the month's end, grouped by helper and nushi:
     - first-time helpers of each period: their first attendance ever lies in it (the first attendance
@@ -133,8 +133,6 @@ def _history(scope: Scope, periods: Periods) -> dict[str, Any]:
     - repeat helpers of the month: attended in the month and at least twice in all;
     - returning to a nushi: attended a nushi in the month and at least twice in all; the later of two
       such attendances before the month's end is in the month, and the earlier one precedes it."""
-    start, end = periods["this_month"]
-    assert start is not None  # a month has a start; only "since launch" has none
     first_time: list[str] = []
     params: list[datetime] = []
     for lo, hi in periods.values():
@@ -342,7 +340,7 @@ def compute(
         "fill_rate": _rate(apps["accepted"], apps["capacity"]),
     }
     periods = _periods(year, month)
-    history = _history(scope, periods)
+    history = _history(scope, periods, start, end)
     headlines = _headlines(scope, periods, history)
     tell(40)
     this_month = headlines["this_month"]
