@@ -33,7 +33,7 @@ from PIL import Image
 from accounts.forms import HelperProfileForm, PostalCodeField
 from notifications.forms import PreferenceForm
 from portal.forms.applications import ApplyForm, ImpressionForm
-from portal.forms.common import ReasonForm
+from portal.forms.common import ConfirmForm, ReasonConfirmForm, ReasonForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
 from portal.forms.programs import PhotoForm, ProgramFilterForm, ProgramForm
 from portal.forms.reports import ReportForm
@@ -300,7 +300,7 @@ TARGETS: dict[str, Target] = {
     "staff_program_edit": Target("staff", forms=lambda w: (_program_form(w),)),
     "staff_program_action": Target(
         "staff",
-        forms=REASON,
+        forms=lambda w: (ReasonConfirmForm(),),
         kwargs_strategy=lambda w: st.sampled_from(
             ["send", "publish", "close", "reject", "cancel", "bogus"]
         ).map(lambda action: {"pk": w["program"].pk, "action": action}),
@@ -348,9 +348,9 @@ TARGETS: dict[str, Target] = {
         "nushi",
         forms=lambda w: (AttendanceForm(applications=[w["attended"]]),),
     ),
-    "session_close": Target("nushi"),
+    "session_close": Target("nushi", forms=lambda w: (ConfirmForm(),)),
     "session_cancel": Target("staff", forms=lambda w: (SessionCancelForm(),)),
-    "session_rain_date": Target("staff"),
+    "session_rain_date": Target("staff", forms=lambda w: (ConfirmForm(),)),
     "session_messages": Target("helper", forms=lambda w: (MessageForm(),)),
     "session_thanks": Target("nushi", forms=lambda w: (ThankYouForm(),)),
     "session_report_draft": Target("staff"),

@@ -8,6 +8,7 @@ write), so a preview cannot drift from what the service then sends. Nothing is w
 import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -22,10 +23,13 @@ from portal.models import Application, Program, Session
 from portal.selectors.applications import overlapping_held
 from portal.selectors.sessions import program_sessions_to_cancel
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 Status = Application.Status
 # The applications a session change reaches, in the order the groups are shown.
 OPEN = (Status.ACCEPTED, Status.APPLIED, Status.WAITLISTED)
-GROUP_LABELS = {
+GROUP_LABELS: dict[str, "StrOrPromise"] = {
     Status.ACCEPTED: gettext_lazy("参加確定の方"),
     Status.APPLIED: gettext_lazy("選考中の方"),
     Status.WAITLISTED: gettext_lazy("キャンセル待ちの方"),
@@ -64,20 +68,27 @@ def _dry(call: Callable[[], None]) -> list[notices.Told]:
     return told
 
 
+def _by_status(application: Application) -> str:
+    return str(GROUP_LABELS[application.status])
+
+
 def _helper_groups(
-    applications: Iterable[Application], notice: Callable[[Application], None], label_of=None
+    applications: Iterable[Application],
+    notice: Callable[[Application], None],
+    label_of: Callable[[Application], str] = _by_status,
 ) -> list[Group]:
     """One group per label (by default the application's state), each with the message its first
     member receives (the others' differ only in their own page's link)."""
     groups: dict[str, Group] = {}
     for application in applications:
-        label = (label_of or (lambda a: str(GROUP_LABELS[a.status])))(application)
+        label = label_of(application)
         name = public_name(application.helper)
         if label in groups:
             groups[label].names.append(name)
             groups[label].count += 1
             continue
-        told = _dry(lambda application=application: notice(application))
+        with notices.dry_run() as told:
+            notice(application)
         groups[label] = Group(label=label, names=[name], count=1, message=_render(told[0]))
     return list(groups.values())
 
@@ -89,12 +100,12 @@ def _host_group(session: Session, told: list[notices.Told]) -> Group | None:
     program = session.program
     members = set(organization_member_ids(program.nushi_id))
     staff = set(municipality_staff_ids(program.municipality_id)) - members
-    return Group(
-        label=_("ヌシと事務局"),
-        names=[program.nushi.name, _("事務局 %(n)d人") % {"n": len(staff)}],
-        count=len(told),
-        message=_render(told[0]),
+    names = (
+        [_("%(name)s %(n)d人") % {"name": program.nushi.name, "n": len(members)}] if members else []
     )
+    if staff:
+        names.append(_("事務局 %(n)d人") % {"n": len(staff)})
+    return Group(label=_("ヌシと事務局"), names=names, count=len(told), message=_render(told[0]))
 
 
 def _open_applications(session_ids: Iterable[int]) -> list[Application]:
@@ -125,6 +136,8 @@ def session_rain_date_preview(session: Session) -> Preview:
     """What session_move_to_rain_date tells, on the session as it will be: an accepted helper whose
     rain date overlaps another place they hold loses this one (their own message), everyone else
     with an open application hears of the move, then the hosts."""
+    if session.rain_starts_at is None or session.rain_ends_at is None:
+        raise ValueError("the session has no rain date")
     moved = Session(
         pk=session.pk,
         program=session.program,
@@ -153,7 +166,7 @@ def session_rain_date_preview(session: Session) -> Preview:
     groups = _helper_groups(
         applications,
         notice,
-        label_of=lambda a: released_label if a.pk in released else str(GROUP_LABELS[a.status]),
+        label_of=lambda a: released_label if a.pk in released else _by_status(a),
     )
     hosts = _host_group(
         session,

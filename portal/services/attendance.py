@@ -54,7 +54,7 @@ def attendance_check_in(
         session = _lock_open_session(session_id)
         if not checkin_open(session, now):
             opens = date_format(timezone.localtime(checkin_opens_at(session)), _("n月j日(D) H:i"))
-            raise TooLate(_("受付は%(time)sから始まります。") % {"time": opens})
+            raise TooLate(_("受付は%(time)sから始められます。") % {"time": opens})
         application = Application.objects.filter(
             session_id=session_id, checkin_code=normalise_code(code)
         ).first()

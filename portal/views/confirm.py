@@ -5,7 +5,7 @@ program, move a session to its rain date, close, reject): what will happen, who 
 from collections.abc import Sequence
 
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from portal.models import Program, Session
@@ -45,3 +45,9 @@ def confirm_page(
             "back_url": back_url,
         },
     )
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The POST data, even when empty: a confirmation posted with nothing must show its errors rather
+    than the page as new (`request.POST or None` would)."""
+    return request.POST if request.method == "POST" else None

@@ -53,7 +53,7 @@ from portal.services.thanks import (
     session_message_post,
     thank_you_send,
 )
-from portal.views.confirm import confirm_page
+from portal.views.confirm import confirm_page, posted
 
 
 def _session(pk: int) -> Session:
@@ -208,7 +208,7 @@ def session_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 def session_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Closing makes attendance final (and credits points): confirmed on a page that says so."""
     session = _get_session_for_host(request, pk)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             attendance_services.session_close(session_id=session.pk, actor=request.user)
@@ -248,7 +248,7 @@ def session_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Staff cancel a session, after a page that shows who will be told what; the reason is
     required."""
     session = _get_session_for_staff(request, pk)
-    form = SessionCancelForm(request.POST or None)
+    form = SessionCancelForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             n = session_changes.session_cancel(
@@ -284,7 +284,7 @@ def session_rain_date(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if session.rain_starts_at is None or session.rain_ends_at is None or session.moved_to_rain_date:
         messages.error(request, _("この日程は予備日に変更できません。"))
         return redirect("session_roster", pk=session.pk)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             session_changes.session_move_to_rain_date(session_id=session.pk, actor=request.user)

@@ -45,7 +45,7 @@ from portal.services import programs as program_services
 from portal.services import reports as report_services
 from portal.services import sessions as session_services
 from portal.services._state import InvalidTransition
-from portal.views.confirm import confirm_page
+from portal.views.confirm import confirm_page, posted
 
 QUEUE_NEED_STATES = (Need.Status.SUBMITTED, Need.Status.IN_DESIGN)
 
@@ -282,7 +282,7 @@ def staff_program_action(request: AuthenticatedHttpRequest, pk: int, action: str
     if action not in ACTIONS:
         return redirect("staff_program_detail", pk=program.pk)
     service, form_class, done = ACTIONS[action]
-    form = form_class(request.POST or None) if form_class else None
+    form = form_class(posted(request)) if form_class else None
     if request.method == "POST" and (form is None or form.is_valid()):
         kwargs = {"reason": form.cleaned_data["reason"]} if form and "reason" in form.fields else {}
         try:

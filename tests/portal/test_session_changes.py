@@ -130,7 +130,9 @@ def test_cancelling_gives_back_exactly_the_places_held(session, staff):
     a, b, c = make_helpers(3)
     for h in (a, b, c):
         services.application_submit(helper=h, session_id=session.pk)
-    assert session_changes.session_cancel(session_id=session.pk, actor=staff, reason="大雨のため") == 3
+    assert (
+        session_changes.session_cancel(session_id=session.pk, actor=staff, reason="大雨のため") == 3
+    )
     session.refresh_from_db()
     assert (session.status, session.places_taken) == (Session.Status.CANCELLED, 0)
     assert_invariants()
