@@ -221,16 +221,24 @@ def session_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     marked_or_held = ("accepted", "attended", "no_show")
     for application in roster(session).filter(status__in=marked_or_held):
         by_status.setdefault(application.status, []).append(public_name(application.helper))
+    facts = [
+        _("締めると出欠は確定し、参加の方にポイントが付与されます。"),
+        _("締めたあとは出欠を直せません。元に戻せません。"),
+        _("この操作でお知らせは送られません。"),
+    ]
+    if unmarked := len(by_status.get(Application.Status.ACCEPTED, [])):
+        # The service refuses then; say so before the button is pressed.
+        facts.insert(
+            0,
+            _("出欠が未入力の方が%(n)d人います。すべて入力してから締めてください。")
+            % {"n": unmarked},
+        )
     return confirm_page(
         request,
         heading=_("この日程を締める"),
         program=session.program,
         session=session,
-        facts=[
-            _("締めると出欠は確定し、参加の方にポイントが付与されます。"),
-            _("締めたあとは出欠を直せません。元に戻せません。"),
-            _("この操作でお知らせは送られません。"),
-        ],
+        facts=facts,
         affected=[
             (_("参加"), by_status.get(Application.Status.ATTENDED, [])),
             (_("欠席"), by_status.get(Application.Status.NO_SHOW, [])),
