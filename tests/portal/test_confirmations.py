@@ -236,6 +236,14 @@ def test_the_nushi_closes_a_session_after_the_confirmation(client, past_session,
     assert Session.objects.get(pk=past_session.pk).status == Session.Status.CLOSED
 
 
+def test_the_close_page_says_when_attendance_is_missing(client, past_session, nushi):
+    ApplicationFactory(session=past_session, helper=named_helper("やまだ"), status=Status.ACCEPTED)
+    client.force_login(nushi)
+    page = client.get(reverse("session_close", args=[past_session.pk]))
+    assert "出欠が未入力の方が1人います。" in page.content.decode()
+    assert page.context["affected"][2] == ("出欠が未入力", ["やまだ"])
+
+
 # --- program actions --------------------------------------------------------------------------------
 
 
