@@ -307,6 +307,11 @@ class Session(HistoryStamps):
     rain_starts_at = models.DateTimeField(_("予備日の開始"), null=True, blank=True)
     rain_ends_at = models.DateTimeField(_("予備日の終了"), null=True, blank=True)
     moved_to_rain_date = models.BooleanField(_("予備日に変更済み"), default=False)
+    # The start before the move to the rain date: the program page shows the move as one
+    # ("7月5日 → 雨天のため7月6日に変更"), not as two equal dates.
+    moved_from_starts_at = models.DateTimeField(
+        _("予備日に変更する前の開始"), null=True, blank=True
+    )
     # How many times the session's times changed after it was created (the rain date, an edit): the
     # helpers' calendar events carry it as their SEQUENCE, so each change replaces the event.
     times_changed = models.PositiveIntegerField(_("日時の変更回数"), default=0)

@@ -10,7 +10,10 @@ Object keys are the outbox's once-per-(recipient, kind, object) rule: a notice a
 a session `session:<pk>`, so a retried service never tells anyone twice.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from accounts.permissions import municipality_staff_ids, organization_member_ids
 from accounts.selectors import public_name
@@ -22,6 +25,42 @@ from portal.selectors.sessions import host_ids
 
 # How much of a message typed by a person goes into the notice (the rest is on the linked page).
 EXCERPT = 500
+
+
+@dataclass(frozen=True)
+class Told:
+    """One message a notice would write: to whom, of which kind, with which template context."""
+
+    recipient_id: int
+    kind: Kind
+    context: dict
+
+
+# Set inside dry_run(): the notices collect what they would write instead of writing it.
+_dry_run: ContextVar[list[Told] | None] = ContextVar("notices_dry_run", default=None)
+
+
+@contextmanager
+def dry_run() -> Iterator[list[Told]]:
+    """Run notices without writing to the outbox: the list fills with what they would write. Staff's
+    confirmation pages call the very notices the service will call, so that the preview shows the
+    recipients and texts that will really go out."""
+    told: list[Told] = []
+    token = _dry_run.set(told)
+    try:
+        yield told
+    finally:
+        _dry_run.reset(token)
+
+
+def _notify(*, recipient_id: int, kind: Kind, object_key: str, context: dict, **kwargs) -> None:
+    collected = _dry_run.get()
+    if collected is None:
+        notify(
+            recipient_id=recipient_id, kind=kind, object_key=object_key, context=context, **kwargs
+        )
+    else:
+        collected.append(Told(recipient_id=recipient_id, kind=kind, context=context))
 
 
 def _session_context(session: Session) -> dict:
@@ -36,7 +75,7 @@ def _tell_helper(
     application: Application, kind: Kind, *, ics: str = "", object_key: str = "", **context
 ) -> None:
     session = application.session
-    notify(
+    _notify(
         recipient_id=application.helper_id,
         municipality_id=session.program.municipality_id,
         kind=kind,
@@ -59,7 +98,7 @@ def _tell_each(
     context: dict,
 ) -> None:
     for user_id in sorted(recipient_ids):
-        notify(
+        _notify(
             recipient_id=user_id,
             municipality_id=municipality_id,
             kind=kind,
@@ -277,7 +316,7 @@ def notice_thank_you(thank_you: ThankYou) -> None:
     for application in Application.objects.filter(
         session=session, status=Application.Status.ATTENDED
     ).order_by("pk"):
-        notify(
+        _notify(
             recipient_id=application.helper_id,
             municipality_id=program.municipality_id,
             kind=Kind.THANK_YOU,
@@ -401,7 +440,7 @@ def notice_contact_received(
         context=context,
     )
     if sender_id is not None:
-        notify(
+        _notify(
             recipient_id=sender_id,
             municipality_id=municipality_id,
             kind=Kind.CONTACT_RECEIPT,

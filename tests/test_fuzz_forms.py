@@ -34,7 +34,7 @@ from accounts.forms import HelperProfileForm, PostalCodeField
 from notifications.forms import PreferenceForm
 from points.forms import LedgerFilterForm, RedeemForm
 from portal.forms.applications import ApplyForm, ImpressionForm
-from portal.forms.common import ReasonForm
+from portal.forms.common import ConfirmForm, ReasonConfirmForm, ReasonForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
 from portal.forms.pages import ContactForm, PageTextForm
 from portal.forms.programs import ConfirmForNushiForm, PhotoForm, ProgramFilterForm, ProgramForm
@@ -303,7 +303,7 @@ TARGETS: dict[str, Target] = {
     "staff_program_edit": Target("staff", forms=lambda w: (_program_form(w),)),
     "staff_program_action": Target(
         "staff",
-        forms=REASON,
+        forms=lambda w: (ReasonConfirmForm(),),
         kwargs_strategy=lambda w: st.sampled_from(
             ["send", "publish", "close", "reject", "cancel", "bogus"]
         ).map(lambda action: {"pk": w["program"].pk, "action": action}),
@@ -351,9 +351,9 @@ TARGETS: dict[str, Target] = {
         "nushi",
         forms=lambda w: (AttendanceForm(applications=[w["attended"]]),),
     ),
-    "session_close": Target("nushi"),
+    "session_close": Target("nushi", forms=lambda w: (ConfirmForm(),)),
     "session_cancel": Target("staff", forms=lambda w: (SessionCancelForm(),)),
-    "session_rain_date": Target("staff"),
+    "session_rain_date": Target("staff", forms=lambda w: (ConfirmForm(),)),
     "session_messages": Target("helper", forms=lambda w: (MessageForm(),)),
     "session_thanks": Target("nushi", forms=lambda w: (ThankYouForm(),)),
     "session_report_draft": Target("staff"),

@@ -96,6 +96,28 @@ class ReasonForm(forms.Form):
     )
 
 
+class ConfirmForm(forms.Form):
+    """The confirmation of an action that tells people or cannot be undone, on the page that says who
+    will be told what: the action runs only with it."""
+
+    confirm = forms.BooleanField(
+        label=_("上の内容を確認しました"),
+        error_messages={"required": _("内容を確かめたら、チェックを入れてください。")},
+    )
+
+
+class ReasonConfirmForm(ConfirmForm):
+    """The confirmation of an action whose reason is told to people: the reason is required."""
+
+    reason = forms.CharField(
+        label=_("理由（お知らせに載ります）"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("理由を入力してください。お知らせに載ります。")},
+    )
+    field_order = ["reason", "confirm"]
+
+
 class MultipleImageInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

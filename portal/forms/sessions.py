@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import public_name
-from portal.forms.common import DATETIME, DATETIME_FORMAT, MultipleImageField
+from portal.forms.common import DATETIME, DATETIME_FORMAT, MultipleImageField, ReasonConfirmForm
 from portal.models import Application, Session
 from portal.services.sessions import session_errors
 
@@ -70,12 +70,12 @@ class MessageForm(forms.Form):
     )
 
 
-class SessionCancelForm(forms.Form):
-    """Staff cancel a session: the reason (one line, optional) goes to every participant."""
+class SessionCancelForm(ReasonConfirmForm):
+    """Staff cancel a session: the reason goes to every participant, so it is required."""
 
-    reason = forms.CharField(
-        label=_("中止の理由（参加者に届きます）"), max_length=500, required=False
-    )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = _("中止の理由（参加者全員に届きます）")
 
 
 class ThankYouForm(forms.Form):

@@ -287,7 +287,7 @@ PAGE_HEAD_FIELDS = (
 # cancellation, a move to the rain date, staff editing the session) must show at once.
 SESSION_SHOWN_FIELDS = (
     "pk", "places_taken", "capacity", "status", "starts_at", "ends_at", "apply_deadline",
-    "rain_starts_at", "rain_ends_at", "acceptance_mode",
+    "rain_starts_at", "rain_ends_at", "acceptance_mode", "moved_from_starts_at",
 )  # fmt: skip
 
 

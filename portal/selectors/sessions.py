@@ -25,6 +25,24 @@ def session_for_staff(user: User, pk: int) -> Session:
 CHECKIN_OPENS_BEFORE = timedelta(hours=3)
 
 
+def checkin_opens_at(session: Session) -> datetime:
+    return session.starts_at - CHECKIN_OPENS_BEFORE
+
+
+def checkin_open(session: Session, now: datetime | None = None) -> bool:
+    """Whether hosts may check helpers in: the one rule, which attendance_check_in applies under the
+    session's lock and the pages use to show the 受付 button (before, they say from when)."""
+    now = now or timezone.now()
+    return session.status == Session.Status.SCHEDULED and now >= checkin_opens_at(session)
+
+
+def program_sessions_to_cancel(program_id: int, now: datetime) -> QuerySet[Session]:
+    """The sessions a program's cancellation cancels: the scheduled ones not yet started."""
+    return Session.objects.filter(
+        program_id=program_id, status=Session.Status.SCHEDULED, starts_at__gt=now
+    ).order_by("pk")
+
+
 def decisions_open(session: Session, now: datetime | None = None) -> bool:
     """Whether the nushi or staff may still accept or decline: a selection (選考) until the application
     deadline, as its applicants were told; a first-come waitlist until the start."""

@@ -13,12 +13,13 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from points import services as points_services
 from portal.models import Application, Attendance, Session
-from portal.selectors.sessions import CHECKIN_OPENS_BEFORE
+from portal.selectors.sessions import checkin_open, checkin_opens_at
 from portal.services.applications import transition
 from portal.services.errors import AttendanceFinal, InvalidTransition, TooLate, UnknownCode
 from portal.services.locking import lock_session, release_place
@@ -53,8 +54,9 @@ def attendance_check_in(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session = _lock_open_session(session_id)
-        if now < session.starts_at - CHECKIN_OPENS_BEFORE:
-            raise TooLate(_("受付は開始3時間前から始まります。"))
+        if not checkin_open(session, now):
+            opens = date_format(timezone.localtime(checkin_opens_at(session)), _("n月j日(D) H:i"))
+            raise TooLate(_("受付は%(time)sから始められます。") % {"time": opens})
         application = Application.objects.filter(
             session_id=session_id, checkin_code=normalise_code(code)
         ).first()

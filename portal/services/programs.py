@@ -24,6 +24,7 @@ from portal import notices
 from portal.models import Need, Program, ProgramPhoto, Session
 from portal.permissions import can_confirm_for_nushi
 from portal.search import program_search_text
+from portal.selectors.sessions import program_sessions_to_cancel
 from portal.services import reminders
 from portal.services._state import InvalidTransition, transition
 from portal.services.errors import NotAllowed
@@ -310,9 +311,7 @@ def program_cancel(*, program: Program, actor: User, reason: str) -> Program:
         reason="cancelled",
         status_note=reason,
     )
-    upcoming = Session.objects.filter(
-        program_id=program.pk, status=Session.Status.SCHEDULED, starts_at__gt=timezone.now()
-    ).order_by("pk")
+    upcoming = program_sessions_to_cancel(program.pk, timezone.now())
     # Lock order: the program (locked by the transition above), then its sessions one by one.
     for session_id in upcoming.values_list("pk", flat=True):
         session = lock_session(session_id)

@@ -35,9 +35,13 @@ def _session_history(session: Session, actor: User, reason: str) -> None:
     )
 
 
-def session_cancel(*, session_id: int, actor: User, reason: str = "") -> int:
+def session_cancel(*, session_id: int, actor: User, reason: str) -> int:
     """Cancel a scheduled session: every open application is cancelled (never flagged late) and its
-    helper told. Returns how many applications were cancelled."""
+    helper told, with the `reason` (required: nobody is told "cancelled" without a why). Returns how
+    many applications were cancelled."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidTransition(_("中止の理由を入力してください。"))
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
         count = cancel_locked_session(session, actor=actor, reason=reason)
@@ -107,6 +111,7 @@ def session_move_to_rain_date(*, session_id: int, actor: User) -> Session:
             starts_at=session.rain_starts_at,
             ends_at=session.rain_ends_at,
             moved_to_rain_date=True,
+            moved_from_starts_at=session.starts_at,
             times_changed=F("times_changed") + 1,
         )
         _session_history(session, actor, "rain_date")

@@ -2,17 +2,23 @@
 bulk attendance, closing; staff cancel or move to the rain date; the thread; the thank-you; a draft
 activity report from the thank-you loop."""
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import AuthenticatedHttpRequest
+from accounts.selectors import public_name
 from portal.forms.applications import DecisionForm
+from portal.forms.common import ConfirmForm
 from portal.forms.sessions import (
     AttendanceForm,
     CheckinForm,
@@ -29,8 +35,12 @@ from portal.permissions import (
     can_use_private_thread,
     can_use_thread,
 )
+from portal.selectors import previews
 from portal.selectors.sessions import (
+    checkin_open,
+    checkin_opens_at,
     decisions_open,
+    roster,
     roster_rows,
     roster_sections,
     thread_messages,
@@ -45,6 +55,7 @@ from portal.services.thanks import (
     session_message_post,
     thank_you_send,
 )
+from portal.views.confirm import confirm_page, posted
 
 
 def _session(pk: int) -> Session:
@@ -90,6 +101,8 @@ def session_roster(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else None,
             "is_staff": can_change_session(request.user, session),
             "is_open": session.status == Session.Status.SCHEDULED,
+            "checkin_open": checkin_open(session, now),
+            "checkin_opens_at": checkin_opens_at(session),
             "started": now >= session.starts_at,
             "can_decide": decisions_open(session, now),
             "ended": now >= session.ends_at,
@@ -166,7 +179,8 @@ def session_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         "portal/applications/checkin.html",
         {"session": session, "program": session.program, "form": CheckinForm(), "counts": counts,
-         "checked": checked},
+         "checked": checked, "checkin_open": checkin_open(session),
+         "checkin_opens_at": checkin_opens_at(session)},
         status=status,
     )  # fmt: skip
 
@@ -192,48 +206,125 @@ def session_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def session_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Closing makes attendance final (and credits points): confirmed on a page that says so."""
     session = _get_session_for_host(request, pk)
-    try:
-        attendance_services.session_close(session_id=session.pk, actor=request.user)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("この日程を締めました。出欠は確定です。"))
-    return redirect("session_roster", pk=session.pk)
-
-
-@login_required
-@require_POST
-def session_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    session = _get_session_for_staff(request, pk)
-    form = SessionCancelForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(error) for error in form.errors["reason"]))
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            attendance_services.session_close(session_id=session.pk, actor=request.user)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("この日程を締めました。出欠は確定です。"))
         return redirect("session_roster", pk=session.pk)
-    try:
-        n = session_changes.session_cancel(
-            session_id=session.pk, actor=request.user, reason=form.cleaned_data["reason"]
+    by_status: dict[str, list[str]] = {}
+    marked_or_held = ("accepted", "attended", "no_show")
+    for application in roster(session).filter(status__in=marked_or_held):
+        by_status.setdefault(application.status, []).append(public_name(application.helper))
+    facts = [
+        _("締めると出欠は確定し、参加の方にポイントが付与されます。"),
+        _("締めたあとは出欠を直せません。元に戻せません。"),
+        _("この操作でお知らせは送られません。"),
+    ]
+    if unmarked := len(by_status.get(Application.Status.ACCEPTED, [])):
+        # The service refuses then; say so before the button is pressed.
+        facts.insert(
+            0,
+            _("出欠が未入力の方が%(n)d人います。すべて入力してから締めてください。")
+            % {"n": unmarked},
         )
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("中止にしました（%(n)d人に連絡しました）。") % {"n": n})
-    return redirect("session_roster", pk=session.pk)
+    return confirm_page(
+        request,
+        heading=_("この日程を締める"),
+        program=session.program,
+        session=session,
+        facts=facts,
+        affected=[
+            (_("参加"), by_status.get(Application.Status.ATTENDED, [])),
+            (_("欠席"), by_status.get(Application.Status.NO_SHOW, [])),
+            (_("出欠が未入力"), by_status.get(Application.Status.ACCEPTED, [])),
+        ],
+        form=form,
+        submit_label=_("出欠を確定して締める"),
+        back_url=reverse("session_roster", args=[session.pk]),
+    )
 
 
 @login_required
-@require_POST
-def session_rain_date(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def session_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Staff cancel a session, after a page that shows who will be told what; the reason is
+    required."""
     session = _get_session_for_staff(request, pk)
-    try:
-        session_changes.session_move_to_rain_date(session_id=session.pk, actor=request.user)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("予備日に変更し、全員に連絡しました。"))
-    return redirect("session_roster", pk=session.pk)
+    form = SessionCancelForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            n = session_changes.session_cancel(
+                session_id=session.pk, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("中止にしました（%(n)d人に連絡しました）。") % {"n": n})
+        return redirect("session_roster", pk=session.pk)
+    reason = form.data.get("reason", "").strip() or _("（ここに入力した中止の理由が入ります）")
+    return confirm_page(
+        request,
+        heading=_("この日程を中止する"),
+        program=session.program,
+        session=session,
+        facts=[
+            _("応募している方全員の応募が取り消され、下のお知らせが届きます。"),
+            _("中止は元に戻せません。"),
+        ],
+        preview=previews.session_cancel_preview(session, reason=reason),
+        form=form,
+        submit_label=_("中止して全員に連絡する"),
+        back_url=reverse("session_roster", args=[session.pk]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_rain_date(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Staff move a session to its rain date, after a page with the new date and who will be told."""
+    session = _get_session_for_staff(request, pk)
+    if session.rain_starts_at is None or session.rain_ends_at is None or session.moved_to_rain_date:
+        messages.error(request, _("この日程は予備日に変更できません。"))
+        return redirect("session_roster", pk=session.pk)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_changes.session_move_to_rain_date(session_id=session.pk, actor=request.user)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("予備日に変更し、全員に連絡しました。"))
+        return redirect("session_roster", pk=session.pk)
+    new_date = _when(session.rain_starts_at, session.rain_ends_at)
+    return confirm_page(
+        request,
+        heading=_("予備日に変更する"),
+        program=session.program,
+        session=session,
+        facts=[
+            _("新しい日時: %(when)s") % {"when": new_date},
+            _("応募している方全員に、下のお知らせが届きます。"),
+            _("予備日への変更は元に戻せません。"),
+        ],
+        preview=previews.session_rain_date_preview(session),
+        form=form,
+        submit_label=_("予備日に変更して全員に連絡する"),
+        back_url=reverse("session_roster", args=[session.pk]),
+    )
+
+
+def _when(starts_at: datetime, ends_at: datetime) -> str:
+    """A session's times as the pages write them (Asia/Tokyo)."""
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    return f"{date_format(start, _('Y年n月j日(D) H:i'))}〜{date_format(end, 'H:i')}"
 
 
 @login_required

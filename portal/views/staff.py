@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +22,13 @@ from notifications import delivery
 from notifications import selectors as notification_selectors
 from notifications.models import OutboxMessage
 from portal import maps
-from portal.forms.common import ReasonForm, add_service_error, chosen_object
+from portal.forms.common import (
+    ConfirmForm,
+    ReasonConfirmForm,
+    ReasonForm,
+    add_service_error,
+    chosen_object,
+)
 from portal.forms.needs import NeedForm, StaffIntakeForm
 from portal.forms.programs import PhotoForm, ProgramForm
 from portal.forms.reports import ReportForm
@@ -30,6 +36,7 @@ from portal.forms.sessions import SessionForm
 from portal.models import Need, Program, ProgramPhoto
 from portal.permissions import outbox_scope, staff_scope
 from portal.selectors import needs as needs_selectors
+from portal.selectors import previews
 from portal.selectors import programs as programs_selectors
 from portal.selectors import reports as reports_selectors
 from portal.selectors import sessions as sessions_selectors
@@ -42,6 +49,7 @@ from portal.services import sessions as session_services
 from portal.services._state import InvalidTransition
 from portal.services.errors import AlreadySubmitted
 from portal.views.needs import already_submitted
+from portal.views.confirm import confirm_page, posted
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -196,7 +204,6 @@ def staff_program_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         {
             "program": program,
             "history": history,
-            "reason_form": ReasonForm(),
             "photo_form": PhotoForm(),
             "reports": program.reports.order_by("-created_at"),
         },
@@ -253,38 +260,110 @@ def _program_form_page(
     )
 
 
-# The messages are lazy: written out in the language of the request that shows them.
-ACTIONS: dict[str, tuple[Callable[..., object], bool, "StrOrPromise"]] = {
+# action -> (service, the confirmation form or None (the action runs at once), the message when done).
+# An action that tells people or cannot be undone runs only from its confirmation page
+# (_program_confirm_page). The messages are lazy: written out in the language of the request.
+ACTIONS: dict[str, tuple[Callable[..., object], type[ConfirmForm] | None, "StrOrPromise"]] = {
     "send": (
         program_services.program_send_to_nushi,
-        False,
+        None,
         gettext_lazy("ヌシに確認を依頼しました。"),
     ),
-    "publish": (program_services.program_publish, False, gettext_lazy("公開しました。")),
-    "close": (program_services.program_close, False, gettext_lazy("募集を終了しました。")),
-    "reject": (program_services.program_reject, True, gettext_lazy("見送りにしました。")),
-    "cancel": (program_services.program_cancel, True, gettext_lazy("中止にしました。")),
+    "publish": (program_services.program_publish, None, gettext_lazy("公開しました。")),
+    "close": (program_services.program_close, ConfirmForm, gettext_lazy("募集を終了しました。")),
+    "reject": (
+        program_services.program_reject,
+        ReasonConfirmForm,
+        gettext_lazy("見送りにしました。"),
+    ),
+    "cancel": (
+        program_services.program_cancel,
+        ReasonConfirmForm,
+        gettext_lazy("中止にしました。"),
+    ),
 }
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def staff_program_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run a program's action: at once (send, publish; by POST), or after its confirmation page (GET)
+    with the confirmation form valid (close, reject, cancel)."""
     program = programs_selectors.program_for_staff(request.user, pk)
     if action not in ACTIONS:
         return redirect("staff_program_detail", pk=program.pk)
-    service, needs_reason, done = ACTIONS[action]
-    kwargs = {}
-    if needs_reason:
-        form = ReasonForm(request.POST)
-        kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        service(program=program, actor=request.user, **kwargs)
-    except InvalidTransition as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect("staff_program_detail", pk=program.pk)
+    service, form_class, done = ACTIONS[action]
+    form = form_class(posted(request)) if form_class else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        kwargs = {"reason": form.cleaned_data["reason"]} if form and "reason" in form.fields else {}
+        try:
+            service(program=program, actor=request.user, **kwargs)
+        except InvalidTransition as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, done)
+        return redirect("staff_program_detail", pk=program.pk)
+    if form is None:
+        return HttpResponseNotAllowed(["POST"])
+    return _program_confirm_page(request, program, action, form)
+
+
+def _program_confirm_page(
+    request: AuthenticatedHttpRequest, program: Program, action: str, form: ConfirmForm
+) -> HttpResponse:
+    back_url = reverse("staff_program_detail", args=[program.pk])
+    reason = form.data.get("reason", "").strip()
+    if action == "close":
+        return confirm_page(
+            request,
+            heading=_("募集を終了する"),
+            program=program,
+            facts=[
+                _(
+                    "新しい応募を受け付けなくなります。公開ページと、参加確定の方の予定はそのままです。"
+                ),
+                _("この操作でお知らせは送られません。"),
+                _("募集の終了は元に戻せません。"),
+            ],
+            form=form,
+            submit_label=_("募集を終了する"),
+            back_url=back_url,
+        )
+    if action == "reject":
+        form.fields["reason"].label = _("見送りの理由（ヌシに届きます）")
+        return confirm_page(
+            request,
+            heading=_("このプログラムを見送る"),
+            program=program,
+            facts=[_("ヌシに、下のお知らせで理由が届きます。"), _("見送りは元に戻せません。")],
+            preview=previews.program_reject_preview(
+                program, reason=reason or _("（ここに入力した見送りの理由が入ります）")
+            ),
+            form=form,
+            submit_label=_("見送りにしてヌシに連絡する"),
+            back_url=back_url,
+        )
+    form.fields["reason"].label = _("中止の理由（応募している方全員に届きます）")
+    preview, sessions = previews.program_cancel_preview(
+        program, reason=reason or _("（ここに入力した中止の理由が入ります）")
+    )
+    return confirm_page(
+        request,
+        heading=_("このプログラムを中止する"),
+        program=program,
+        sessions=sessions,
+        facts=[
+            _(
+                "まだ始まっていない開催日がすべて中止になり、応募している方全員に下のお知らせが届きます。"
+            ),
+            _("ヌシにはお知らせが届きません。必要なら直接お伝えください。"),
+            _("中止は元に戻せません。"),
+        ],
+        preview=preview,
+        form=form,
+        submit_label=_("中止して全員に連絡する"),
+        back_url=back_url,
+    )
 
 
 @staff_required

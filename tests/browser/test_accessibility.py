@@ -3,6 +3,7 @@ user walks through, on a phone-sized screen, with the demo data. axe finds what 
 names, labels, landmarks, ARIA); keyboard and screen-reader walks stay a human's job."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -156,6 +157,12 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
     )  # fmt: skip
     # An online program, as its hosts see it: with the join link and instructions.
     online = Program.objects.filter(is_online=True, municipality_id=program.municipality_id).first()
+    # A rain date, so that the page confirming the move to it opens.
+    session = demo["session"]
+    Session.objects.filter(pk=session.pk).update(
+        rain_starts_at=session.starts_at + timedelta(days=1),
+        rain_ends_at=session.ends_at + timedelta(days=1),
+    )
     paths = [
         "/staff/today/",
         f"/programs/{online.pk}/",
@@ -171,6 +178,12 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         "/staff/points/redeem/",
         f"/sessions/{demo['session'].pk}/roster/",
         f"/applications/{demo['application'].pk}/messages/",
+        # Confirmation pages of actions that tell people or cannot be undone.
+        f"/sessions/{session.pk}/cancel/",
+        f"/sessions/{session.pk}/rain-date/",
+        f"/sessions/{session.pk}/close/",
+        f"/staff/programs/{program.pk}/do/close/",
+        f"/staff/programs/{program.pk}/do/cancel/",
     ]
     found = check(context_for(browser, live_server, people.STAFF_EMAIL), live_server, paths)
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

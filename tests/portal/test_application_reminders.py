@@ -136,7 +136,7 @@ def test_a_cancelled_session_reminds_nobody_and_the_promoted_helper_is_reminded(
     services.application_submit(helper=b, session_id=session.pk)
     services.application_cancel(application_id=first.pk, actor=a)
     assert _reminders(b).count() == 3  # promoted from the waitlist: reminded like anyone accepted
-    session_changes.session_cancel(session_id=session.pk, actor=staff)
+    session_changes.session_cancel(session_id=session.pk, actor=staff, reason="大雨のため")
     assert not _reminders(a).exists() and not _reminders(b).exists()
     with time_machine.travel(session.starts_at - timedelta(hours=1)):
         assert _sweep_twice() == 0

@@ -133,7 +133,7 @@ def test_nushi_cannot_cancel_a_session_only_staff_can(client, session, nushi, st
     client.force_login(nushi)
     assert client.post(reverse("session_cancel", args=[session.pk])).status_code == 404
     client.force_login(staff)
-    client.post(reverse("session_cancel", args=[session.pk]), {"reason": "雪"})
+    client.post(reverse("session_cancel", args=[session.pk]), {"reason": "雪", "confirm": "on"})
     assert Session.objects.get(pk=session.pk).status == Session.Status.CANCELLED
 
 

@@ -150,6 +150,10 @@ def world(municipality, organization, nushi, helper):
     now = timezone.now()
     program = ProgramFactory(municipality=municipality, nushi=organization)
     session = SessionFactory(program=program, capacity=5)
+    # A rain date, so that its confirmation page opens for staff.
+    session.rain_starts_at = session.starts_at + timedelta(days=1)
+    session.rain_ends_at = session.ends_at + timedelta(days=1)
+    session.save()
     past_session = SessionFactory(
         program=program,
         starts_at=now - timedelta(days=2),
@@ -234,6 +238,9 @@ def test_the_matrix_rows_open_for_those_they_belong_to(client, world, nushi, sta
         "staff_pages": staff, "consent": helper, "staff_dashboard": staff, "nushi_dashboard": nushi,
         "points_wallet_qr": helper,
         "points_ledger": staff, "points_redeem": staff, "points_ledger_export": staff,
+        # Confirmation pages (GET): staff's, and closing the nushi's too.
+        "session_cancel": staff, "session_rain_date": staff, "session_close": nushi,
+        "staff_program_action": staff,
     }  # fmt: skip
     for name, user in owners.items():
         client.force_login(user)

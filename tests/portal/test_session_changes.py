@@ -118,7 +118,7 @@ def test_a_session_someone_attended_is_not_cancelled_and_keeps_its_places(sessio
         session_id=session.pk, code=app_a.checkin_code, actor=nushi, now=during
     )
     with pytest.raises(InvalidTransition, match="中止にできません"):
-        session_changes.session_cancel(session_id=session.pk, actor=staff)
+        session_changes.session_cancel(session_id=session.pk, actor=staff, reason="大雨のため")
     session.refresh_from_db()
     assert (session.status, session.places_taken) == (Session.Status.SCHEDULED, 2)
     assert _statuses([app_a, app_b]) == ["attended", "accepted"]
@@ -130,7 +130,9 @@ def test_cancelling_gives_back_exactly_the_places_held(session, staff):
     a, b, c = make_helpers(3)
     for h in (a, b, c):
         services.application_submit(helper=h, session_id=session.pk)
-    assert session_changes.session_cancel(session_id=session.pk, actor=staff) == 3
+    assert (
+        session_changes.session_cancel(session_id=session.pk, actor=staff, reason="大雨のため") == 3
+    )
     session.refresh_from_db()
     assert (session.status, session.places_taken) == (Session.Status.CANCELLED, 0)
     assert_invariants()

@@ -114,7 +114,9 @@ def test_a_helper_holding_the_session_row_is_cancelled_with_it(
     helper = make_helpers(1)[0]
     applied, cancelled = interleave(
         lambda: services.application_submit(helper=helper, session_id=session.pk),
-        lambda: session_changes.session_cancel(session_id=session.pk, actor=staff),
+        lambda: session_changes.session_cancel(
+            session_id=session.pk, actor=staff, reason="大雨のため"
+        ),
         pause,
     )
     assert cancelled["blocked"]
@@ -300,7 +302,9 @@ def _attend(how: str, session: Session, actor):
 def _staff_change(change: str, session: Session, actor):
     if change == "close":
         return lambda: attendance.session_close(session_id=session.pk, actor=actor)
-    return lambda: session_changes.session_cancel(session_id=session.pk, actor=actor)
+    return lambda: session_changes.session_cancel(
+        session_id=session.pk, actor=actor, reason="大雨のため"
+    )
 
 
 def _attended_after_the_session_was_final(session: Session) -> bool:
