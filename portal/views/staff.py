@@ -48,8 +48,8 @@ from portal.services import reports as report_services
 from portal.services import sessions as session_services
 from portal.services._state import InvalidTransition
 from portal.services.errors import AlreadySubmitted
-from portal.views.needs import already_submitted
 from portal.views.confirm import confirm_page, posted
+from portal.views.needs import already_submitted
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
