@@ -15,7 +15,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def draft(municipality, organization, nushi):
-    program = ProgramFactory(municipality=municipality, nushi=organization, status="pending_nushi")
+    # With a cover photo, as publishing needs one (the name is enough: nothing reads the file).
+    program = ProgramFactory(
+        municipality=municipality, nushi=organization, status="pending_nushi",
+        cover_image="programs/cover.jpg",
+    )  # fmt: skip
     SessionFactory(program=program)
     return program
 
