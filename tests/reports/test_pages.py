@@ -165,3 +165,8 @@ def test_the_public_summary(client, report, municipality):
     assert "2026年10月" in page
     assert "延べ参加者数" in page and "実参加者数" in page
     assert "3回参加すれば3" in page  # the definitions are printed with the figures
+
+
+def test_the_municipality_page_links_the_summary(client, municipality):
+    page = client.get(reverse("municipality_page", args=[municipality.slug])).content.decode()
+    assert reverse("monthly_summary", args=[municipality.slug]) in page
