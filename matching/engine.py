@@ -40,6 +40,8 @@ CATEGORIES = list(Category.values)
 SKILLS = list(Skill.values)
 SEASONS = ["spring", "summer", "autumn", "winter"]
 DAY = 86400.0
+# The ordinary day trip of a city helper to a rural program: the travel term's neutral level.
+TYPICAL_TRIP_HOURS = 3.0
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class SessionFeatures:
     text: str = ""
     latitude: float | None = None
     longitude: float | None = None
+    published_at: datetime | None = None  # the program's
 
 
 class TextModel:
@@ -174,7 +177,9 @@ class SessionTable:
         self.residents_only = np.array([x.residents_only for x in s], dtype=bool)
         self.lat = np.array([np.nan if x.latitude is None else x.latitude for x in s])
         self.lon = np.array([np.nan if x.longitude is None else x.longitude for x in s])
-        self.index = {int(i): n for n, i in enumerate(self.ids)}
+        self.published = np.array(
+            [np.nan if x.published_at is None else x.published_at.timestamp() for x in s]
+        )
 
     @classmethod
     def build(cls, sessions: Sequence[SessionFeatures], model: TextModel) -> "SessionTable":
@@ -191,6 +196,8 @@ class Reason:
 
     helper: str
     staff: str
+    # A returning relationship is said first, whatever its weight: it is the point of 関係人口.
+    first: bool = False
 
 
 @dataclass
@@ -269,7 +276,8 @@ def travel_hours(h: HelperFeatures, t: SessionTable) -> np.ndarray:
 
 
 def travel_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
-    hours = np.nan_to_num(travel_hours(h, t), nan=0.0)
+    # Unknown (no home prefecture): an ordinary trip, neither a reward nor a penalty against the rest.
+    hours = np.nan_to_num(travel_hours(h, t), nan=TYPICAL_TRIP_HOURS)
     return -ctx.weights.travel_per_hour * np.minimum(hours, 5.0)
 
 
@@ -302,11 +310,13 @@ def relationship_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context
         return Reason(
             _("前回お手伝いした%(n)sのプログラム") % {"n": s.nushi_name},
             _("%(n)sのお手伝い経験あり") % {"n": s.nushi_name},
+            first=True,
         )
     if s.municipality_id in h.helped_municipalities:
         return Reason(
             _("前にもお手伝いした%(m)s") % {"m": s.municipality_name},
             _("%(m)sでのお手伝い経験あり") % {"m": s.municipality_name},
+            first=True,
         )
     if h.attended == 0:
         return Reason(_("はじめての方も歓迎"), _("はじめての参加"))
@@ -371,10 +381,7 @@ TERMS: dict[str, tuple[ScoreFn, ReasonFn]] = {
 
 
 # A term counts as a reason when it adds more than its usual level: 0 for most; for travel (always a
-# cost) a trip of three hours, the ordinary day trip of a city helper to a rural program.
-TYPICAL_TRIP_HOURS = 3.0
-
-
+# cost) a trip of TYPICAL_TRIP_HOURS.
 def _usual(name: str, w: Weights) -> float:
     return -TYPICAL_TRIP_HOURS * w.travel_per_hour if name == "travel" else 0.0
 
@@ -433,7 +440,7 @@ def _explain(h: HelperFeatures, t: SessionTable, i: int, parts, ctx: Context, to
         gain = terms[name] - _usual(name, ctx.weights)
         if gain > 0 and (reason := reason_fn(h, t, i, ctx)) is not None:
             candidates.append((gain, reason))
-    candidates.sort(key=lambda c: -c[0])
+    candidates.sort(key=lambda c: (not c[1].first, -c[0]))
     reasons = tuple(r for _v, r in candidates[:2])
     return Ranked(int(t.ids[i]), float(total[i]), terms, reasons)
 
@@ -505,12 +512,17 @@ def rank_sessions_many(
     k: int = 5,
     weights: Weights | None = None,
     explain: bool = True,
+    new_since: datetime | None = None,
 ) -> dict[int, list[Ranked]]:
     """rank_sessions for each helper, in order, counting as it goes how often each session was already
     shown in this run: the fairness term spreads the digest over programs instead of sending every
     helper the same five. The text similarities are computed in blocks of helpers (one sparse product
-    each). `explain=False` returns the ids and scores only (the benches and the evaluation)."""
+    each). `explain=False` returns the ids and scores only (the benches and the evaluation);
+    `new_since` keeps only programs published since then (the digest's "new programs")."""
     ctx = _context(now, weights, shown=np.zeros(len(table)))
+    new = np.ones(len(table), dtype=bool)
+    if new_since is not None:
+        new = table.published >= new_since.timestamp()  # NaN (never published) compares False
     block = 512
     out: dict[int, list[Ranked]] = {}
     for start in range(0, len(helpers), block):
@@ -519,7 +531,7 @@ def rank_sessions_many(
         for n, h in enumerate(chunk):
             ctx.helper_text = texts[n]
             total, parts = score_sessions(h, table, ctx)
-            rows = _top(total, table.ids, eligible(h, table, ctx), k)
+            rows = _top(total, table.ids, new & eligible(h, table, ctx), k)
             assert ctx.shown is not None
             ctx.shown[rows] += 1
             if explain:

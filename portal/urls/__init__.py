@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("portal.urls.applications")),
     path("", include("portal.urls.reports")),
     path("", include("portal.urls.staff")),
+    path("", include("portal.urls.matching")),
 ]

@@ -76,8 +76,10 @@ def test_travel_costs_time_and_online_costs_nothing():
     assert engine.travel_reason(h, t, 0, ctx()).helper == "岐阜県内"
     assert engine.travel_reason(h, t, 2, ctx()).helper == "オンラインで参加できる"
     assert engine.travel_reason(h, t, 1, ctx()) is None
-    # Unknown home: no penalty rather than a guess.
-    assert not engine.travel_score(helper(prefecture=""), t, ctx()).any()
+    # Unknown home: every venue an ordinary trip (no guess either way); online still costs nothing.
+    unknown = engine.travel_score(helper(prefecture=""), t, ctx())
+    assert unknown[0] == unknown[1] == -engine.TYPICAL_TRIP_HOURS * Weights().travel_per_hour
+    assert unknown[2] == 0
 
 
 def test_relationship_returning_and_newcomers():
