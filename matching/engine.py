@@ -131,9 +131,12 @@ class TextModel:
         self.vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, max_features=200_000
         )
-        self.vectorizer.fit(list(corpus) or [""])
+        # No program yet (a new deployment): a placeholder, so that vectors() still answers (zeros).
+        self.vectorizer.fit([t for t in corpus if t.strip()] or ["お手伝い"])
 
     def vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        if not texts:
+            return sparse.csr_matrix((0, len(self.vectorizer.vocabulary_)), dtype=np.float32)
         return self.vectorizer.transform(list(texts)).astype(np.float32).tocsr()
 
 
@@ -433,10 +436,18 @@ def score_sessions(
     return total, parts
 
 
-def _explain(h: HelperFeatures, t: SessionTable, i: int, parts, ctx: Context, total) -> Ranked:
+# Terms about the session alone: the same for every helper, so no reason to prefer one helper.
+SESSION_TERMS = ("need", "fairness")
+
+
+def _explain(
+    h: HelperFeatures, t: SessionTable, i: int, parts, ctx: Context, total, *, staff: bool = False
+) -> Ranked:
     terms = {name: float(p[i]) for name, p in parts.items()}
     candidates = []
     for name, (_score, reason_fn) in TERMS.items():
+        if staff and name in SESSION_TERMS:
+            continue
         gain = terms[name] - _usual(name, ctx.weights)
         if gain > 0 and (reason := reason_fn(h, t, i, ctx)) is not None:
             candidates.append((gain, reason))
@@ -497,7 +508,7 @@ def rank_helpers(
         if not eligible(h, table, ctx)[0]:
             continue
         total, parts = score_sessions(h, table, ctx)
-        r = _explain(h, table, 0, parts, ctx, total)
+        r = _explain(h, table, 0, parts, ctx, total, staff=True)
         ranked.append(Ranked(h.id, r.score, r.terms, r.reasons))
     ranked.sort(key=lambda r: (-r.score, r.id))
     return ranked[:k] if k is not None else ranked

@@ -250,6 +250,7 @@ def matching_messages_this_week(user_ids: Iterable[int], now: datetime) -> dict[
 class Candidate:
     profile: HelperProfile
     ranked: Ranked
+    newcomer: bool  # never attended anything
     invited: bool  # this session's invitation already sent
     blocked: str  # why they cannot be invited now ("" when they can)
 
@@ -288,6 +289,7 @@ def invitation_candidates(session: Session, *, k: int = 20) -> list[Candidate]:
     features = helper_features(pool, now)
     target = session_features([session])[0]
     ranked = rank_helpers(target, features, model=open_sessions(now).model, now=now, k=k)
+    newcomers = {h.id for h in features if h.attended == 0}
     ids = [r.id for r in ranked]
     profiles = HelperProfile.objects.in_bulk(ids, field_name="user_id")
     sent = matching_messages_this_week(ids, now)
@@ -310,7 +312,7 @@ def invitation_candidates(session: Session, *, k: int = 20) -> list[Candidate]:
             blocked = _("お誘いを受け取らない設定です")
         elif sent.get(r.id, 0) >= settings.MATCHING_MESSAGES_PER_WEEK:
             blocked = _("今週はもうお知らせを送りました")
-        out.append(Candidate(profiles[r.id], r, r.id in invited, blocked))
+        out.append(Candidate(profiles[r.id], r, r.id in newcomers, r.id in invited, blocked))
     return out
 
 

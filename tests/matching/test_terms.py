@@ -120,3 +120,9 @@ def test_weights_come_from_settings(settings):
     settings.MATCHING_WEIGHTS = {"travel_per_hour": 2.0, "unknown": 1}
     assert Weights.from_settings().travel_per_hour == 2.0
     assert Weights.from_settings().fit_category == Weights().fit_category
+
+
+def test_a_text_model_without_programs_still_answers():
+    model = engine.TextModel([])
+    assert model.vectors(["畑の草取り"]).shape[0] == 1
+    assert len(engine.SessionTable.build([], model)) == 0
