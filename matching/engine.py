@@ -53,7 +53,9 @@ class Weights:
     fit_category: float = 2.0  # the session's category is one of the helper's interests
     fit_skills: float = 1.0  # times the share of the session's required skills the helper has
     fit_text: float = 3.0  # times the cosine similarity of the program text and the helper's text
-    availability_weekday: float = 1.0  # + on a weekday the helper stated, - on another (0 if none stated)
+    availability_weekday: float = (
+        1.0  # + on a weekday the helper stated, - on another (0 if none stated)
+    )
     availability_season: float = 0.5  # the same for seasons
     travel_per_hour: float = 0.6  # subtracted per hour of estimated one-way travel, up to 5 hours
     relationship_nushi: float = 1.5  # the helper attended a session of this nushi before
@@ -62,7 +64,9 @@ class Weights:
     need_places: float = 0.5  # times the share of places still open
     need_deadline: float = 0.5  # growing linearly as the deadline comes within 14 days
     need_at_risk: float = 1.0  # a session with under half its places asked for, within 21 days
-    fairness: float = 1.0  # times demand (applications + times shown in this run) / capacity, up to 1
+    fairness: float = (
+        1.0  # times demand (applications + times shown in this run) / capacity, up to 1
+    )
     newcomer_quota: float = 0.3  # allocation: this share of a session's places (rounded up) is kept
     # for first-timers whenever enough of them applied
 
@@ -240,9 +244,7 @@ def fit_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reas
     s = t.sessions[i]
     if s.category in h.interests:
         label = str(Category(s.category).label)
-        return Reason(
-            _("興味のある「%(c)s」") % {"c": label}, _("関心：%(c)s") % {"c": label}
-        )
+        return Reason(_("興味のある「%(c)s」") % {"c": label}, _("関心：%(c)s") % {"c": label})
     common = [str(Skill(x).label) for x in s.required_skills if x in h.skills]
     if common:
         text = "・".join(common)
@@ -293,9 +295,7 @@ def travel_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> R
     hours = travel_hours(h, _row(t, i))[0]
     if hours <= 1.5:
         minutes = int(round(hours * 60, -1))
-        return Reason(
-            _("移動は約%(m)d分") % {"m": minutes}, _("移動は約%(m)d分") % {"m": minutes}
-        )
+        return Reason(_("移動は約%(m)d分") % {"m": minutes}, _("移動は約%(m)d分") % {"m": minutes})
     return None
 
 
@@ -530,7 +530,8 @@ def rank_sessions_many(
     helper the same five. The text similarities are computed in blocks of helpers (one sparse product
     each). `explain=False` returns the ids and scores only (the benches and the evaluation);
     `new_since` keeps only programs published since then (the digest's "new programs")."""
-    ctx = _context(now, weights, shown=np.zeros(len(table)))
+    shown = np.zeros(len(table))
+    ctx = _context(now, weights, shown=shown)
     new = np.ones(len(table), dtype=bool)
     if new_since is not None:
         new = table.published >= new_since.timestamp()  # NaN (never published) compares False
@@ -543,8 +544,7 @@ def rank_sessions_many(
             ctx.helper_text = texts[n]
             total, parts = score_sessions(h, table, ctx)
             rows = _top(total, table.ids, new & eligible(h, table, ctx), k)
-            assert ctx.shown is not None
-            ctx.shown[rows] += 1
+            shown[rows] += 1
             if explain:
                 out[h.id] = [_explain(h, table, int(i), parts, ctx, total) for i in rows]
             else:

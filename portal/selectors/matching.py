@@ -65,7 +65,9 @@ def session_features(sessions: Sequence[Session]) -> list[SessionFeatures]:
     """Features of sessions fetched with `program__municipality` and `program__nushi` (one more query:
     the active applications per session)."""
     demand = dict(
-        Application.objects.filter(session__in=[s.pk for s in sessions], status__in=Application.ACTIVE)
+        Application.objects.filter(
+            session__in=[s.pk for s in sessions], status__in=Application.ACTIVE
+        )
         .exclude(status=Application.Status.ATTENDED)
         .values_list("session")
         .annotate(n=Count("pk"))
@@ -354,7 +356,8 @@ def allocation_proposal(program: Program) -> AllocationProposal:
         applicants = [features[h] for h, s in applied if s == session.pk and h in features]
         # They applied: their own application must not make them ineligible here.
         applicants = [
-            HelperFeatures(**{**a.__dict__, "applied": a.applied - {session.pk}}) for a in applicants
+            HelperFeatures(**{**a.__dict__, "applied": a.applied - {session.pk}})
+            for a in applicants
         ]
         for r in rank_helpers(target, applicants, model=model, now=now, weights=weights):
             scores[(r.id, session.pk)] = r

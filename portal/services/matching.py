@@ -27,12 +27,12 @@ from portal import notices
 from portal.models import Application, Program, Session
 from portal.permissions import can_host_program, can_manage_session
 from portal.selectors.matching import (
-    still_open,
     helper_features,
     matching_messages_this_week,
     open_sessions,
     open_sessions_qs,
     session_features,
+    still_open,
 )
 from portal.services import applications as application_services
 from portal.services.errors import NotAllowed, ServiceError

@@ -2,6 +2,8 @@
 outbox) and the allocation proposal of a program's selection sessions. The helpers' recommendations are
 an include (templates/matching/_recommendations.html, portal.templatetags.matching_tags)."""
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -76,9 +78,10 @@ class AllocationForm(forms.Form):
 
     accept = forms.TypedMultipleChoiceField(coerce=int, required=False)
 
-    def __init__(self, *args, choices: list[int], **kwargs):
+    def __init__(self, *args: Any, choices: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accept"].choices = [(pk, str(pk)) for pk in choices]
+        field = cast(forms.TypedMultipleChoiceField, self.fields["accept"])
+        field.choices = [(pk, str(pk)) for pk in choices]
 
 
 @login_required
@@ -102,9 +105,7 @@ def program_allocation(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
                 messages.error(request, problem)
             accepted = len(chosen) - len(problems)
             if accepted:
-                messages.success(
-                    request, _("%(n)d人を参加確定にしました。") % {"n": accepted}
-                )
+                messages.success(request, _("%(n)d人を参加確定にしました。") % {"n": accepted})
             return redirect("program_allocation", program.pk)
         messages.error(request, _("選び直してください: この応募はもう選考中ではありません。"))
     rows = []
@@ -124,6 +125,4 @@ def program_allocation(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
                 "others": [(a, proposal.applicants.get(a.helper_id)) for a in others],
             }
         )
-    return render(
-        request, "matching/allocation.html", {"program": program, "rows": rows}
-    )
+    return render(request, "matching/allocation.html", {"program": program, "rows": rows})

@@ -23,7 +23,9 @@ def test_it_maximises_fit_and_keeps_places_for_newcomers():
 
 
 def test_a_reserved_place_goes_to_a_regular_when_no_newcomer_applied():
-    proposal = allocate([Place(1, 2)], {(10, 1): ranked(1), (11, 1): ranked(2)}, newcomers=set(), quota=0.5)
+    proposal = allocate(
+        [Place(1, 2)], {(10, 1): ranked(1), (11, 1): ranked(2)}, newcomers=set(), quota=0.5
+    )
     assert len(proposal) == 2
 
 
@@ -52,7 +54,9 @@ def test_allocation_invariants(capacities, pairs, newcomers, quota):
         assert len(taken) <= place.places  # never over capacity
         applicants = {h for h, s in scores if s == place.session_id}
         # Quota met whenever enough newcomers applied and none of them went elsewhere.
-        free_newcomers = applicants & newcomers - {p.helper_id for p in proposal if p.session_id != place.session_id}
+        free_newcomers = applicants & newcomers - {
+            p.helper_id for p in proposal if p.session_id != place.session_id
+        }
         want = min(newcomer_places(place.places, quota), len(free_newcomers))
         assert sum(p.helper_id in newcomers for p in taken) >= want
         # Places are filled when there are applicants left.

@@ -37,7 +37,9 @@ def run(when: datetime) -> int:
         return send_digests_due()
 
 
-def test_each_helper_gets_new_programs_once_a_week(helper, other_helper, new_program, municipality, organization):
+def test_each_helper_gets_new_programs_once_a_week(
+    helper, other_helper, new_program, municipality, organization
+):
     with time_machine.travel(SUNDAY - timedelta(days=30), tick=False):
         old = ProgramFactory(municipality=municipality, nushi=organization, title="前からある畑")
     SessionFactory(program=old, starts_at=SUNDAY + timedelta(days=21))

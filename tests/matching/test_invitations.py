@@ -43,7 +43,9 @@ def test_staff_see_ranked_candidates_with_reasons_and_invite_one(client, staff, 
     # The list now says so, and a second click sends nothing.
     page = client.get(reverse("session_candidates", args=[session.pk])).content.decode()
     assert "お誘い済み" in page
-    client.post(reverse("session_invite", args=[session.pk]), {"helper": newcomer_from_gifu.user_id})
+    client.post(
+        reverse("session_invite", args=[session.pk]), {"helper": newcomer_from_gifu.user_id}
+    )
     assert len(invitations(newcomer_from_gifu.user)) == 1
 
 
@@ -85,7 +87,9 @@ def test_a_closed_session_invites_nobody(staff, session, helper):
         invitation_send(session_id=session.pk, helper_id=helper.pk, actor=staff)
 
 
-@pytest.mark.parametrize("who", ["other_municipality_staff", "other_nushi", "helper", "other_helper"])
+@pytest.mark.parametrize(
+    "who", ["other_municipality_staff", "other_nushi", "helper", "other_helper"]
+)
 def test_only_the_hosts_see_and_invite(request, client, session, helper, who):
     user = request.getfixturevalue(who)
     client.force_login(user)
@@ -106,7 +110,9 @@ def test_the_nushi_sees_the_candidates(client, nushi, session, helper):
 
 def test_bad_input_is_refused_with_a_message(client, staff, session):
     client.force_login(staff)
-    response = client.post(reverse("session_invite", args=[session.pk]), {"helper": "x"}, follow=True)
+    response = client.post(
+        reverse("session_invite", args=[session.pk]), {"helper": "x"}, follow=True
+    )
     assert "お誘いする方を選んでください。" in response.content.decode()
     assert not OutboxMessage.objects.filter(kind=Kind.SESSION_INVITATION).exists()
 

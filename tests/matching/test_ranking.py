@@ -20,7 +20,8 @@ def _japanese():
 def test_a_returning_helper_sees_their_nushi_first_with_the_reason():
     # Half the places asked for: no session is short of hands, so the helper's own reasons show.
     t = table(
-        session(1, demand=5), session(2, nushi_id=7, nushi_name="中田さん", demand=5),
+        session(1, demand=5),
+        session(2, nushi_id=7, nushi_name="中田さん", demand=5),
         session(3, demand=5),
     )
     h = helper(helped_nushi=frozenset({7}), prefecture="岐阜県", weekdays=frozenset({5, 6}))

@@ -42,7 +42,9 @@ def test_a_returning_helper_is_told_why(client, programs, organization):
     for url in (reverse("home"), reverse("mypage")):
         page = client.get(url).content.decode()
         assert "あなたへのおすすめ" in page
-        assert "前回お手伝いしたみょうが農家 中田さんのプログラム・興味のある「援農・農作業」" in page
+        assert (
+            "前回お手伝いしたみょうが農家 中田さんのプログラム・興味のある「援農・農作業」" in page
+        )
         assert "みょうが畑づくり" in page
 
 
@@ -75,9 +77,15 @@ def test_home_page_query_budget(client, helper, programs, django_assert_max_num_
     # profile, applications, municipalities of the prefecture, the sessions shown (rechecked).
     with django_assert_max_num_queries(12) as ctx:
         client.get(reverse("home"))
-    matching = [q for q in ctx.captured_queries if "helperprofile" in q["sql"] or "portal_session" in q["sql"]]
+    matching = [
+        q
+        for q in ctx.captured_queries
+        if "helperprofile" in q["sql"] or "portal_session" in q["sql"]
+    ]
     assert len(matching) <= 4
     for n in range(20):  # more sessions: the same number of queries
-        SessionFactory(program=programs["myoga"].program, starts_at=timezone.now() + timedelta(days=40 + n))
+        SessionFactory(
+            program=programs["myoga"].program, starts_at=timezone.now() + timedelta(days=40 + n)
+        )
     with django_assert_max_num_queries(12):
         client.get(reverse("home"))

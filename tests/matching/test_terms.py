@@ -88,7 +88,9 @@ def test_relationship_returning_and_newcomers():
     w = Weights()
     score = engine.relationship_score(h, t, ctx())
     assert list(score) == [w.relationship_nushi, 0, w.relationship_municipality]
-    assert engine.relationship_reason(h, t, 0, ctx()).helper == "前回お手伝いした中田さんのプログラム"
+    assert (
+        engine.relationship_reason(h, t, 0, ctx()).helper == "前回お手伝いした中田さんのプログラム"
+    )
     assert engine.relationship_reason(h, t, 0, ctx()).staff == "中田さんのお手伝い経験あり"
     assert engine.relationship_reason(h, t, 2, ctx()).helper == "前にもお手伝いした飛騨市"
     newcomer = helper(attended=0)
