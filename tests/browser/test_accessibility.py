@@ -125,6 +125,7 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
         "/needs/new/",
         f"/sessions/{demo['session'].pk}/roster/",
         f"/sessions/{demo['session'].pk}/messages/",
+        f"/sessions/{demo['session'].pk}/candidates/",
     ]
     found |= {
         f"nushi {k}": v
@@ -152,6 +153,8 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         "/staff/notifications/",
         f"/sessions/{demo['session'].pk}/roster/",
         f"/applications/{demo['application'].pk}/messages/",
+        f"/sessions/{demo['session'].pk}/candidates/",
+        f"/programs/{program.pk}/allocation/",
     ]
     found = check(context_for(browser, live_server, people.STAFF_EMAIL), live_server, paths)
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
