@@ -163,6 +163,7 @@ class SessionTable:
     def __post_init__(self) -> None:
         s = self.sessions
         local = [timezone.localtime(x.starts_at) for x in s]
+        self.text_columns = self.text.tocsc()
         self.ids = np.array([x.id for x in s], dtype=np.int64)
         self.nushi = np.array([x.nushi_id for x in s], dtype=np.int64)
         self.municipality = np.array([x.municipality_id for x in s], dtype=np.int64)
@@ -170,6 +171,7 @@ class SessionTable:
         self.required = np.array([_bits(x.required_skills, SKILLS) for x in s], dtype=np.int64)
         self.required_count = _popcount(self.required)
         self.weekday = np.array([t.weekday() for t in local], dtype=np.int64)
+        self.weekday_bit = np.left_shift(1, self.weekday)
         self.season = np.array([1 << SEASONS.index(SEASON_OF_MONTH[t.month]) for t in local])
         self.starts = np.array([x.starts_at.timestamp() for x in s])
         self.ends = np.array([x.ends_at.timestamp() for x in s])
@@ -216,6 +218,7 @@ class Context:
     weights: Weights
     helper_text: sparse.csr_matrix | None = None
     shown: np.ndarray | None = None
+    similarity: np.ndarray | None = None  # text_similarity's answer, kept for the reasons
 
 
 # --- The terms. Each: score(h, t, ctx) -> one weighted number per session; reason(h, t, i, ctx). ---
@@ -235,9 +238,15 @@ def fit_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
 
 
 def text_similarity(t: SessionTable, ctx: Context) -> np.ndarray:
-    if ctx.helper_text is None or ctx.helper_text.nnz == 0 or len(t) == 0:
-        return np.zeros(len(t))
-    return np.asarray((t.text @ ctx.helper_text.T).todense()).ravel().astype(np.float64)
+    """Cosine similarity (the vectors are L2-normalised) of each session's text and the helper's,
+    through the table's columns: only the n-grams the helper's text has are touched."""
+    h = ctx.helper_text
+    if h is None or h.nnz == 0 or len(t) == 0:
+        sims = np.zeros(len(t))
+    else:
+        sims = np.asarray(t.text_columns[:, h.indices] @ h.data, dtype=np.float64).ravel()
+    ctx.similarity = sims
+    return sims
 
 
 def fit_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reason | None:
@@ -249,7 +258,8 @@ def fit_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reas
     if common:
         text = "・".join(common)
         return Reason(_("「%(s)s」を活かせる") % {"s": text}, _("得意：%(s)s") % {"s": text})
-    if ctx.helper_text is not None and text_similarity(_row(t, i), ctx)[0] >= 0.2:
+    sims = ctx.similarity if ctx.similarity is not None else text_similarity(t, ctx)
+    if sims[i] >= 0.2:
         return Reason(_("これまでのお手伝いと似た内容"), _("過去の参加・自己紹介と近い内容"))
     return None
 
@@ -258,7 +268,7 @@ def availability_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.n
     w = ctx.weights
     score = np.zeros(len(t))
     if h.weekdays:
-        ok = np.isin(t.weekday, sorted(h.weekdays))
+        ok = (t.weekday_bit & sum(1 << d for d in h.weekdays)) != 0
         score += np.where(ok, w.availability_weekday, -w.availability_weekday)
     if h.seasons:
         ok = (t.season & _bits(sorted(h.seasons), SEASONS)) != 0
@@ -292,7 +302,7 @@ def travel_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> R
         return Reason(_("オンラインで参加できる"), _("オンライン"))
     if h.prefecture and s.prefecture == h.prefecture:
         return Reason(_("%(p)s内") % {"p": s.prefecture}, _("%(p)s内から") % {"p": s.prefecture})
-    hours = travel_hours(h, _row(t, i))[0]
+    hours = float(travel.travel_minutes(travel.home_point(h.prefecture), t.lat[i], t.lon[i])) / 60
     if hours <= 1.5:
         minutes = int(round(hours * 60, -1))
         return Reason(_("移動は約%(m)d分") % {"m": minutes}, _("移動は約%(m)d分") % {"m": minutes})
@@ -387,10 +397,6 @@ TERMS: dict[str, tuple[ScoreFn, ReasonFn]] = {
 # cost) a trip of TYPICAL_TRIP_HOURS.
 def _usual(name: str, w: Weights) -> float:
     return -TYPICAL_TRIP_HOURS * w.travel_per_hour if name == "travel" else 0.0
-
-
-def _row(t: SessionTable, i: int) -> SessionTable:
-    return SessionTable([t.sessions[i]], t.text[i])
 
 
 def eligible(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
