@@ -148,26 +148,30 @@ def forget_open_sessions() -> None:
     _open = None
 
 
-def helper_features(user_ids: Iterable[int], now: datetime | None = None) -> list[HelperFeatures]:
+def helper_features(
+    user_ids: Iterable[int], now: datetime | None = None, *, replay: bool = False
+) -> list[HelperFeatures]:
     """Features of helpers (users with a helper profile), in the order of `user_ids`: three queries
-    (profiles, applications with their sessions, municipalities of their prefectures)."""
+    (profiles, applications with their sessions, municipalities of their prefectures). `replay` (the
+    evaluation) reads only the history before `now`, as if it were then."""
     now = now or timezone.now()
     ids = list(user_ids)
     profiles = {p.user_id: p for p in HelperProfile.objects.filter(user_id__in=ids)}
-    rows = (
-        Application.objects.filter(helper_id__in=list(profiles))
-        .exclude(status__in=[Application.Status.CANCELLED, Application.Status.DECLINED])
-        .values_list(
-            "helper_id",
-            "session_id",
-            "status",
-            "session__starts_at",
-            "session__ends_at",
-            "session__program__nushi_id",
-            "session__program__municipality_id",
-            "session__program__title",
-            "session__program__summary",
-        )
+    applications = Application.objects.filter(helper_id__in=list(profiles))
+    if replay:
+        applications = applications.filter(session__starts_at__lt=now)
+    rows = applications.exclude(
+        status__in=[Application.Status.CANCELLED, Application.Status.DECLINED]
+    ).values_list(
+        "helper_id",
+        "session_id",
+        "status",
+        "session__starts_at",
+        "session__ends_at",
+        "session__program__nushi_id",
+        "session__program__municipality_id",
+        "session__program__title",
+        "session__program__summary",
     )
     apps: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
