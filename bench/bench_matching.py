@@ -63,7 +63,9 @@ def _floor_pass(h, t: SessionTable, w: Weights, now: float, k: int) -> np.ndarra
     score = w.fit_category * ((t.category & interests) != 0)
     score = score + np.where(np.isin(t.weekday, list(h.weekdays)), 1.0, -1.0)
     home = travel.home_point(h.prefecture)
-    score = score - w.travel_per_hour * np.minimum(travel.travel_minutes(home, t.lat, t.lon) / 60, 5)
+    score = score - w.travel_per_hour * np.minimum(
+        travel.travel_minutes(home, t.lat, t.lon) / 60, 5
+    )
     score = score + w.relationship_nushi * np.isin(t.nushi, list(h.helped_nushi))
     score = score + w.need_places * (t.capacity - t.taken) / t.capacity
     score = score - w.fairness * np.minimum(t.demand / t.capacity, 1)
