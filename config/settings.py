@@ -207,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "points.tasks.expire_due",
         "schedule": 600.0,
     },
+    # Weekly digests of new programs, claimed per helper when due; see portal/services/matching.py.
+    "portal-send-digests": {
+        "task": "portal.tasks.send_digests_due",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------------
@@ -366,3 +371,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Matching (matching/, portal/selectors/matching.py) ---------------------------------------------
+# Overrides of matching.engine.Weights, whose docstring documents each weight and its default.
+MATCHING_WEIGHTS: dict[str, float] = {}
+# How long a web process reuses its table of open sessions before reading them again. Recommendations
+# are checked against the database before they are shown, so a stale table can only miss a new session.
+MATCHING_TABLE_SECONDS = env.int("MATCHING_TABLE_SECONDS", default=300)
+# Invitations and digests one helper may receive in 7 days, all senders together (no spam).
+MATCHING_MESSAGES_PER_WEEK = env.int("MATCHING_MESSAGES_PER_WEEK", default=3)

@@ -57,12 +57,20 @@ class Kind(models.TextChoices):
     CONTACT_RECEIPT = "contact_receipt", _("お問い合わせの受付")
     NEWS = "news", _("お互いさまからのお知らせ")
     MONTHLY_REPORT_READY = "monthly_report_ready", _("月次参加レポートの作成")
+    # matching: a host's or staff's invitation to one session, and the weekly digest of new programs.
+    SESSION_INVITATION = "session_invitation", _("お手伝いのお誘い")
+    DIGEST = "digest", _("新しいプログラムのおすすめ")
 
 
 # Kinds a person may switch off, by topic. Every kind not listed is transactional.
 TOPIC_OF: dict[str, Topic] = {
     Kind.NEWS: Topic.NEWS,
+    Kind.SESSION_INVITATION: Topic.NEW_PROGRAMS,
+    Kind.DIGEST: Topic.DIGEST,
 }
+
+# Matching's messages: together they count against settings.MATCHING_MESSAGES_PER_WEEK per helper.
+MATCHING_KINDS = (Kind.SESSION_INVITATION, Kind.DIGEST)
 
 
 def is_transactional(kind: str) -> bool:

@@ -482,3 +482,36 @@ def notice_monthly_report_ready(
             "url": url,
         },
     )
+
+
+# --- matching: invitations and the weekly digest ----------------------------------------------
+
+
+def notice_session_invitation(
+    session: Session, *, helper_id: int, inviter: str, reason: str
+) -> None:
+    """A host's or staff's invitation to one session (matching's candidate list). Once per helper and
+    session; a topic, so the helper's opt-out and the unsubscribe link apply."""
+    _notify(
+        recipient_id=helper_id,
+        municipality_id=session.program.municipality_id,
+        kind=Kind.SESSION_INVITATION,
+        object_key=f"session:{session.pk}",
+        context={
+            **_session_context(session),
+            "inviter": inviter,
+            "reason": reason,
+            "url": site_url("program_detail", session.program_id),
+        },
+    )
+
+
+def notice_digest(helper_id: int, *, week: str, items: list[dict]) -> None:
+    """The weekly digest of new programs for one helper: `items` are dicts with program_title,
+    starts_at, reason and url. Once per helper and week (`week`, an ISO week such as 2026-W49)."""
+    _notify(
+        recipient_id=helper_id,
+        kind=Kind.DIGEST,
+        object_key=f"digest:{week}",
+        context={"items": items, "url": site_url("mypage")},
+    )

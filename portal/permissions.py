@@ -159,10 +159,15 @@ def can_see_online_details(user: User, program: Program) -> bool:
     ).exists()
 
 
-def can_manage_session(user: User, session: Session) -> bool:
-    """Roster, decisions, check-in, attendance, thank-you: the nushi's members and the municipality's staff."""
-    program = session.program
+def can_host_program(user: User, program: Program) -> bool:
+    """Hosting a program's sessions: the nushi's members and the municipality's staff."""
     return is_staff_of(user, program.municipality_id) or is_member_of(user, program.nushi_id)
+
+
+def can_manage_session(user: User, session: Session) -> bool:
+    """Roster, decisions, check-in, attendance, thank-you, the invitation candidates and the allocation
+    proposal (matching): the session's hosts."""
+    return can_host_program(user, session.program)
 
 
 def can_cancel_for_helper(user: User, session: Session) -> bool:

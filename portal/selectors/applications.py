@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import HelperProfile, User
+from accounts.models import HelperProfile, Municipality, User
 from portal.models import Application, Program, Session
 from portal.selectors.sessions import nushi_sessions
 
@@ -26,6 +26,15 @@ class Problem:
 def _age_in_year(birth_year: int, when: datetime) -> int:
     # Only the birth year is known, so the rule is "turns N in the session's year" (年度内に満N歳).
     return timezone.localtime(when).year - birth_year
+
+
+def lives_in(profile: HelperProfile | None, municipality: Municipality) -> bool:
+    """The residents-only rule (市内在住の方限定): the profile's home is in that municipality."""
+    return (
+        profile is not None
+        and profile.home_prefecture == municipality.prefecture
+        and profile.home_municipality.startswith(municipality.name)
+    )
 
 
 def overlapping_held(*, helper_id: int, session: Session) -> QuerySet[Application]:
@@ -79,12 +88,7 @@ def eligibility_problems(
         )
     if program.residents_only:
         municipality = program.municipality
-        lives_there = (
-            profile is not None
-            and profile.home_prefecture == municipality.prefecture
-            and profile.home_municipality.startswith(municipality.name)
-        )
-        if not lives_there:
+        if not lives_in(profile, municipality):
             problems.append(
                 Problem(
                     "residents_only",

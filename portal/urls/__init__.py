@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("portal.urls.pages")),
     path("", include("portal.urls.staff")),
     path("", include("portal.urls.profiles")),
+    path("", include("portal.urls.matching")),
 ]

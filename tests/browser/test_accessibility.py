@@ -137,6 +137,7 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
         "/needs/new/",
         f"/sessions/{demo['session'].pk}/roster/",
         f"/sessions/{demo['session'].pk}/messages/",
+        f"/sessions/{demo['session'].pk}/candidates/",
     ]
     found |= {
         f"nushi {k}": v
@@ -184,6 +185,8 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         f"/sessions/{session.pk}/close/",
         f"/staff/programs/{program.pk}/do/close/",
         f"/staff/programs/{program.pk}/do/cancel/",
+        f"/sessions/{demo['session'].pk}/candidates/",
+        f"/programs/{program.pk}/allocation/",
     ]
     found = check(context_for(browser, live_server, people.STAFF_EMAIL), live_server, paths)
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

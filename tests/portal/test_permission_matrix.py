@@ -98,6 +98,9 @@ ROUTES = {
     "session_messages": (PRIVATE, lambda w: {"pk": w["session"].pk}),
     "session_thanks": (PRIVATE, lambda w: {"pk": w["past_session"].pk}),
     "session_report_draft": (PRIVATE, lambda w: {"pk": w["past_session"].pk}),
+    "session_candidates": (PRIVATE, lambda w: {"pk": w["session"].pk}),
+    "session_invite": (PRIVATE, lambda w: {"pk": w["session"].pk}),
+    "program_allocation": (PRIVATE, lambda w: {"pk": w["program"].pk}),
     "notification_preferences": (SIGNED_IN, lambda w: {}),
     # The signed link is the authority (one-click unsubscribe): it opens for anyone holding it.
     "notifications_unsubscribe": (PUBLIC, lambda w: {"token": w["unsubscribe_token"]}),
@@ -241,6 +244,7 @@ def test_the_matrix_rows_open_for_those_they_belong_to(client, world, nushi, sta
         # Confirmation pages (GET): staff's, and closing the nushi's too.
         "session_cancel": staff, "session_rain_date": staff, "session_close": nushi,
         "staff_program_action": staff,
+        "session_candidates": nushi, "program_allocation": staff,
     }  # fmt: skip
     for name, user in owners.items():
         client.force_login(user)
