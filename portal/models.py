@@ -44,6 +44,17 @@ class RelationshipType(models.TextChoices):
     REMOTE = "remote", _("非訪問系")
 
 
+# The same types in plain words, for public pages: the survey's terms (直接寄与型, 非訪問系) are for staff
+# and the monthly reports, and mean little to a visitor.
+RELATIONSHIP_PLAIN = {
+    RelationshipType.DIRECT: _("地域のためのお手伝い"),
+    RelationshipType.WORK: _("仕事・援農のお手伝い"),
+    RelationshipType.EXCHANGE: _("体験・交流"),
+    RelationshipType.HOBBY: _("趣味・楽しみ"),
+    RelationshipType.REMOTE: _("現地に行かずにできるお手伝い"),
+}
+
+
 class Need(HistoryStamps):
     """A nushi's 困りごと in their own words. Never public; staff curate it into a Program."""
 
@@ -242,6 +253,12 @@ class Program(HistoryStamps):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def relationship_type_plain(self) -> str:
+        return str(
+            RELATIONSHIP_PLAIN.get(self.relationship_type, self.get_relationship_type_display())
+        )
 
     @property
     def required_skill_labels(self) -> list[str]:

@@ -218,3 +218,13 @@ def test_sitemap_lists_the_towns_and_the_nushi_with_public_programs(
     assert f"/towns/{municipality.slug}/</loc>" in body
     assert f"/nushi/{organization.pk}/</loc>" in body
     assert f"/nushi/{other_organization.pk}/</loc>" not in body
+
+
+def test_the_program_page_says_the_relationship_type_in_plain_words(
+    client, municipality, organization
+):
+    """The survey's terms (直接寄与型, 非訪問系) stay in the staff pages and the monthly reports."""
+    remote = published(municipality, organization, "SNS発信のお手伝い", relationship_type="remote")
+    page = client.get(reverse("program_detail", args=[remote.pk])).content.decode()
+    assert "現地に行かずにできるお手伝い" in page
+    assert "非訪問系" not in page and "直接寄与型" not in page
