@@ -256,9 +256,8 @@ class Program(HistoryStamps):
 
     @property
     def relationship_type_plain(self) -> str:
-        return str(
-            RELATIONSHIP_PLAIN.get(self.relationship_type, self.get_relationship_type_display())
-        )
+        plain = RELATIONSHIP_PLAIN.get(RelationshipType(self.relationship_type))
+        return str(plain or self.get_relationship_type_display())
 
     @property
     def required_skill_labels(self) -> list[str]:

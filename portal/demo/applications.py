@@ -11,9 +11,11 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import HelperProfile
+from accounts.models import HelperProfile, User
+from points.models import Transaction
 from portal.demo.programs import LARGE_MARK
 from portal.models import Application, Attendance, Impression, Session, ThankYou
+from portal.services.attendance import attendance_correct
 
 S = Application.Status
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -236,3 +238,28 @@ def seed_large_applications(*, total: int = 1_000_000) -> int:
         )
         _recount_places()
     return n - existing
+
+
+def seed_attendance_correction() -> bool:
+    """The demo's one reversal of points: staff correct the first credited attendee to a no-show
+    after closing, through the service staff use (the points worker reverses the credit after the
+    commit). Idempotent: skipped once any reversal exists."""
+    if Transaction.objects.filter(kind="reversal").exists():
+        return False
+    first = (
+        Transaction.objects.filter(
+            kind="credit", application_id__in=Application.objects.filter(
+                status=Application.Status.ATTENDED, session__status=Session.Status.CLOSED
+            ).values("pk"),
+        )
+        .order_by("pk")
+        .first()
+    )  # fmt: skip
+    staff = User.objects.filter(staff_memberships__isnull=False).order_by("pk").first()
+    if first is None or first.application_id is None or staff is None:
+        return False
+    attendance_correct(
+        application_id=first.application_id, to=Application.Status.NO_SHOW,
+        reason="受付の取り違え（デモ）", actor=staff,
+    )  # fmt: skip
+    return True

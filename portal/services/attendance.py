@@ -165,8 +165,9 @@ def attendance_correct(
     *, application_id: int, to: str, reason: str, actor: User, now: datetime | None = None
 ) -> Application:
     """Staff correct the attendance of a closed session (attended ↔ no-show), with a reason: the points
-    worker then reverses the credit (or credits it) after the commit. Places are not touched: the
-    session is over."""
+    worker then reverses the credit (or credits it) after the commit. places_taken follows, as it mirrors
+    the applications holding a place (a no-show holds none); an attendance the full session has no
+    place for is refused."""
     now = now or timezone.now()
     if to not in (Status.ATTENDED, Status.NO_SHOW):
         raise InvalidTransition(_("参加済みか欠席のどちらかを選んでください。"))
@@ -178,10 +179,15 @@ def attendance_correct(
         if session.status != Session.Status.CLOSED:
             raise InvalidTransition(_("締める前の出欠は出欠表で直してください。"))
         frm = Status.NO_SHOW if to == Status.ATTENDED else Status.ATTENDED
+        if to == Status.ATTENDED and session.places_taken >= session.capacity:
+            raise InvalidTransition(_("定員がいっぱいのため、参加済みに直せません。"))
         updated = transition(
             application_id, from_statuses=(frm,), to=to, actor=actor,
             reason=f"attendance:correction: {reason.strip()}",
         )  # fmt: skip
+        Session.objects.filter(pk=session.pk).update(
+            places_taken=F("places_taken") + (1 if to == Status.ATTENDED else -1)
+        )
         if to == Status.NO_SHOW:
             attendance = Attendance.objects.get(application_id=application_id)
             attendance._history_user = actor

@@ -24,6 +24,11 @@ def ended_session(
         status=Session.Status.CLOSED if closed else Session.Status.SCHEDULED,
     )
     apps = [ApplicationFactory(session=session, helper=h, status=status) for h in helpers]
+    if (
+        status in Application.HOLDS_PLACE
+    ):  # places_taken mirrors the places held, as services keep it
+        Session.objects.filter(pk=session.pk).update(places_taken=len(apps))
+        session.refresh_from_db()
     if status == Application.Status.ATTENDED:
         Attendance.objects.bulk_create(
             Attendance(application=a, checked_in_at=starts, method=Attendance.Method.CODE)

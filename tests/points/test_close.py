@@ -7,7 +7,7 @@ from django.utils import timezone
 from points import services
 from points.models import SettleRequest, Transaction
 from points.selectors import ledger_mismatches, wallet_balance
-from portal.models import Application
+from portal.models import Application, Session
 from portal.services import attendance
 from portal.services.errors import InvalidTransition
 from tests.points.conftest import ended_session
@@ -55,6 +55,8 @@ def test_correction_after_close_reverses_with_reason(
         )
     app.refresh_from_db()
     assert app.status == "no_show"
+    session.refresh_from_db()
+    assert session.places_taken == 0  # a no-show holds no place
     assert wallet_balance(helper_id=helper.pk, municipality_id=funded.pk) == 0
     assert Transaction.objects.get(kind="reversal").reason == "受付の取り違え"
     with django_capture_on_commit_callbacks(execute=True):
@@ -62,7 +64,20 @@ def test_correction_after_close_reverses_with_reason(
             application_id=app.pk, to="attended", reason="本人と確認", actor=staff
         )
     assert wallet_balance(helper_id=helper.pk, municipality_id=funded.pk) == 500
+    session.refresh_from_db()
+    assert session.places_taken == 1
     assert ledger_mismatches() == []
+
+
+def test_a_correction_to_attended_needs_a_place(funded, helper, other_helper, staff):
+    session, (app, _other) = ended_session(funded, helpers=[helper, other_helper], closed=False)
+    attendance.session_close(session_id=session.pk, actor=staff)
+    attendance.attendance_correct(application_id=app.pk, to="no_show", reason="欠席", actor=staff)
+    Session.objects.filter(pk=session.pk).update(capacity=1)  # the place went to nobody else here
+    with pytest.raises(InvalidTransition, match="定員"):
+        attendance.attendance_correct(application_id=app.pk, to="attended", reason="x", actor=staff)
+    app.refresh_from_db()
+    assert app.status == "no_show"
 
 
 def test_correction_needs_a_reason_and_a_closed_session(funded, helper, staff):

@@ -27,6 +27,7 @@ def test_helper_sees_only_their_wallet(
     client, credited, helper, other_helper, django_assert_num_queries
 ):
     client.force_login(helper)
+    client.get(reverse("points_wallet"))  # a session's first page also checks the terms accepted
     # session + user (2), the menu's staff and organisation memberships (2), wallets (1), per wallet:
     # statement (1), lots (1)
     with django_assert_num_queries(7):
@@ -77,6 +78,7 @@ def test_ledger_filters_and_bad_dates(client, credited, staff):
 
 def test_ledger_page_query_budget(client, credited, staff, django_assert_num_queries):
     client.force_login(staff)
+    client.get(reverse("points_ledger"))  # a session's first page also checks the terms accepted
     # session + user + MFA check (3), staff's municipalities (1), municipality (1), their list (1),
     # totals (1), pending (1), periods (1), count (1), page (1), the menu's organisations (1)
     with django_assert_num_queries(12):

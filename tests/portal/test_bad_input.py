@@ -139,7 +139,7 @@ def test_a_subject_is_one_line_whatever_the_caller_passes(helper):
     assert message.subject.startswith("新しい困りごと: 草取り Bcc: everyone@example.jp")
     assert len(message.subject) <= OutboxMessage._meta.get_field("subject").max_length
     assert message.body.startswith(
-        "中田 さんから新しい困りごとが届きました（電話）。\n草取り\r\nBcc"
+        "中田さんから新しい困りごとが届きました（電話）。\n草取り\r\nBcc"
     )
 
 

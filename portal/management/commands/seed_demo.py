@@ -46,6 +46,8 @@ class Command(BaseCommand):
             made = applications.seed_large_applications()
             self.stdout.write(f"large scale: {made} applications added")
         self.stdout.write(f"points: {points_demo.seed_points(scale=scale)}")
+        if applications.seed_attendance_correction():
+            self.stdout.write("points: one attendance corrected to a no-show (its credit reversed)")
         # Two years of monthly reports on the large data, so month-on-month and year-on-year show. By
         # name: reports sits above portal (the layers in pyproject.toml), portal never imports it.
         call_command(
