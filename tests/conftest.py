@@ -156,3 +156,15 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser, having accepted the terms and privacy policy as every account has
+    (accounts.middleware would otherwise send each of its pages to the consent page)."""
+    from accounts.models import Consent
+    from accounts.pages import SHIPPED_VERSION
+
+    for document in Consent.Document.values:
+        Consent.objects.create(user=admin_user, document=document, version=SHIPPED_VERSION)
+    return admin_user

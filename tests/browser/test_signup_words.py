@@ -32,6 +32,7 @@ def test_a_newcomer_signs_up_on_a_phone(page: Page, live_server, screenshot):
     page.get_by_label(re.compile(r"^パスワード\s*（必須）")).fill("myoga-batake-2026")
     page.get_by_label(re.compile(r"^パスワード \(再入力\)")).fill("myoga-batake-2026")
     page.get_by_label("郵便番号").fill("9200853")
+    page.get_by_label("利用規約とプライバシーポリシーに同意します").check()
     page.get_by_role("button", name="ユーザー登録").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("メールアドレスを確認")
     screenshot("words-verification-sent")
