@@ -5,6 +5,7 @@ overlaps released), and a session that people attended is not cancelled under th
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from icalendar import Calendar
 
 from notifications import reminders
@@ -44,7 +45,11 @@ def test_new_times_move_reminders_and_calendars_and_tell_everyone(session, staff
     a, b = make_helpers(2)
     kept = services.application_submit(helper=a, session_id=session.pk)
     waiting = services.application_submit(helper=b, session_id=session.pk)
-    new_start = session.starts_at + timedelta(days=3)
+    # At 10:00 Japan time, whatever the hour the test runs: a start before 07:00 would have no
+    # morning-of reminder (its time would come after the start).
+    new_start = timezone.localtime(session.starts_at + timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
     sessions.session_update(
         session=session,
         actor=staff,
