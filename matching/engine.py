@@ -173,7 +173,10 @@ class SessionTable:
         self.required_count = _popcount(self.required)
         self.weekday = np.array([t.weekday() for t in local], dtype=np.int64)
         self.weekday_bit = np.left_shift(1, self.weekday)
-        self.season = np.array([1 << SEASONS.index(SEASON_OF_MONTH[t.month]) for t in local])
+        # dtype given: an empty table's arrays must still be integers for the bit tests.
+        self.season = np.array(
+            [1 << SEASONS.index(SEASON_OF_MONTH[t.month]) for t in local], dtype=np.int64
+        )
         self.starts = np.array([x.starts_at.timestamp() for x in s])
         self.ends = np.array([x.ends_at.timestamp() for x in s])
         self.deadline = np.array([x.apply_deadline.timestamp() for x in s])

@@ -43,7 +43,10 @@ class Account(models.Model):
 
     kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices)
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="points_accounts"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="points_accounts",
+        verbose_name=_("自治体"),
     )
     helper = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -51,6 +54,7 @@ class Account(models.Model):
         null=True,
         blank=True,
         related_name="points_wallets",
+        verbose_name=_("お手伝いさん"),
     )
     # A funding source's name (一般財源); empty for the other kinds.
     name = models.CharField(_("名前"), max_length=50, blank=True)
@@ -59,7 +63,7 @@ class Account(models.Model):
         _("ウォレットコード"), max_length=10, unique=True, default=new_wallet_code
     )
     balance = models.BigIntegerField(_("残高"), default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("作成日時"))
 
     class Meta:
         verbose_name = _("口座")
@@ -108,12 +112,15 @@ class Transaction(models.Model):
 
     kind = models.CharField(_("種類"), max_length=12, choices=Kind.choices)
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="points_transactions"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="points_transactions",
+        verbose_name=_("自治体"),
     )
-    idempotency_key = models.CharField(max_length=120, unique=True)
+    idempotency_key = models.CharField(max_length=120, unique=True, verbose_name=_("重複防止キー"))
     # The attendance a credit or its reversal is for, as plain ids: points never joins portal's tables.
-    application_id = models.BigIntegerField(null=True, blank=True)
-    session_id = models.BigIntegerField(null=True, blank=True)
+    application_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("応募ID"))
+    session_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("開催日ID"))
     # What the helper's statement shows (the program and date, or the place of a redemption).
     memo = models.CharField(_("内容"), max_length=200, blank=True)
     reason = models.CharField(_("理由"), max_length=300, blank=True)
@@ -126,7 +133,12 @@ class Transaction(models.Model):
         verbose_name=_("取り消した取引"),
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作した人"),
     )
     created_at = models.DateTimeField(_("日時"), default=timezone.now)
 
@@ -147,10 +159,14 @@ class Transaction(models.Model):
 class Entry(models.Model):
     """One side of a transaction: a signed amount on one account. Never updated or deleted."""
 
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="entries", verbose_name=_("取引")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("口座")
+    )
     amount = models.BigIntegerField(_("金額"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("作成日時"))
 
     class Meta:
         verbose_name = _("仕訳")
@@ -176,7 +192,10 @@ class Policy(models.Model):
     DEFAULT_EXPIRY_DAYS = 180
 
     municipality = models.OneToOneField(
-        Municipality, on_delete=models.PROTECT, related_name="points_policy"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="points_policy",
+        verbose_name=_("自治体"),
     )
     monthly_cap = models.PositiveIntegerField(
         _("月の付与上限"), null=True, blank=True, help_text=_("空欄なら上限なし")
@@ -206,7 +225,10 @@ class BudgetPeriod(models.Model):
         MONTH = "month", _("月")
 
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="points_budget_periods"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="points_budget_periods",
+        verbose_name=_("自治体"),
     )
     kind = models.CharField(_("期間"), max_length=5, choices=Kind.choices)
     starts_on = models.DateField(_("開始日"))
@@ -238,12 +260,16 @@ class Lot(models.Model):
     lots that expire first; the expiry job (a beat, claiming due lots with skip_locked) expires what is
     left and, a month before, tells the helper. The wallet's balance equals the sum of `remaining`."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
-    credit = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="lot")
-    amount = models.PositiveBigIntegerField()
-    remaining = models.BigIntegerField()
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="lots", verbose_name=_("口座")
+    )
+    credit = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, related_name="lot", verbose_name=_("付与")
+    )
+    amount = models.PositiveBigIntegerField(verbose_name=_("ポイント"))
+    remaining = models.BigIntegerField(verbose_name=_("残り"))
     expires_at = models.DateTimeField(_("有効期限"), null=True, blank=True)
-    warned_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("失効予告の日時"))
 
     class Meta:
         constraints = [
@@ -281,20 +307,28 @@ class PendingCredit(models.Model):
         MONTH_CAP = "month_cap", _("月の付与上限")
         HELPER_MAX = "helper_max", _("1人あたりの月の上限")
 
-    idempotency_key = models.CharField(max_length=120, unique=True)
+    idempotency_key = models.CharField(max_length=120, unique=True, verbose_name=_("重複防止キー"))
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="points_pending"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="points_pending",
+        verbose_name=_("自治体"),
     )
-    helper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    application_id = models.BigIntegerField()
-    session_id = models.BigIntegerField()
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("お手伝いさん"),
+    )
+    application_id = models.BigIntegerField(verbose_name=_("応募ID"))
+    session_id = models.BigIntegerField(verbose_name=_("開催日ID"))
     amount = models.PositiveBigIntegerField(_("ポイント"))
     reason = models.CharField(_("理由"), max_length=12, choices=Reason.choices)
     memo = models.CharField(_("内容"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    next_try_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("作成日時"))
+    next_try_at = models.DateTimeField(default=timezone.now, verbose_name=_("次に試す日時"))
     # Set once: credited, or no longer due.
-    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("処理した日時"))
 
     class Meta:
         verbose_name = _("保留中の付与")
@@ -318,13 +352,13 @@ class SettleRequest(models.Model):
     commit does it, and if that task is lost (Redis restarted, broker down) the retry job finds the row.
     Doing it twice is harmless (points_settle_attendance is idempotent)."""
 
-    session_id = models.BigIntegerField()
+    session_id = models.BigIntegerField(verbose_name=_("開催日ID"))
     # Set for a correction of one attendance; empty for a whole closed session.
-    application_id = models.BigIntegerField(null=True, blank=True)
-    reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    next_try_at = models.DateTimeField(default=timezone.now)
-    done_at = models.DateTimeField(null=True, blank=True)
+    application_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("応募ID"))
+    reason = models.CharField(max_length=300, blank=True, verbose_name=_("理由"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("作成日時"))
+    next_try_at = models.DateTimeField(default=timezone.now, verbose_name=_("次に試す日時"))
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("完了日時"))
 
     class Meta:
         indexes = [

@@ -55,6 +55,12 @@ def test_ineligible_sessions_are_never_ranked(why):
     assert rank_helpers(bad, [h], model=MODEL, now=NOW) == []
 
 
+def test_no_open_session_ranks_nothing_for_a_helper_with_seasons():
+    """An empty table (no open session at all) still ranks: nothing, not an error."""
+    h = helper(seasons=frozenset({"spring"}), weekdays=frozenset({5}))
+    assert rank_sessions(h, table(), model=MODEL, now=NOW) == []
+
+
 def test_unknown_age_is_not_shown_an_age_limited_session():
     t = table(session(1, min_age=18), session(2))
     assert [r.id for r in rank_sessions(helper(birth_year=None), t, model=MODEL, now=NOW)] == [2]
