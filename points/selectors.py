@@ -1,11 +1,15 @@
 """Reads of the ledger, reused by the pages, exports and the monthly reports."""
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Count, F, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from accounts.models import Municipality
 from points.models import Account, BudgetPeriod, Entry, Lot, PendingCredit, Transaction
 
 Kind = Account.Kind
@@ -30,23 +34,75 @@ class Wallet:
     lots: list[Lot]  # points left, soonest expiry first
 
 
+# The wallet page in one query: each wallet with its municipality, its newest entries (with their
+# transaction) and its lots holding points, the two lists as JSON arrays built by PostgreSQL.
+WALLETS_SQL = """
+SELECT a.id, a.kind, a.municipality_id, a.helper_id, a.name, a.code, a.balance, a.created_at,
+       m.name, m.points_name,
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(e.id, e.amount, e.created_at, t.id, t.kind, t.memo,
+                                                    t.reason, t.created_at)
+                                  ORDER BY e.created_at DESC, e.id DESC), '[]')
+        FROM (SELECT * FROM points_entry WHERE account_id = a.id
+              ORDER BY created_at DESC, id DESC LIMIT %(size)s) e
+        JOIN points_transaction t ON t.id = e.transaction_id),
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(l.id, l.credit_id, l.amount, l.remaining,
+                                                    l.expires_at, l.warned_at)
+                                  ORDER BY l.expires_at ASC NULLS LAST, l.id), '[]')
+        FROM points_lot l WHERE l.account_id = a.id AND l.remaining > 0)
+FROM points_account a JOIN accounts_municipality m ON m.id = a.municipality_id
+WHERE a.kind = 'wallet' AND a.helper_id = %(helper)s
+ORDER BY a.id
+"""
+
+
+def _loader[M: Model](model: type[M], *names: str) -> Callable[..., M]:
+    """Makes instances of `model` from values read by hand, given in the order of `names`; the fields
+    not named are deferred (they load on access)."""
+    order = [f.attname for f in model._meta.concrete_fields if f.attname in names]
+    if order != list(names):
+        raise ValueError(f"{model.__name__}: name the fields in the model's order: {order}")
+
+    def load(*values: object) -> M:
+        return model.from_db(DEFAULT_DB_ALIAS, order, values)
+
+    return load
+
+
+_account = _loader(
+    Account, "id", "kind", "municipality_id", "helper_id", "name", "code", "balance", "created_at"
+)
+_municipality = _loader(Municipality, "id", "name", "points_name")
+_entry = _loader(Entry, "id", "transaction_id", "account_id", "amount", "created_at")
+_transaction = _loader(Transaction, "id", "kind", "memo", "reason", "created_at")
+_lot = _loader(
+    Lot, "id", "account_id", "credit_id", "amount", "remaining", "expires_at", "warned_at"
+)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 def helper_wallets(*, helper_id: int, statement_size: int = 20) -> list[Wallet]:
     """A helper's wallet in each municipality: balance, the newest entries (with their transaction),
-    and what expires when. Three queries per wallet (a helper has one or two)."""
+    and what expires when. One query (a helper has one or two wallets); the rows come back as model
+    instances with only the fields the page reads (any other field loads on access)."""
+    with connection.cursor() as cursor:
+        cursor.execute(WALLETS_SQL, {"size": statement_size, "helper": helper_id})
+        rows = cursor.fetchall()
     wallets = []
-    for account in Account.objects.filter(kind=Kind.WALLET, helper_id=helper_id).select_related(
-        "municipality"
-    ):
-        statement = list(
-            Entry.objects.filter(account=account)
-            .select_related("transaction")
-            .order_by("-created_at", "-id")[:statement_size]
-        )
-        lots = list(
-            Lot.objects.filter(account=account, remaining__gt=0).order_by(
-                F("expires_at").asc(nulls_last=True), "pk"
-            )
-        )
+    for row in rows:
+        account = _account(*row[:8])
+        account.municipality = _municipality(account.municipality_id, row[8], row[9])
+        statement = []
+        for e_id, amount, at, t_id, kind, memo, reason, t_at in json.loads(row[10]):
+            entry = _entry(e_id, t_id, account.pk, amount, _moment(at))
+            entry.transaction = _transaction(t_id, kind, memo, reason, _moment(t_at))
+            statement.append(entry)
+        lots = [
+            _lot(l_id, account.pk, credit_id, amount, remaining, _moment(expires), _moment(warned))
+            for l_id, credit_id, amount, remaining, expires, warned in json.loads(row[11])
+        ]
         wallets.append(Wallet(account=account, statement=statement, lots=lots))
     return wallets
 
