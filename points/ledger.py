@@ -46,6 +46,8 @@ def post(
     (points_account_no_overdraft)."""
     if sum(leg.amount for leg in legs) != 0 or any(leg.amount == 0 for leg in legs):
         raise Unbalanced(f"{key}: {[leg.amount for leg in legs]}")
+    if any(leg.account.municipality_id != municipality_id for leg in legs):
+        raise ValueError(f"{key}: every leg's account must be in municipality {municipality_id}")
     tx = Transaction.objects.create(
         kind=kind,
         municipality_id=municipality_id,

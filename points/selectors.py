@@ -190,37 +190,45 @@ def municipality_month_figures(
     at Asia/Tokyo month boundaries (points.ledger.local_midnight). Movements are counted by when they
     were written; `outstanding`, `budget_balance` and `pending` are as at `end`. Issued and reversed are
     reported apart, so issued - reversed is the net credit of the period."""
-    in_period = Entry.objects.filter(
-        transaction__municipality_id=municipality_id, created_at__gte=start, created_at__lt=end
-    )
 
-    def moved(tx_kind: str, account_kind: str) -> int:
-        return abs(
-            in_period.filter(transaction__kind=tx_kind, account__kind=account_kind).aggregate(
-                s=Coalesce(Sum("amount"), 0)
-            )["s"]
+    def moved(tx_kind: str, account_kind: str) -> Coalesce:
+        return Coalesce(
+            Sum(
+                "amount",
+                filter=Q(
+                    created_at__gte=start, transaction__kind=tx_kind, account__kind=account_kind
+                ),
+            ),
+            0,
         )
 
-    until_end = Entry.objects.filter(account__municipality_id=municipality_id, created_at__lt=end)
+    def held(account_kind: str) -> Coalesce:
+        return Coalesce(Sum("amount", filter=Q(account__kind=account_kind)), 0)
 
-    def held(account_kind: str) -> int:
-        return until_end.filter(account__kind=account_kind).aggregate(s=Coalesce(Sum("amount"), 0))[
-            "s"
-        ]
-
-    pending = PendingCredit.objects.filter(
-        municipality_id=municipality_id, created_at__lt=end
-    ).filter(Q(settled_at__isnull=True) | Q(settled_at__gte=end))
-    return MonthFigures(
+    # One pass over the municipality's entries until `end`, each figure a sum over its own condition
+    # (an entry's account is in its transaction's municipality: points.ledger.post checks it).
+    sums = Entry.objects.filter(
+        account__municipality_id=municipality_id, created_at__lt=end
+    ).aggregate(
         issued=moved(TxKind.CREDIT, Kind.WALLET),
         reversed=moved(TxKind.REVERSAL, Kind.WALLET),
         redeemed=moved(TxKind.REDEMPTION, Kind.REDEEMED),
         expired=moved(TxKind.EXPIRY, Kind.EXPIRED),
+        budget_funded=moved(TxKind.FUNDING, Kind.BUDGET),
         outstanding=held(Kind.WALLET),
-        budget_funded=in_period.filter(
-            transaction__kind=TxKind.FUNDING, account__kind=Kind.BUDGET
-        ).aggregate(s=Coalesce(Sum("amount"), 0))["s"],
         budget_balance=held(Kind.BUDGET),
+    )
+    pending = PendingCredit.objects.filter(
+        municipality_id=municipality_id, created_at__lt=end
+    ).filter(Q(settled_at__isnull=True) | Q(settled_at__gte=end))
+    return MonthFigures(
+        issued=abs(sums["issued"]),
+        reversed=abs(sums["reversed"]),
+        redeemed=abs(sums["redeemed"]),
+        expired=abs(sums["expired"]),
+        outstanding=sums["outstanding"],
+        budget_funded=sums["budget_funded"],
+        budget_balance=sums["budget_balance"],
         pending=pending.aggregate(s=Coalesce(Sum("amount"), 0))["s"],
     )
 

@@ -27,9 +27,9 @@ def test_helper_sees_only_their_wallet(
     client, credited, helper, other_helper, django_assert_num_queries
 ):
     client.force_login(helper)
-    # session + user (2), the menu's staff and organisation memberships (2), wallets (1), per wallet:
-    # statement (1), lots (1)
-    with django_assert_num_queries(7):
+    # session + user (2), the menu's staff and organisation memberships (2), the consent check (2),
+    # the wallets with their statements and lots (1), the session's save (savepoint, update, release: 3)
+    with django_assert_num_queries(10):
         page = client.get(reverse("points_wallet")).content.decode()
     assert "500" in page and credited.code in page
     other = Account.objects.get(kind="wallet", helper=other_helper)
@@ -78,8 +78,9 @@ def test_ledger_filters_and_bad_dates(client, credited, staff):
 def test_ledger_page_query_budget(client, credited, staff, django_assert_num_queries):
     client.force_login(staff)
     # session + user + MFA check (3), staff's municipalities (1), municipality (1), their list (1),
-    # totals (1), pending (1), periods (1), count (1), page (1), the menu's organisations (1)
-    with django_assert_num_queries(12):
+    # totals (1), pending (1), periods (1), count (1), page (1), the menu's organisations (1), the
+    # consent check (2), the session's save (savepoint, update, release: 3)
+    with django_assert_num_queries(17):
         client.get(reverse("points_ledger"))
 
 
