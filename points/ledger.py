@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 
 from accounts.models import User
 from points.models import Account, Lot, Transaction
@@ -46,6 +46,8 @@ def post(
     (points_account_no_overdraft)."""
     if sum(leg.amount for leg in legs) != 0 or any(leg.amount == 0 for leg in legs):
         raise Unbalanced(f"{key}: {[leg.amount for leg in legs]}")
+    if any(leg.account.municipality_id != municipality_id for leg in legs):
+        raise ValueError(f"{key}: every leg's account must be in municipality {municipality_id}")
     tx = Transaction.objects.create(
         kind=kind,
         municipality_id=municipality_id,
@@ -64,24 +66,36 @@ def post(
             for leg in legs
         ]
     )
+    # One UPDATE for every leg's account (the caller holds their locks).
+    Account.objects.filter(pk__in=[leg.account.pk for leg in legs]).update(
+        balance=F("balance")
+        + Case(*(When(pk=leg.account.pk, then=Value(leg.amount)) for leg in legs))
+    )
     for leg in legs:
-        Account.objects.filter(pk=leg.account.pk).update(balance=F("balance") + leg.amount)
         leg.account.balance += leg.amount
     return tx
 
 
 def account(
-    *, municipality_id: int, kind: str, name: str = "", helper_id: int | None = None
+    *,
+    municipality_id: int,
+    kind: str,
+    name: str = "",
+    helper_id: int | None = None,
+    lock: bool = False,
+    related: tuple[str, ...] = (),
 ) -> Account:
-    """The account, made on first use. Not locked: lock_account() when its balance decides anything."""
+    """The account, made on first use. `lock=True` fetches and locks it in one query (when its balance
+    decides anything); `related` names select_related() paths read along (not locked)."""
+    accounts = Account.objects.select_related(*related) if related else Account.objects.all()
+    if lock:
+        accounts = accounts.select_for_update(of=("self",))
     if kind == Account.Kind.WALLET:
-        found = Account.objects.filter(
+        found = accounts.filter(
             municipality_id=municipality_id, kind=kind, helper_id=helper_id
         ).first()
     else:
-        found = Account.objects.filter(
-            municipality_id=municipality_id, kind=kind, name=name
-        ).first()
+        found = accounts.filter(municipality_id=municipality_id, kind=kind, name=name).first()
     if found is not None:
         return found
     # A concurrent first use makes the same row: ON CONFLICT DO NOTHING, then read whichever won.
@@ -89,7 +103,14 @@ def account(
         [Account(municipality_id=municipality_id, kind=kind, name=name, helper_id=helper_id)],
         ignore_conflicts=True,
     )
-    return account(municipality_id=municipality_id, kind=kind, name=name, helper_id=helper_id)
+    return account(
+        municipality_id=municipality_id,
+        kind=kind,
+        name=name,
+        helper_id=helper_id,
+        lock=lock,
+        related=related,
+    )
 
 
 def lock_account(pk: int) -> Account:

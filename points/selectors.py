@@ -1,11 +1,15 @@
 """Reads of the ledger, reused by the pages, exports and the monthly reports."""
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Count, F, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from accounts.models import Municipality
 from points.models import Account, BudgetPeriod, Entry, Lot, PendingCredit, Transaction
 
 Kind = Account.Kind
@@ -30,23 +34,75 @@ class Wallet:
     lots: list[Lot]  # points left, soonest expiry first
 
 
+# The wallet page in one query: each wallet with its municipality, its newest entries (with their
+# transaction) and its lots holding points, the two lists as JSON arrays built by PostgreSQL.
+WALLETS_SQL = """
+SELECT a.id, a.kind, a.municipality_id, a.helper_id, a.name, a.code, a.balance, a.created_at,
+       m.name, m.points_name,
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(e.id, e.amount, e.created_at, t.id, t.kind, t.memo,
+                                                    t.reason, t.created_at)
+                                  ORDER BY e.created_at DESC, e.id DESC), '[]')
+        FROM (SELECT * FROM points_entry WHERE account_id = a.id
+              ORDER BY created_at DESC, id DESC LIMIT %(size)s) e
+        JOIN points_transaction t ON t.id = e.transaction_id),
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(l.id, l.credit_id, l.amount, l.remaining,
+                                                    l.expires_at, l.warned_at)
+                                  ORDER BY l.expires_at ASC NULLS LAST, l.id), '[]')
+        FROM points_lot l WHERE l.account_id = a.id AND l.remaining > 0)
+FROM points_account a JOIN accounts_municipality m ON m.id = a.municipality_id
+WHERE a.kind = 'wallet' AND a.helper_id = %(helper)s
+ORDER BY a.id
+"""
+
+
+def _loader[M: Model](model: type[M], *names: str) -> Callable[..., M]:
+    """Makes instances of `model` from values read by hand, given in the order of `names`; the fields
+    not named are deferred (they load on access)."""
+    order = [f.attname for f in model._meta.concrete_fields if f.attname in names]
+    if order != list(names):
+        raise ValueError(f"{model.__name__}: name the fields in the model's order: {order}")
+
+    def load(*values: object) -> M:
+        return model.from_db(DEFAULT_DB_ALIAS, order, values)
+
+    return load
+
+
+_account = _loader(
+    Account, "id", "kind", "municipality_id", "helper_id", "name", "code", "balance", "created_at"
+)
+_municipality = _loader(Municipality, "id", "name", "points_name")
+_entry = _loader(Entry, "id", "transaction_id", "account_id", "amount", "created_at")
+_transaction = _loader(Transaction, "id", "kind", "memo", "reason", "created_at")
+_lot = _loader(
+    Lot, "id", "account_id", "credit_id", "amount", "remaining", "expires_at", "warned_at"
+)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 def helper_wallets(*, helper_id: int, statement_size: int = 20) -> list[Wallet]:
     """A helper's wallet in each municipality: balance, the newest entries (with their transaction),
-    and what expires when. Three queries per wallet (a helper has one or two)."""
+    and what expires when. One query (a helper has one or two wallets); the rows come back as model
+    instances with only the fields the page reads (any other field loads on access)."""
+    with connection.cursor() as cursor:
+        cursor.execute(WALLETS_SQL, {"size": statement_size, "helper": helper_id})
+        rows = cursor.fetchall()
     wallets = []
-    for account in Account.objects.filter(kind=Kind.WALLET, helper_id=helper_id).select_related(
-        "municipality"
-    ):
-        statement = list(
-            Entry.objects.filter(account=account)
-            .select_related("transaction")
-            .order_by("-created_at", "-id")[:statement_size]
-        )
-        lots = list(
-            Lot.objects.filter(account=account, remaining__gt=0).order_by(
-                F("expires_at").asc(nulls_last=True), "pk"
-            )
-        )
+    for row in rows:
+        account = _account(*row[:8])
+        account.municipality = _municipality(account.municipality_id, row[8], row[9])
+        statement = []
+        for e_id, amount, at, t_id, kind, memo, reason, t_at in json.loads(row[10]):
+            entry = _entry(e_id, t_id, account.pk, amount, _moment(at))
+            entry.transaction = _transaction(t_id, kind, memo, reason, _moment(t_at))
+            statement.append(entry)
+        lots = [
+            _lot(l_id, account.pk, credit_id, amount, remaining, _moment(expires), _moment(warned))
+            for l_id, credit_id, amount, remaining, expires, warned in json.loads(row[11])
+        ]
         wallets.append(Wallet(account=account, statement=statement, lots=lots))
     return wallets
 
@@ -134,37 +190,45 @@ def municipality_month_figures(
     at Asia/Tokyo month boundaries (points.ledger.local_midnight). Movements are counted by when they
     were written; `outstanding`, `budget_balance` and `pending` are as at `end`. Issued and reversed are
     reported apart, so issued - reversed is the net credit of the period."""
-    in_period = Entry.objects.filter(
-        transaction__municipality_id=municipality_id, created_at__gte=start, created_at__lt=end
-    )
 
-    def moved(tx_kind: str, account_kind: str) -> int:
-        return abs(
-            in_period.filter(transaction__kind=tx_kind, account__kind=account_kind).aggregate(
-                s=Coalesce(Sum("amount"), 0)
-            )["s"]
+    def moved(tx_kind: str, account_kind: str) -> Coalesce:
+        return Coalesce(
+            Sum(
+                "amount",
+                filter=Q(
+                    created_at__gte=start, transaction__kind=tx_kind, account__kind=account_kind
+                ),
+            ),
+            0,
         )
 
-    until_end = Entry.objects.filter(account__municipality_id=municipality_id, created_at__lt=end)
+    def held(account_kind: str) -> Coalesce:
+        return Coalesce(Sum("amount", filter=Q(account__kind=account_kind)), 0)
 
-    def held(account_kind: str) -> int:
-        return until_end.filter(account__kind=account_kind).aggregate(s=Coalesce(Sum("amount"), 0))[
-            "s"
-        ]
-
-    pending = PendingCredit.objects.filter(
-        municipality_id=municipality_id, created_at__lt=end
-    ).filter(Q(settled_at__isnull=True) | Q(settled_at__gte=end))
-    return MonthFigures(
+    # One pass over the municipality's entries until `end`, each figure a sum over its own condition
+    # (an entry's account is in its transaction's municipality: points.ledger.post checks it).
+    sums = Entry.objects.filter(
+        account__municipality_id=municipality_id, created_at__lt=end
+    ).aggregate(
         issued=moved(TxKind.CREDIT, Kind.WALLET),
         reversed=moved(TxKind.REVERSAL, Kind.WALLET),
         redeemed=moved(TxKind.REDEMPTION, Kind.REDEEMED),
         expired=moved(TxKind.EXPIRY, Kind.EXPIRED),
+        budget_funded=moved(TxKind.FUNDING, Kind.BUDGET),
         outstanding=held(Kind.WALLET),
-        budget_funded=in_period.filter(
-            transaction__kind=TxKind.FUNDING, account__kind=Kind.BUDGET
-        ).aggregate(s=Coalesce(Sum("amount"), 0))["s"],
         budget_balance=held(Kind.BUDGET),
+    )
+    pending = PendingCredit.objects.filter(
+        municipality_id=municipality_id, created_at__lt=end
+    ).filter(Q(settled_at__isnull=True) | Q(settled_at__gte=end))
+    return MonthFigures(
+        issued=abs(sums["issued"]),
+        reversed=abs(sums["reversed"]),
+        redeemed=abs(sums["redeemed"]),
+        expired=abs(sums["expired"]),
+        outstanding=sums["outstanding"],
+        budget_funded=sums["budget_funded"],
+        budget_balance=sums["budget_balance"],
         pending=pending.aggregate(s=Coalesce(Sum("amount"), 0))["s"],
     )
 

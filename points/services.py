@@ -104,18 +104,48 @@ def _lock_attendance(application_id: int) -> Attendance | None:
     )
 
 
-def _policy(municipality_id: int) -> Policy:
-    return Policy.objects.filter(municipality_id=municipality_id).first() or Policy(
-        municipality_id=municipality_id
+def _lock_budget(municipality_id: int) -> Account:
+    """The municipality's budget account, locked, with its municipality and policy read along (one
+    query: the policy is read, never locked, as before)."""
+    return account(
+        municipality_id=municipality_id,
+        kind=Kind.BUDGET,
+        lock=True,
+        related=("municipality__points_policy",),
     )
 
 
-def _period(municipality_id: int, kind: str, starts_on, policy: Policy) -> BudgetPeriod:
-    cap = policy.monthly_cap if kind == BudgetPeriod.Kind.MONTH else None
-    period, _created = BudgetPeriod.objects.get_or_create(
-        municipality_id=municipality_id, kind=kind, starts_on=starts_on, defaults={"cap": cap}
-    )
-    return period
+def _policy(budget: Account) -> Policy:
+    try:
+        return budget.municipality.points_policy
+    except Policy.DoesNotExist:
+        return Policy(municipality_id=budget.municipality_id)
+
+
+def _periods(
+    municipality_id: int, moment: datetime, policy: Policy | None
+) -> tuple[BudgetPeriod, BudgetPeriod]:
+    """The fiscal year and the month `moment` falls in, read in one query. With a policy, a missing
+    period is made (the month with the policy's cap); without one (a reversal), both must exist."""
+    Period = BudgetPeriod.Kind
+    wanted = {Period.YEAR: fiscal_year_start(moment), Period.MONTH: month_start(moment)}
+    found = {
+        period.kind: period
+        for period in BudgetPeriod.objects.filter(municipality_id=municipality_id).filter(
+            Q(kind=Period.YEAR, starts_on=wanted[Period.YEAR])
+            | Q(kind=Period.MONTH, starts_on=wanted[Period.MONTH])
+        )
+    }
+    for kind, starts_on in wanted.items():
+        if kind in found:
+            continue
+        if policy is None:
+            raise BudgetPeriod.DoesNotExist(f"{municipality_id} {kind} {starts_on}")
+        cap = policy.monthly_cap if kind == Period.MONTH else None
+        found[kind], _created = BudgetPeriod.objects.get_or_create(
+            municipality_id=municipality_id, kind=kind, starts_on=starts_on, defaults={"cap": cap}
+        )
+    return found[Period.YEAR], found[Period.MONTH]
 
 
 def _blocked(
@@ -123,10 +153,7 @@ def _blocked(
 ) -> tuple[str | None, list[BudgetPeriod]]:
     """Why this credit must wait (a PendingCredit.Reason), or None; and the periods it counts in."""
     amount = attendance.points
-    year = _period(
-        attendance.municipality_id, BudgetPeriod.Kind.YEAR, fiscal_year_start(now), policy
-    )
-    month = _period(attendance.municipality_id, BudgetPeriod.Kind.MONTH, month_start(now), policy)
+    year, month = _periods(attendance.municipality_id, now, policy)
     Reason = PendingCredit.Reason
     if budget.balance < amount:
         return Reason.BUDGET, [year, month]
@@ -149,16 +176,16 @@ def _blocked(
 
 
 def _count_issued(periods: list[BudgetPeriod], amount: int) -> None:
-    """Compare-and-set: the period's total moves only while it stays within its cap."""
-    for period in periods:
-        within = Q(cap__isnull=True) | Q(issued__lte=F("cap") - amount)
-        updated = (
-            BudgetPeriod.objects.filter(pk=period.pk)
-            .filter(within if amount > 0 else Q())
-            .update(issued=F("issued") + amount)
-        )
-        if updated != 1:
-            raise PointsError(_("付与上限を超えるため付与できません。"))
+    """Compare-and-set, one UPDATE for all the periods: a period's total moves only while it stays
+    within its cap; if one does not, the error rolls the whole credit back."""
+    within = Q(cap__isnull=True) | Q(issued__lte=F("cap") - amount)
+    updated = (
+        BudgetPeriod.objects.filter(pk__in=[period.pk for period in periods])
+        .filter(within if amount > 0 else Q())
+        .update(issued=F("issued") + amount)
+    )
+    if updated != len(periods):
+        raise PointsError(_("付与上限を超えるため付与できません。"))
 
 
 def points_settle_attendance(
@@ -174,9 +201,7 @@ def points_settle_attendance(
         attendance = _lock_attendance(application_id)
         if attendance is None:
             return "nothing"
-        budget = lock_account(
-            account(municipality_id=attendance.municipality_id, kind=Kind.BUDGET).pk
-        )
+        budget = _lock_budget(attendance.municipality_id)
         credits = list(
             Transaction.objects.filter(application_id=application_id, kind=TxKind.CREDIT)
             .select_related("reversal")
@@ -198,13 +223,12 @@ def points_settle_attendance(
 
 def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime, tell: bool) -> str:
     key = f"attendance:{attendance.application_id}:{n}"
-    policy = _policy(attendance.municipality_id)
-    wallet = lock_account(
-        account(
-            municipality_id=attendance.municipality_id,
-            kind=Kind.WALLET,
-            helper_id=attendance.helper_id,
-        ).pk
+    policy = _policy(budget)
+    wallet = account(
+        municipality_id=attendance.municipality_id,
+        kind=Kind.WALLET,
+        helper_id=attendance.helper_id,
+        lock=True,
     )
     waiting_reason, periods = _blocked(
         attendance, budget=budget, wallet=wallet, policy=policy, now=now
@@ -292,17 +316,7 @@ def _reverse(
     )
     if take:
         take_from_lots(wallet, take, first=Lot.objects.filter(credit=credit).first())
-        year = BudgetPeriod.objects.get(
-            municipality_id=credit.municipality_id,
-            kind=BudgetPeriod.Kind.YEAR,
-            starts_on=fiscal_year_start(credit.created_at),
-        )
-        month = BudgetPeriod.objects.get(
-            municipality_id=credit.municipality_id,
-            kind=BudgetPeriod.Kind.MONTH,
-            starts_on=month_start(credit.created_at),
-        )
-        _count_issued([year, month], -take)
+        _count_issued(list(_periods(credit.municipality_id, credit.created_at, None)), -take)
     if tell:
         notices.credit_reversed(tx, helper_id=attendance.helper_id, amount=take)
 
@@ -430,7 +444,7 @@ def budget_fund(
         existing = Transaction.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return existing
-        budget = lock_account(account(municipality_id=municipality_id, kind=Kind.BUDGET).pk)
+        budget = account(municipality_id=municipality_id, kind=Kind.BUDGET, lock=True)
         if budget.balance + amount < 0:
             raise PointsError(
                 _("予算の残高（%(balance)d）より多くは戻せません。") % {"balance": budget.balance}
@@ -470,12 +484,13 @@ def wallet_redeem(
         existing = Transaction.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return existing
-        found = Account.objects.filter(
-            code=code, kind=Kind.WALLET, municipality_id=municipality_id
-        ).first()
-        if found is None:
+        wallet = (
+            Account.objects.select_for_update()
+            .filter(code=code, kind=Kind.WALLET, municipality_id=municipality_id)
+            .first()
+        )
+        if wallet is None:
             raise PointsError(_("このコードのウォレットが見つかりません。"), field="code")
-        wallet = lock_account(found.pk)
         if wallet.balance < amount:
             raise PointsError(
                 _("残高（%(balance)d）が足りません。") % {"balance": wallet.balance},

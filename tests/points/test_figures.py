@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 DECEMBER = (local_midnight(date(2026, 12, 1)), local_midnight(date(2027, 1, 1)))
 
 
-def test_month_figures(municipality, other_municipality, helper, other_helper, staff):
+def test_month_figures(
+    municipality, other_municipality, helper, other_helper, staff, django_assert_num_queries
+):
     with time_machine.travel(
         datetime(2026, 11, 30, 14, 59, tzinfo=UTC), tick=False
     ):  # Nov 30 23:59 JST
@@ -39,9 +41,10 @@ def test_month_figures(municipality, other_municipality, helper, other_helper, s
         )
         Application.objects.filter(pk=a.pk).update(status="no_show")
         services.points_settle_attendance(application_id=a.pk, reason="訂正")
-    figures = municipality_month_figures(
-        municipality_id=municipality.pk, start=DECEMBER[0], end=DECEMBER[1]
-    )
+    with django_assert_num_queries(2):  # the entries' sums, the pending credits
+        figures = municipality_month_figures(
+            municipality_id=municipality.pk, start=DECEMBER[0], end=DECEMBER[1]
+        )
     assert figures.issued == 1000
     assert figures.redeemed == 100
     assert figures.reversed == 400  # what was left of the credit

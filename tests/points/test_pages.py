@@ -28,9 +28,9 @@ def test_helper_sees_only_their_wallet(
 ):
     client.force_login(helper)
     client.get(reverse("points_wallet"))  # a session's first page also checks the terms accepted
-    # session + user (2), the menu's staff and organisation memberships (2), wallets (1), per wallet:
-    # statement (1), lots (1)
-    with django_assert_num_queries(7):
+    # session + user (2), the menu's staff and organisation memberships (2), the wallets with their
+    # statements and lots (1)
+    with django_assert_num_queries(5):
         page = client.get(reverse("points_wallet")).content.decode()
     assert "500" in page and credited.code in page
     other = Account.objects.get(kind="wallet", helper=other_helper)
