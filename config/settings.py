@@ -195,6 +195,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "points.tasks.expire_due",
         "schedule": 600.0,
     },
+    # See points/issuers.py.
+    "points-push-due": {
+        "task": "points.tasks.push_due",
+        "schedule": 60.0,
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------------
