@@ -223,3 +223,35 @@ def statement_differences(*, municipality_id: int, statement: dict[str, int]) ->
         for name in sorted(ledger.keys() | statement.keys())
         if ledger.get(name, 0) != statement.get(name, 0)
     ]
+
+
+def issuer_update(
+    *,
+    municipality_id: int,
+    kind: str,
+    operator_url: str,
+    api_key: str,
+    account_map: dict[str, str],
+    actor: object,
+) -> Issuer:
+    """Staff of the municipality set where its points go. An empty `api_key` keeps the current one."""
+    with transaction.atomic(durable=True):
+        issuer = Issuer.objects.select_for_update().filter(municipality_id=municipality_id).first()
+        issuer = issuer or Issuer(municipality_id=municipality_id)
+        issuer.kind = kind
+        issuer.operator_url = operator_url
+        issuer.api_key = api_key or issuer.api_key
+        issuer.account_map = account_map
+        issuer.save()
+        log.info("issuer of %s set to %s by %s", municipality_id, kind, getattr(actor, "pk", None))
+        return issuer
+
+
+def unconfirmed_pushes(*, municipality_id: int):
+    """The reconciliation page: credits pushed to the operator and not confirmed, oldest first."""
+    return (
+        OperatorPush.objects.filter(municipality_id=municipality_id)
+        .exclude(state=State.CONFIRMED)
+        .select_related("transaction")
+        .order_by("created_at", "pk")
+    )

@@ -18,10 +18,10 @@ from openpyxl import Workbook
 
 from accounts.models import Municipality
 from accounts.permissions import AuthenticatedHttpRequest, staff_municipality_ids, staff_required
-from points import selectors, services
-from points.forms import LedgerFilterForm, RedeemForm
+from points import issuers, selectors, services
+from points.forms import IssuerForm, LedgerFilterForm, RedeemForm, StatementForm
 from points.ledger import local_midnight
-from points.models import Account, Entry
+from points.models import Account, Entry, Issuer
 from points.permissions import ledger_municipality_id
 
 LEDGER_PAGE_SIZE = 50
@@ -179,3 +179,74 @@ def redeem(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"form": form, "municipality": Municipality.objects.get(pk=municipality_id)},
         status=400 if form.errors else 200,
     )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def issuer_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Staff set where their municipality's points go: the internal wallet or an operator's API."""
+    municipality_id = ledger_municipality_id(request.user, request.GET.get("municipality"))
+    current = Issuer.objects.filter(municipality_id=municipality_id).first()
+    initial = {"kind": Issuer.Kind.WALLET}
+    if current is not None:
+        initial = {
+            "kind": current.kind,
+            "operator_url": current.operator_url,
+            "account_map": "\n".join(f"{k},{v}" for k, v in current.account_map.items()),
+        }
+    form = IssuerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        issuers.issuer_update(municipality_id=municipality_id, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("ポイントの行き先を保存しました。"))
+        return redirect(reverse("points_issuer") + f"?municipality={municipality_id}")
+    return render(
+        request,
+        "points/issuer.html",
+        {
+            "form": form,
+            "municipality": Municipality.objects.get(pk=municipality_id),
+            "has_key": bool(current and current.api_key),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def reconcile(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Staff's reconciliation with the operator: credits not confirmed yet, and an operator's statement
+    (CSV) compared with the ledger account by account."""
+    municipality_id = ledger_municipality_id(request.user, request.GET.get("municipality"))
+    form = StatementForm(request.POST or None, request.FILES or None)
+    differences = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement = issuers.read_statement(form.cleaned_data["statement"].read())
+        except issuers.StatementError as exc:
+            form.add_error("statement", str(exc))
+        else:
+            differences = issuers.statement_differences(
+                municipality_id=municipality_id, statement=statement
+            )
+    return render(
+        request,
+        "points/reconcile.html",
+        {
+            "form": form,
+            "municipality": Municipality.objects.get(pk=municipality_id),
+            "pushes": list(issuers.unconfirmed_pushes(municipality_id=municipality_id)[:200]),
+            "differences": differences,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["POST"])
+def reconcile_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Send a push that gave up once more (another municipality's push is a 404)."""
+    municipality_id = ledger_municipality_id(request.user, request.GET.get("municipality"))
+    if not issuers.operator_push_retry(push_id=pk, municipality_id=municipality_id):
+        raise Http404
+    messages.success(request, _("もう一度送ります。"))
+    return redirect(reverse("points_reconcile") + f"?municipality={municipality_id}")
