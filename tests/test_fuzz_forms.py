@@ -32,7 +32,7 @@ from PIL import Image
 
 from accounts.forms import HelperProfileForm, PostalCodeField
 from notifications.forms import PreferenceForm
-from points.forms import LedgerFilterForm, RedeemForm
+from points.forms import IssuerForm, LedgerFilterForm, RedeemForm, StatementForm
 from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.forms.common import ReasonForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
@@ -381,6 +381,9 @@ TARGETS: dict[str, Target] = {
         raw=lambda w: {"code": st.sampled_from([w["wallet"].code, "NOPE"]) | JUNK_TEXT},
     ),
     "points_ledger": Target("staff", method="get", forms=lambda w: (LedgerFilterForm(),)),
+    "points_issuer": Target("staff", forms=lambda w: (IssuerForm(),)),
+    "points_reconcile": Target("staff", forms=lambda w: (StatementForm(),)),
+    "points_reconcile_retry": Target("staff"),
     "points_ledger_export": Target(
         "staff",
         method="get",
