@@ -175,7 +175,9 @@ def _decode(raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise StatementError(_("文字コードを読み取れません。UTF-8 か Shift_JIS（cp932）のCSVにしてください。"))
+    raise StatementError(
+        _("文字コードを読み取れません。UTF-8 か Shift_JIS（cp932）のCSVにしてください。")
+    )
 
 
 def read_statement(raw: bytes) -> dict[str, int]:

@@ -392,9 +392,7 @@ class OperatorPush(models.Model):
     )
     account = models.CharField(_("事業者の口座"), max_length=100)
     amount = models.PositiveBigIntegerField(_("ポイント"))
-    state = models.CharField(
-        _("状態"), max_length=10, choices=State.choices, default=State.PENDING
-    )
+    state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(_("送信回数"), default=0)
     next_try_at = models.DateTimeField(default=timezone.now)
     operator_reference = models.CharField(_("事業者の受付番号"), max_length=100, blank=True)

@@ -187,7 +187,7 @@ def issuer_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff set where their municipality's points go: the internal wallet or an operator's API."""
     municipality_id = ledger_municipality_id(request.user, request.GET.get("municipality"))
     current = Issuer.objects.filter(municipality_id=municipality_id).first()
-    initial = {"kind": Issuer.Kind.WALLET}
+    initial: dict[str, object] = {"kind": Issuer.Kind.WALLET}
     if current is not None:
         initial = {
             "kind": current.kind,
@@ -196,7 +196,9 @@ def issuer_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
         }
     form = IssuerForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        issuers.issuer_update(municipality_id=municipality_id, actor=request.user, **form.cleaned_data)
+        issuers.issuer_update(
+            municipality_id=municipality_id, actor=request.user, **form.cleaned_data
+        )
         messages.success(request, _("ポイントの行き先を保存しました。"))
         return redirect(reverse("points_issuer") + f"?municipality={municipality_id}")
     return render(

@@ -49,7 +49,7 @@ def _upload(client, municipality, text, encoding="utf-8", name="statement.csv"):
 
 
 def test_read_statement_utf8_bom_and_cp932():
-    text = "口座,ポイント,メモ\nABC,500,飛騨\nABC,\"1,000\",\nXYZ,300,\n\n"
+    text = '口座,ポイント,メモ\nABC,500,飛騨\nABC,"1,000",\nXYZ,300,\n\n'
     expected = {"ABC": 1500, "XYZ": 300}
     assert issuers.read_statement(text.encode()) == expected
     assert issuers.read_statement(("\ufeff" + text).encode()) == expected
@@ -137,7 +137,11 @@ def test_staff_set_the_issuer(client, staff, funded):
             "account_map": "abc234,HIDA-1\n"}  # fmt: skip
     assert client.post(url, data).status_code == 302
     issuer = Issuer.objects.get(municipality=funded)
-    assert (issuer.kind, issuer.api_key, issuer.account_map) == ("operator", "k1", {"ABC234": "HIDA-1"})
+    assert (issuer.kind, issuer.api_key, issuer.account_map) == (
+        "operator",
+        "k1",
+        {"ABC234": "HIDA-1"},
+    )
     page = client.get(url).content.decode()
     assert "k1" not in page and "APIキーは登録済みです" in page
     # an empty key keeps the current one

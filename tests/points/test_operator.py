@@ -90,7 +90,9 @@ def test_failures_retry_with_growing_pauses_then_confirm_once(operated, operator
         assert push.state == "pending" and push.last_error.startswith("HTTP 5")
         pauses.append(push.next_try_at - now)
         # not due yet: nothing is sent
-        assert issuers.operator_push_send(push_id=push.pk, now=now + timedelta(seconds=1)) == "skipped"
+        assert (
+            issuers.operator_push_send(push_id=push.pk, now=now + timedelta(seconds=1)) == "skipped"
+        )
         now = push.next_try_at
     assert pauses[0] < pauses[1] < pauses[2]
     assert issuers.operator_push_sweep(now=now) == 1
@@ -122,7 +124,9 @@ def test_timeout_then_retry_credits_once(operated, operator, helper, quick_timeo
     operator.stall = 0
     assert issuers.operator_push_send(push_id=push.pk, now=_later(push)) == "confirmed"
     assert len(operator.credited) == 1
-    assert len(operator.requests) == 2 and operator.requests[0]["key"] == operator.requests[1]["key"]
+    assert (
+        len(operator.requests) == 2 and operator.requests[0]["key"] == operator.requests[1]["key"]
+    )
 
 
 def test_answering_twice_records_one_reference(operated, operator, helper):
