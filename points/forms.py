@@ -103,3 +103,17 @@ class StatementForm(forms.Form):
         if upload.size > 5 * 1024 * 1024:
             raise forms.ValidationError(_("ファイルが大きすぎます（5MBまで）。"))
         return upload
+
+
+class CodeRedeemForm(forms.Form):
+    code = forms.CharField(
+        label=_("ポイントコード"),
+        max_length=30,
+        help_text=_("チケットのQRコードを読み取るか、12文字のコードを入力してください。"),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            {"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        )

@@ -1,5 +1,5 @@
 """Where the points go (the municipality's Issuer): the internal wallet (redeemed by staff, see
-points.services.wallet_redeem) or an operator's HTTP API.
+points.services.wallet_redeem), an operator's HTTP API, or one-time point codes (points.codes).
 
 For an operator municipality every credit writes an OperatorPush in the credit's own transaction
 (`issuer_on_credit`, the one call from the credit path); after the commit a task sends it, and the
@@ -29,7 +29,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from points.models import Account, Issuer, OperatorPush, Transaction
+from points.models import Account, Issuer, OperatorPush, PointCode, Transaction
 
 log = logging.getLogger(__name__)
 State = OperatorPush.State
@@ -47,9 +47,19 @@ def retry_pause(attempts: int) -> timedelta:
 
 def issuer_on_credit(tx: Transaction, *, wallet: Account, amount: int) -> None:
     """Called by points.services in the transaction of each credit: for an operator municipality, the
-    row that sends it (and the task sent after the commit)."""
+    row that sends it (and the task sent after the commit); for a 'codes' one, its one-time code
+    (points.codes)."""
     issuer = Issuer.objects.filter(municipality_id=tx.municipality_id).first()
-    if issuer is None or issuer.kind != Issuer.Kind.OPERATOR:
+    if issuer is None or issuer.kind == Issuer.Kind.WALLET:
+        return
+    if issuer.kind == Issuer.Kind.CODES:
+        PointCode.objects.create(
+            municipality_id=tx.municipality_id,
+            credit=tx,
+            wallet=wallet,
+            amount=amount,
+            created_at=tx.created_at,
+        )
         return
     push = OperatorPush.objects.create(
         transaction=tx,

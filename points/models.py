@@ -340,13 +340,14 @@ class SettleRequest(models.Model):
 
 class Issuer(models.Model):
     """Where a municipality's points go (points.issuers). Without a row: the internal wallet, redeemed
-    by staff at the 関係案内所. `operator`: each credit is pushed to the operator's HTTP API (an
+    by staff at the 関係案内所. `codes`: each credit makes a one-time PointCode. `operator`: each credit is pushed to the operator's HTTP API (an
     OperatorPush row), the helper's account there being their wallet code unless `account_map` (a
     JSON object, wallet code to the operator's account) says otherwise."""
 
     class Kind(models.TextChoices):
         WALLET = "wallet", _("内部ウォレット")
         OPERATOR = "operator", _("外部事業者（API）")
+        CODES = "codes", _("ポイントコード（QRチケット）")
 
     municipality = models.OneToOneField(
         Municipality, on_delete=models.PROTECT, related_name="points_issuer"
@@ -424,3 +425,43 @@ class OperatorPush(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transaction_id} {self.state}"
+
+
+def new_point_code() -> str:
+    # 12 characters of a 31-letter alphabet: about 59 bits, unguessable; printed as 4-4-4.
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+
+
+class PointCode(models.Model):
+    """A one-time point code (a printed QR ticket) for a credit of a 'codes' municipality, for operators
+    without an API. Redeeming it moves its points from the helper's wallet to redeemed, once: the
+    ledger side is keyed `code:<code>`, the code's side is a conditional UPDATE of `redeemed_at`."""
+
+    code = models.CharField(_("コード"), max_length=12, unique=True, default=new_point_code)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="points_codes"
+    )
+    credit = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="point_code")
+    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    amount = models.PositiveBigIntegerField(_("ポイント"))
+    created_at = models.DateTimeField(default=timezone.now)
+    redeemed_at = models.DateTimeField(_("交換日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ポイントコード")
+        verbose_name_plural = _("ポイントコード")
+        indexes = [
+            # The export: a municipality's codes not redeemed yet.
+            models.Index(
+                fields=["municipality", "created_at"],
+                condition=Q(redeemed_at__isnull=True),
+                name="points_code_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def printed(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:8]}-{self.code[8:]}"
