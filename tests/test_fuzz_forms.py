@@ -32,7 +32,13 @@ from PIL import Image
 
 from accounts.forms import HelperProfileForm, PostalCodeField
 from notifications.forms import PreferenceForm
-from points.forms import IssuerForm, LedgerFilterForm, RedeemForm, StatementForm
+from points.forms import (
+    CodeRedeemForm,
+    IssuerForm,
+    LedgerFilterForm,
+    RedeemForm,
+    StatementForm,
+)
 from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.forms.common import ReasonForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
@@ -384,6 +390,12 @@ TARGETS: dict[str, Target] = {
     "points_issuer": Target("staff", forms=lambda w: (IssuerForm(),)),
     "points_reconcile": Target("staff", forms=lambda w: (StatementForm(),)),
     "points_reconcile_retry": Target("staff"),
+    "points_codes": Target("staff", forms=lambda w: (CodeRedeemForm(),)),
+    "points_codes_export": Target(
+        "staff",
+        method="get",
+        kwargs_strategy=lambda w: st.sampled_from(["csv", "pdf", "xlsx"]).map(lambda f: {"fmt": f}),
+    ),
     "points_ledger_export": Target(
         "staff",
         method="get",

@@ -171,6 +171,7 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         "/staff/points/redeem/",
         "/staff/points/issuer/",
         "/staff/points/reconcile/",
+        "/staff/points/codes/",
         f"/sessions/{demo['session'].pk}/roster/",
         f"/applications/{demo['application'].pk}/messages/",
     ]

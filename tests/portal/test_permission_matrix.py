@@ -122,6 +122,8 @@ ROUTES = {
     "points_redeem": (STAFF, lambda w: {}),
     "points_issuer": (STAFF, lambda w: {}),
     "points_reconcile": (STAFF, lambda w: {}),
+    "points_codes": (STAFF, lambda w: {}),
+    "points_codes_export": (STAFF, lambda w: {"fmt": "csv"}),
     "points_reconcile_retry": (PRIVATE, lambda w: {"pk": w["failed_push"].pk}),
 }
 OUR_APPS = ("portal.", "accounts.", "notifications.", "points.")
@@ -245,7 +247,8 @@ def test_the_matrix_rows_open_for_those_they_belong_to(client, world, nushi, sta
         "staff_pages": staff, "consent": helper, "staff_dashboard": staff, "nushi_dashboard": nushi,
         "points_wallet_qr": helper,
         "points_ledger": staff, "points_redeem": staff, "points_ledger_export": staff,
-        "points_issuer": staff, "points_reconcile": staff,
+        "points_issuer": staff, "points_reconcile": staff, "points_codes": staff,
+        "points_codes_export": staff,
     }  # fmt: skip
     for name, user in owners.items():
         client.force_login(user)
