@@ -59,7 +59,7 @@ def test_unknown_or_other_municipality_code_is_refused(coded, helper, staff, oth
         ("ZZZZ-ZZZZ-ZZZZ", coded.pk),
         (code.code, other_municipality.pk),
     ):
-        with pytest.raises(services.PointsError, match="見つかりません"):
+        with pytest.raises(services.PointsError, match="ポイントコードは見つかりません"):
             codes.point_code_redeem(code=typed, municipality_id=municipality_id, actor=staff)
     assert PointCode.objects.get().redeemed_at is None
 
