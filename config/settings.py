@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.send_digests_due",
         "schedule": 3600.0,
     },
+    # See points/issuers.py.
+    "points-push-due": {
+        "task": "points.tasks.push_due",
+        "schedule": 60.0,
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------------

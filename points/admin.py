@@ -6,7 +6,17 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounts.admin import SuperuserOnlyAdminMixin
-from points.models import Account, BudgetPeriod, Entry, PendingCredit, Policy, Transaction
+from points.models import (
+    Account,
+    BudgetPeriod,
+    Entry,
+    Issuer,
+    OperatorPush,
+    PendingCredit,
+    PointCode,
+    Policy,
+    Transaction,
+)
 
 
 class ReadOnlyAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
@@ -69,3 +79,26 @@ class BudgetPeriodAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "municipality"]
     list_select_related = ["municipality"]
     readonly_fields = ["issued"]
+
+
+@admin.register(Issuer)
+class IssuerAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
+    """Where points go; staff set it for their municipality on its own page (points.views)."""
+
+    list_display = ["municipality", "kind", "operator_url"]
+    list_select_related = ["municipality"]
+
+
+@admin.register(OperatorPush)
+class OperatorPushAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "municipality", "account", "amount", "state", "attempts"]
+    list_filter = ["state", "municipality"]
+    list_select_related = ["municipality"]
+    search_fields = ["account", "operator_reference"]
+
+
+@admin.register(PointCode)
+class PointCodeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "municipality", "amount", "redeemed_at"]
+    list_filter = ["municipality"]
+    list_select_related = ["municipality"]

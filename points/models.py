@@ -370,3 +370,132 @@ class SettleRequest(models.Model):
 
     def __str__(self) -> str:
         return f"session {self.session_id} application {self.application_id}"
+
+
+class Issuer(models.Model):
+    """Where a municipality's points go (points.issuers). Without a row: the internal wallet, redeemed
+    by staff at the 関係案内所. `codes`: each credit makes a one-time PointCode. `operator`: each credit is pushed to the operator's HTTP API (an
+    OperatorPush row), the helper's account there being their wallet code unless `account_map` (a
+    JSON object, wallet code to the operator's account) says otherwise."""
+
+    class Kind(models.TextChoices):
+        WALLET = "wallet", _("内部ウォレット")
+        OPERATOR = "operator", _("外部事業者（API）")
+        CODES = "codes", _("ポイントコード（QRチケット）")
+
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.PROTECT, related_name="points_issuer"
+    )
+    kind = models.CharField(_("ポイントの行き先"), max_length=10, choices=Kind.choices)
+    operator_url = models.URLField(_("事業者のURL"), blank=True)
+    api_key = models.CharField(_("APIキー"), max_length=200, blank=True)
+    account_map = models.JSONField(_("口座の対応"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("ポイントの行き先")
+        verbose_name_plural = _("ポイントの行き先")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="operator") | ~Q(operator_url=""),
+                name="points_issuer_operator_url",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.get_kind_display()}"
+
+    def operator_account(self, wallet_code: str) -> str:
+        return str(self.account_map.get(wallet_code, wallet_code))
+
+
+class OperatorPush(models.Model):
+    """One credit to send to the municipality's operator, written in the credit's own transaction
+    (an outbox row). The sender claims a due row by a conditional UPDATE, sends the credit's
+    idempotency key as a header (the operator folds repeats), and records the operator's reference
+    once: a late or second answer for the same key changes nothing."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("未確認")
+        CONFIRMED = "confirmed", _("確認済み")
+        FAILED = "failed", _("送信失敗")
+
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, related_name="operator_push"
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="points_operator_pushes"
+    )
+    account = models.CharField(_("事業者の口座"), max_length=100)
+    amount = models.PositiveBigIntegerField(_("ポイント"))
+    state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(_("送信回数"), default=0)
+    next_try_at = models.DateTimeField(default=timezone.now)
+    operator_reference = models.CharField(_("事業者の受付番号"), max_length=100, blank=True)
+    last_error = models.CharField(_("最後のエラー"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("事業者への送信")
+        verbose_name_plural = _("事業者への送信")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="confirmed") | ~Q(operator_reference=""),
+                name="points_push_confirmed_has_reference",
+            ),
+        ]
+        indexes = [
+            # The sweep: unconfirmed rows by due time.
+            models.Index(
+                fields=["next_try_at"], condition=Q(state="pending"), name="points_push_due"
+            ),
+            # The reconciliation page: a municipality's unconfirmed credits.
+            models.Index(
+                fields=["municipality", "created_at"],
+                condition=~Q(state="confirmed"),
+                name="points_push_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_id} {self.state}"
+
+
+def new_point_code() -> str:
+    # 12 characters of a 31-letter alphabet: about 59 bits, unguessable; printed as 4-4-4.
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+
+
+class PointCode(models.Model):
+    """A one-time point code (a printed QR ticket) for a credit of a 'codes' municipality, for operators
+    without an API. Redeeming it moves its points from the helper's wallet to redeemed, once: the
+    ledger side is keyed `code:<code>`, the code's side is a conditional UPDATE of `redeemed_at`."""
+
+    code = models.CharField(_("コード"), max_length=12, unique=True, default=new_point_code)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="points_codes"
+    )
+    credit = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="point_code")
+    wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    amount = models.PositiveBigIntegerField(_("ポイント"))
+    created_at = models.DateTimeField(default=timezone.now)
+    redeemed_at = models.DateTimeField(_("交換日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ポイントコード")
+        verbose_name_plural = _("ポイントコード")
+        indexes = [
+            # The export: a municipality's codes not redeemed yet.
+            models.Index(
+                fields=["municipality", "created_at"],
+                condition=Q(redeemed_at__isnull=True),
+                name="points_code_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def printed(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:8]}-{self.code[8:]}"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from points import notices
+from points.issuers import issuer_on_credit
 from points.ledger import (
     Leg,
     account,
@@ -262,6 +263,7 @@ def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime, t
         session_id=attendance.session_id,
         memo=attendance.memo,
     )
+    issuer_on_credit(tx, wallet=wallet, amount=attendance.points)
     expires_at = now + timedelta(days=policy.expiry_days) if policy.expiry_days else None
     Lot.objects.create(
         account=wallet,

@@ -4,7 +4,7 @@ its attendance, so a re-run only does what is still missing."""
 
 from celery import shared_task
 
-from points import services
+from points import issuers, services
 
 
 # acks_late + reject_on_worker_lost: a worker killed in the middle leaves the message to be redelivered;
@@ -38,3 +38,15 @@ def retry_pending() -> dict[str, int]:
 def expire_due() -> dict:
     """Every few minutes (CELERY_BEAT_SCHEDULE): expiry warnings a month before, then expiries."""
     return services.points_expire_due()
+
+
+@shared_task(acks_late=True, time_limit=60, soft_time_limit=50)
+def push_credit(push_id: int) -> str:
+    """Send one credit to the municipality's operator, right after the credit's commit."""
+    return issuers.operator_push_send(push_id=push_id)
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=580)
+def push_due() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): credits the operator has not confirmed, sent again when due."""
+    return issuers.operator_push_sweep()

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,10 +19,16 @@ from openpyxl import Workbook
 
 from accounts.models import Municipality
 from accounts.permissions import AuthenticatedHttpRequest, staff_municipality_ids, staff_required
-from points import selectors, services
-from points.forms import LedgerFilterForm, RedeemForm
+from points import codes, issuers, selectors, services
+from points.forms import (
+    CodeRedeemForm,
+    IssuerForm,
+    LedgerFilterForm,
+    RedeemForm,
+    StatementForm,
+)
 from points.ledger import local_midnight
-from points.models import Account, Entry
+from points.models import Account, Entry, Issuer
 from points.permissions import ledger_municipality_id
 
 LEDGER_PAGE_SIZE = 50
@@ -179,3 +186,150 @@ def redeem(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"form": form, "municipality": Municipality.objects.get(pk=municipality_id)},
         status=400 if form.errors else 200,
     )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def issuer_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Staff set where their municipality's points go: the internal wallet or an operator's API."""
+    municipality_id = ledger_municipality_id(request.user, request.GET.get("municipality"))
+    current = Issuer.objects.filter(municipality_id=municipality_id).first()
+    initial: dict[str, object] = {"kind": Issuer.Kind.WALLET}
+    if current is not None:
+        initial = {
+            "kind": current.kind,
+            "operator_url": current.operator_url,
+            "account_map": "\n".join(f"{k},{v}" for k, v in current.account_map.items()),
+        }
+    form = IssuerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        issuers.issuer_update(
+            municipality_id=municipality_id, actor=request.user, **form.cleaned_data
+        )
+        messages.success(request, _("ポイントの行き先を保存しました。"))
+        return redirect(reverse("points_issuer") + f"?municipality={municipality_id}")
+    return render(
+        request,
+        "points/issuer.html",
+        {
+            "form": form,
+            "municipality": Municipality.objects.get(pk=municipality_id),
+            "has_key": bool(current and current.api_key),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def reconcile(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Staff's reconciliation with the operator: credits not confirmed yet, and an operator's statement
+    (CSV) compared with the ledger account by account."""
+    municipality_id = ledger_municipality_id(request.user, request.GET.get("municipality"))
+    form = StatementForm(request.POST or None, request.FILES or None)
+    differences = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement = issuers.read_statement(form.cleaned_data["statement"].read())
+        except issuers.StatementError as exc:
+            form.add_error("statement", str(exc))
+        else:
+            differences = issuers.statement_differences(
+                municipality_id=municipality_id, statement=statement
+            )
+    return render(
+        request,
+        "points/reconcile.html",
+        {
+            "form": form,
+            "municipality": Municipality.objects.get(pk=municipality_id),
+            "pushes": list(issuers.unconfirmed_pushes(municipality_id=municipality_id)[:200]),
+            "differences": differences,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["POST"])
+def reconcile_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Send a push that gave up once more (another municipality's push is a 404)."""
+    municipality_id = ledger_municipality_id(request.user, request.GET.get("municipality"))
+    if not issuers.operator_push_retry(push_id=pk, municipality_id=municipality_id):
+        raise Http404
+    messages.success(request, _("もう一度送ります。"))
+    return redirect(reverse("points_reconcile") + f"?municipality={municipality_id}")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def point_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Staff of a 'codes' municipality: how many codes are not redeemed yet (to print or export), and
+    redeeming one by its code (scanned from the ticket's QR or typed)."""
+    municipality_id = ledger_municipality_id(request.user, request.GET.get("municipality"))
+    form = CodeRedeemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            redeemed = codes.point_code_redeem(
+                code=form.cleaned_data["code"], municipality_id=municipality_id, actor=request.user
+            )
+        except services.PointsError as exc:
+            form.add_error("code", exc.message)
+        else:
+            messages.success(
+                request,
+                _("ポイントコード %(code)s（%(amount)d ポイント）を交換済みにしました。")
+                % {"code": redeemed.printed, "amount": redeemed.amount},
+            )
+            return redirect(reverse("points_codes") + f"?municipality={municipality_id}")
+    return render(
+        request,
+        "points/codes.html",
+        {
+            "form": form,
+            "municipality": Municipality.objects.get(pk=municipality_id),
+            "open_count": codes.open_codes(municipality_id=municipality_id).count(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def point_codes_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The codes not redeemed yet: an A4 PDF of QR tickets to print and cut, or CSV (UTF-8 with BOM)."""
+    municipality_id = ledger_municipality_id(request.user, request.GET.get("municipality"))
+    if fmt not in ("csv", "pdf"):
+        raise Http404
+    municipality = Municipality.objects.get(pk=municipality_id)
+    open_codes = list(codes.open_codes(municipality_id=municipality_id))
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    if fmt == "csv":
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(["コード", "ポイント", "お手伝いさん", "内容", "付与日時"])
+        for point_code in open_codes:
+            writer.writerow(
+                [
+                    point_code.printed,
+                    point_code.amount,
+                    point_code.wallet.helper.email if point_code.wallet.helper else "",
+                    point_code.credit.memo,
+                    timezone.localtime(point_code.created_at).strftime("%Y-%m-%d %H:%M"),
+                ]
+            )
+        response = HttpResponse(
+            ("\ufeff" + text.getvalue()).encode(), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        from weasyprint import HTML  # heavy import: only here
+
+        tickets = [
+            {"code": c, "qr": segno.make(c.code, error="m").svg_data_uri(scale=4, border=2)}
+            for c in open_codes
+        ]
+        html = render_to_string(
+            "points/codes_pdf.html", {"municipality": municipality, "tickets": tickets}
+        )
+        response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="point-codes-{stamp}.{fmt}"'
+    return response

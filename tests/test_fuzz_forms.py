@@ -32,7 +32,13 @@ from PIL import Image
 
 from accounts.forms import HelperProfileForm, PostalCodeField
 from notifications.forms import PreferenceForm
-from points.forms import LedgerFilterForm, RedeemForm
+from points.forms import (
+    CodeRedeemForm,
+    IssuerForm,
+    LedgerFilterForm,
+    RedeemForm,
+    StatementForm,
+)
 from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.forms.common import ConfirmForm, ReasonConfirmForm, ReasonForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
@@ -381,6 +387,15 @@ TARGETS: dict[str, Target] = {
         raw=lambda w: {"code": st.sampled_from([w["wallet"].code, "NOPE"]) | JUNK_TEXT},
     ),
     "points_ledger": Target("staff", method="get", forms=lambda w: (LedgerFilterForm(),)),
+    "points_issuer": Target("staff", forms=lambda w: (IssuerForm(),)),
+    "points_reconcile": Target("staff", forms=lambda w: (StatementForm(),)),
+    "points_reconcile_retry": Target("staff"),
+    "points_codes": Target("staff", forms=lambda w: (CodeRedeemForm(),)),
+    "points_codes_export": Target(
+        "staff",
+        method="get",
+        kwargs_strategy=lambda w: st.sampled_from(["csv", "pdf", "xlsx"]).map(lambda f: {"fmt": f}),
+    ),
     "points_ledger_export": Target(
         "staff",
         method="get",

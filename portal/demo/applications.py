@@ -244,7 +244,9 @@ def seed_attendance_correction() -> bool:
     """The demo's one reversal of points: staff correct the first credited attendee to a no-show
     after closing, through the service staff use (the points worker reverses the credit after the
     commit). Idempotent: skipped once an attendance was corrected (its history says so)."""
-    corrected = Application.history.filter(history_change_reason__startswith="attendance:correction")
+    corrected = Application.history.filter(
+        history_change_reason__startswith="attendance:correction"
+    )
     if corrected.exists():
         return False
     first = (

@@ -177,6 +177,9 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         f"/staff/pages/{program.municipality_id}/privacy/",
         "/staff/points/ledger/",
         "/staff/points/redeem/",
+        "/staff/points/issuer/",
+        "/staff/points/reconcile/",
+        "/staff/points/codes/",
         f"/sessions/{demo['session'].pk}/roster/",
         f"/applications/{demo['application'].pk}/messages/",
         # Confirmation pages of actions that tell people or cannot be undone.

@@ -15,6 +15,8 @@ from notifications.kinds import Topic
 from notifications.models import OutboxMessage
 from notifications.preferences import unsubscribe_token
 from points.ledger import account as points_account
+from points.models import OperatorPush
+from points.models import Transaction as PointsTransaction
 from portal.models import ActivityReport, ProgramPhoto
 from tests.portal.factories import ApplicationFactory, NeedFactory, ProgramFactory, SessionFactory
 
@@ -121,6 +123,11 @@ ROUTES = {
     "points_ledger": (STAFF, lambda w: {}),
     "points_ledger_export": (STAFF, lambda w: {"fmt": "csv"}),
     "points_redeem": (STAFF, lambda w: {}),
+    "points_issuer": (STAFF, lambda w: {}),
+    "points_reconcile": (STAFF, lambda w: {}),
+    "points_codes": (STAFF, lambda w: {}),
+    "points_codes_export": (STAFF, lambda w: {"fmt": "csv"}),
+    "points_reconcile_retry": (PRIVATE, lambda w: {"pk": w["failed_push"].pk}),
 }
 OUR_APPS = ("portal.", "accounts.", "notifications.", "points.")
 
@@ -187,6 +194,12 @@ def world(municipality, organization, nushi, helper):
         "wallet": points_account(
             municipality_id=municipality.pk, kind="wallet", helper_id=helper.pk
         ),
+        "failed_push": OperatorPush.objects.create(
+            transaction=PointsTransaction.objects.create(
+                kind="credit", municipality=municipality, idempotency_key="matrix:push"
+            ),
+            municipality=municipality, account="HIDA-1", amount=100, state="failed",
+        ),
     }  # fmt: skip
 
 
@@ -245,6 +258,8 @@ def test_the_matrix_rows_open_for_those_they_belong_to(client, world, nushi, sta
         "session_cancel": staff, "session_rain_date": staff, "session_close": nushi,
         "staff_program_action": staff,
         "session_candidates": nushi, "program_allocation": staff,
+        "points_issuer": staff, "points_reconcile": staff, "points_codes": staff,
+        "points_codes_export": staff,
     }  # fmt: skip
     for name, user in owners.items():
         client.force_login(user)

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0006_words_verbose_names'),
-        ('points', '0002_points_db_checks'),
+        ('points', '0003_piss_issuers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
