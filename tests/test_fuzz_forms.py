@@ -54,6 +54,7 @@ from portal.forms.sessions import (
     ThankYouForm,
 )
 from portal.models import Application, Attendance, Session
+from portal.views.matching import AllocationForm, InviteForm
 from tests.portal.apply_helpers import assert_invariants
 from tests.portal.test_permission_matrix import ROUTES, snapshot
 from tests.portal.test_permission_matrix import (  # the matrix's world, as fixture "matrix_world"
@@ -359,6 +360,12 @@ TARGETS: dict[str, Target] = {
     ),
     "session_close": Target("nushi", forms=lambda w: (ConfirmForm(),)),
     "session_cancel": Target("staff", forms=lambda w: (SessionCancelForm(),)),
+    "session_invite": Target("staff", forms=lambda w: (InviteForm(),)),
+    "program_allocation": Target(
+        "staff",
+        forms=lambda w: (AllocationForm(choices=[]),),
+        raw=lambda w: {"accept": st.integers(-5, 10**12).map(str) | JUNK_TEXT},
+    ),
     "session_rain_date": Target("staff", forms=lambda w: (ConfirmForm(),)),
     "session_messages": Target("helper", forms=lambda w: (MessageForm(),)),
     "session_thanks": Target("nushi", forms=lambda w: (ThankYouForm(),)),
@@ -414,7 +421,7 @@ NO_INPUT = {
     "staff_dashboard",
     "nushi_dashboard",
     "municipality_page", "nushi_page",
-    "points_wallet",
+    "points_wallet", "session_candidates",
     "points_wallet_qr",
 }  # fmt: skip
 

@@ -152,12 +152,12 @@ def test_a_credit_makes_few_queries(funded, helper, django_assert_num_queries):
     """Once the wallet and the budget periods exist: begin, the attendance's lock, the budget's lock
     with the policy, the credits of the attendance, the wallet's lock, both periods, the transaction,
     its entries, both balances, the lot, both periods' totals, a waiting credit settled (8 + 6), the
-    notice (points name, language, savepoint, insert, release: 5) and commit; 24 before they were
-    merged."""
+    notice (points name, language, savepoint, insert, release: 5), where the points go (the issuer:
+    1) and commit; 24 before they were merged."""
     _, (first,) = ended_session(funded, helpers=[helper])
     services.points_settle_attendance(application_id=first.pk)
     _, (second,) = ended_session(funded, helpers=[helper])
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         assert services.points_settle_attendance(application_id=second.pk) == "credited"
     assert wallet_balance(helper_id=helper.pk, municipality_id=funded.pk) == 1000
     assert ledger_mismatches() == []
