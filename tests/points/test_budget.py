@@ -1,10 +1,11 @@
 """Budgets and caps: a credit over a fiscal-year or monthly cap, or over a helper's monthly maximum,
 waits (pending) and staff are told; nothing is dropped; funding is idempotent and refuses bad input."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
+from django.db import transaction
 
 from notifications.models import OutboxMessage
 from points import services
@@ -113,3 +114,23 @@ def test_funding_is_idempotent_and_can_be_taken_back(municipality, staff):
             municipality_id=municipality.pk, source="x", amount=0, key="k5", actor=staff
         )
     assert Transaction.objects.count() == 2
+
+
+def test_a_period_total_never_passes_its_cap_even_if_a_check_before_it_was_passed(municipality):
+    """The totals move by a compare-and-set UPDATE: whatever a read before it concluded, a credit
+    that would pass a cap moves no total and is refused (the whole credit rolls back with it)."""
+    year = BudgetPeriod.objects.create(
+        municipality=municipality, kind="year", starts_on=date(2026, 4, 1), cap=1_000,
+        issued=800,
+    )  # fmt: skip
+    month = BudgetPeriod.objects.create(
+        municipality=municipality, kind="month", starts_on=date(2026, 12, 1), cap=None
+    )
+    with pytest.raises(services.PointsError), transaction.atomic():  # as inside a credit
+        services._count_issued([year, month], 300)
+    year.refresh_from_db()
+    month.refresh_from_db()
+    assert (year.issued, month.issued) == (800, 0)
+    services._count_issued([year, month], 200)
+    year.refresh_from_db()
+    assert year.issued == 1_000

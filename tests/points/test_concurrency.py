@@ -80,3 +80,21 @@ def test_two_redemptions_never_overdraw(funded, helper, staff):
     assert sum(isinstance(r, services.PointsError) for r in results) == 1
     assert Account.objects.get(kind="wallet").balance == 200
     _sound()
+
+
+def test_two_credits_for_the_last_of_the_budget_one_waits(municipality):
+    """The budget's row lock orders two credits that read its balance: with room for one, the other
+    waits as a pending credit (without the lock both would pass the check, and the second would break
+    the balance's CHECK instead)."""
+    services.budget_fund(
+        municipality_id=municipality.pk, source="一般財源", amount=500, key="fund:last", actor=None
+    )
+    _, apps = ended_session(municipality, helpers=[UserFactory(), UserFactory()])
+    results = run_concurrently(
+        lambda app: services.points_settle_attendance(application_id=app.pk, tell=False),
+        apps,
+        workers=2,
+    )
+    assert sorted(results) == ["credited", "pending"]
+    assert Account.objects.get(kind="budget").balance == 0
+    _sound()
