@@ -23,7 +23,7 @@ def closed_months() -> list[tuple[str, str]]:
 
 class MonthlyReportRequestForm(forms.Form):
     """Which scope and which closed month to compute. The scopes offered are the ones the user may
-    compute (reports.permissions); anything else posted is refused as an invalid choice."""
+    compute (reports.permissions.computable_scopes); anything else posted is an invalid choice."""
 
     scope = forms.ChoiceField(label=_("範囲"))
     month = forms.ChoiceField(label=_("対象月"))
@@ -31,24 +31,8 @@ class MonthlyReportRequestForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        cast(forms.ChoiceField, self.fields["scope"]).choices = self.scope_choices(user)
+        cast(forms.ChoiceField, self.fields["scope"]).choices = permissions.computable_scopes(user)
         cast(forms.ChoiceField, self.fields["month"]).choices = closed_months()
-
-    @staticmethod
-    def scope_choices(user: User) -> list[tuple[str, str]]:
-        from accounts.models import Municipality
-        from accounts.permissions import staff_municipality_ids
-
-        choices = [
-            (f"m:{m.pk}", str(m))
-            for m in Municipality.objects.filter(pk__in=staff_municipality_ids(user))
-        ]
-        prefectures = sorted(permissions.prefecture_access(user))
-        if user.is_superuser:
-            prefectures = sorted(set(Municipality.objects.values_list("prefecture", flat=True)))
-            choices.append(("all", str(Scope.ALL.label)))
-        choices += [(f"p:{p}", f"{p}（{Scope.PREFECTURE.label}）") for p in prefectures]
-        return choices
 
     def cleaned_scope(self) -> dict:
         """scope, municipality_id, prefecture, year, month for reports.services."""

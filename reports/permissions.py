@@ -8,7 +8,7 @@
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import User
+from accounts.models import Municipality, User
 from accounts.permissions import AnyUser, staff_municipality_ids
 from reports.models import MonthlyReport, MonthlyReportRun, PrefectureReportAccess, Scope
 
@@ -43,9 +43,13 @@ def may_read_reports(user: AnyUser) -> bool:
     return bool(staff_municipality_ids(user)) or bool(prefecture_access(user))
 
 
-def may_compute(user: User, *, scope: str, municipality_id: int | None, prefecture: str) -> bool:
-    if scope == Scope.MUNICIPALITY:
-        return municipality_id in staff_municipality_ids(user)
+def computable_scopes(user: User) -> list[tuple[str, str]]:
+    """The scopes the user may compute, as the request form offers them ("m:<id>", "p:<prefecture>",
+    "all"); the form refuses any other value, so this is the one rule for computing."""
+    municipalities = Municipality.objects.filter(pk__in=staff_municipality_ids(user))
+    choices = [(f"m:{m.pk}", str(m)) for m in municipalities]
+    prefectures = sorted(prefecture_access(user))
     if user.is_superuser:
-        return True
-    return scope == Scope.PREFECTURE and prefecture in prefecture_access(user)
+        prefectures = sorted(set(Municipality.objects.values_list("prefecture", flat=True)))
+        choices.append(("all", str(Scope.ALL.label)))
+    return choices + [(f"p:{p}", f"{p}（{Scope.PREFECTURE.label}）") for p in prefectures]

@@ -74,13 +74,6 @@ def staff_monthly_report_request(request: AuthenticatedHttpRequest) -> HttpRespo
     form = MonthlyReportRequestForm(request.POST, user=request.user)
     if form.is_valid():
         where = form.cleaned_scope()
-        if not permissions.may_compute(
-            request.user,
-            scope=where["scope"],
-            municipality_id=where.get("municipality_id"),
-            prefecture=where.get("prefecture", ""),
-        ):
-            raise Http404
         try:
             run = services.monthly_report_request(actor=request.user, **where)
         except ValidationError as exc:
