@@ -192,31 +192,34 @@ def municipality_month_figures(
     reported apart, so issued - reversed is the net credit of the period."""
 
     def moved(tx_kind: str, account_kind: str) -> Coalesce:
+        within = Q(transaction__created_at__lt=end, transaction__kind=tx_kind)
+        return Coalesce(Sum("amount", filter=within & Q(account__kind=account_kind)), 0)
+
+    def after_end(account_kind: str) -> Coalesce:
         return Coalesce(
-            Sum(
-                "amount",
-                filter=Q(
-                    created_at__gte=start, transaction__kind=tx_kind, account__kind=account_kind
-                ),
-            ),
-            0,
+            Sum("amount", filter=Q(transaction__created_at__gte=end, account__kind=account_kind)), 0
         )
 
-    def held(account_kind: str) -> Coalesce:
-        return Coalesce(Sum("amount", filter=Q(account__kind=account_kind)), 0)
-
-    # One pass over the municipality's entries until `end`, each figure a sum over its own condition
-    # (an entry's account is in its transaction's municipality: points.ledger.post checks it).
+    # One pass over the municipality's transactions from `start` on (points_tx_municipality_time; an
+    # entry's created_at is its transaction's): the period's movements, and what moved after `end`.
+    # A balance at `end` is the cached balance now less what moved after `end`, so a recent month never
+    # reads the years before it.
     sums = Entry.objects.filter(
-        account__municipality_id=municipality_id, created_at__lt=end
+        transaction__municipality_id=municipality_id, transaction__created_at__gte=start
     ).aggregate(
         issued=moved(TxKind.CREDIT, Kind.WALLET),
         reversed=moved(TxKind.REVERSAL, Kind.WALLET),
         redeemed=moved(TxKind.REDEMPTION, Kind.REDEEMED),
         expired=moved(TxKind.EXPIRY, Kind.EXPIRED),
         budget_funded=moved(TxKind.FUNDING, Kind.BUDGET),
-        outstanding=held(Kind.WALLET),
-        budget_balance=held(Kind.BUDGET),
+        wallet_after=after_end(Kind.WALLET),
+        budget_after=after_end(Kind.BUDGET),
+    )
+    held = dict(
+        Account.objects.filter(municipality_id=municipality_id, kind__in=[Kind.WALLET, Kind.BUDGET])
+        .values_list("kind")
+        .annotate(total=Sum("balance"))
+        .order_by()
     )
     pending = PendingCredit.objects.filter(
         municipality_id=municipality_id, created_at__lt=end
@@ -226,9 +229,9 @@ def municipality_month_figures(
         reversed=abs(sums["reversed"]),
         redeemed=abs(sums["redeemed"]),
         expired=abs(sums["expired"]),
-        outstanding=sums["outstanding"],
+        outstanding=held.get(Kind.WALLET, 0) - sums["wallet_after"],
         budget_funded=sums["budget_funded"],
-        budget_balance=sums["budget_balance"],
+        budget_balance=held.get(Kind.BUDGET, 0) - sums["budget_after"],
         pending=pending.aggregate(s=Coalesce(Sum("amount"), 0))["s"],
     )
 

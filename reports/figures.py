@@ -102,17 +102,15 @@ def _within(field: str, lo: datetime | None, hi: datetime) -> Q:
 
 
 HISTORY_SQL = """
-    SELECT
-        {first_time},
-        SUM(CASE WHEN in_month > 0 AND attended >= 2 THEN 1 ELSE 0 END),
-        SUM(CASE WHEN in_month > 0 AND returned > 0 THEN 1 ELSE 0 END)
+    SELECT {outer},
+        SUM(CASE WHEN n_this_month > 0 AND attended >= 2 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN n_this_month > 0 AND returned > 0 THEN 1 ELSE 0 END)
     FROM (
-        SELECT helper_id, MIN(first_at) AS first_at, SUM(attended) AS attended,
-               SUM(in_month) AS in_month,
-               SUM(CASE WHEN attended >= 2 AND in_month > 0 THEN 1 ELSE 0 END) AS returned
+        SELECT helper_id, MIN(first_at) AS first_at, SUM(attended) AS attended, {middle},
+               SUM(CASE WHEN attended >= 2 AND n_this_month > 0 THEN 1 ELSE 0 END) AS returned
         FROM (
             SELECT a.helper_id, p.nushi_id, MIN(s.starts_at) AS first_at, COUNT(*) AS attended,
-                   SUM(CASE WHEN s.starts_at >= %s THEN 1 ELSE 0 END) AS in_month
+                   {inner}
             FROM portal_application a
             JOIN portal_session s ON s.id = a.session_id
             JOIN portal_program p ON p.id = s.program_id
@@ -125,40 +123,57 @@ HISTORY_SQL = """
 """
 
 
-def _history(scope: Scope, periods: Periods, start: datetime, end: datetime) -> dict[str, Any]:
-    """What depends on each helper's whole history in the scope, in one pass over the attended
-    applications before the month's end, grouped by helper and nushi:
-    - first-time helpers of each period: their first attendance ever lies in it (the first attendance
-      before the month's end is the first ever, for any period that ends by then);
-    - repeat helpers of the month: attended in the month and at least twice in all;
-    - returning to a nushi: attended a nushi in the month and at least twice in all; the later of two
-      such attendances before the month's end is in the month, and the earlier one precedes it."""
-    first_time: list[str] = []
-    params: list[datetime] = []
-    for lo, hi in periods.values():
-        lower = "first_at >= %s AND " if lo is not None else ""
-        first_time.append(f"SUM(CASE WHEN {lower}first_at < %s THEN 1 ELSE 0 END)")
-        params += [p for p in (lo, hi) if p is not None]
-    params += [start, end]
+def _history(scope: Scope, periods: Periods, end: datetime) -> dict[str, Any]:
+    """What depends on each helper's attendances, in one pass over the attended applications before
+    the month's end, grouped by helper and nushi, then by helper. For every period: attendances (延べ),
+    unique helpers (実: those with an attendance in it) and first-time helpers (their first attendance
+    ever lies in it: the first attendance before the month's end is the first ever, for any period
+    that ends by then). For the month: repeat helpers (attended in the month and at least twice in
+    all) and helpers returning to a nushi (attended a nushi in the month and at least twice in all; the
+    later of two such attendances before the month's end is in the month, the earlier precedes it)."""
+    inner, middle, outer = [], [], []
+    inner_params: list[datetime] = []
+    outer_params: list[datetime] = []
+    for name, (lo, hi) in periods.items():
+        inner.append(f"SUM(CASE WHEN {_between('s.starts_at', lo)} THEN 1 ELSE 0 END) AS n_{name}")
+        inner_params += [p for p in (lo, hi) if p is not None]
+        middle.append(f"SUM(n_{name}) AS n_{name}")
+        outer.append(f"SUM(n_{name})")
+        outer.append(f"SUM(CASE WHEN n_{name} > 0 THEN 1 ELSE 0 END)")
+        outer.append(f"SUM(CASE WHEN {_between('first_at', lo)} THEN 1 ELSE 0 END)")
+        outer_params += [p for p in (lo, hi) if p is not None]
     # Only integers and fixed text are formatted in; the datetimes are bound parameters.
     sql = HISTORY_SQL.format(
-        first_time=", ".join(first_time), ids=", ".join(str(int(i)) for i in scope.ids)
+        outer=", ".join(outer),
+        middle=", ".join(middle),
+        inner=", ".join(inner),
+        ids=", ".join(str(int(i)) for i in scope.ids),
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*outer_params, *inner_params, end])
         row = [int(n or 0) for n in cursor.fetchone()]
-    return {
-        "first_time": dict(zip(periods, row[: len(periods)], strict=True)),
-        "repeat": row[-2],
-        "returning_to_nushi": row[-1],
+    figures = {
+        name: dict(
+            zip(
+                ("attendances", "unique_helpers", "first_time"), row[3 * i : 3 * i + 3], strict=True
+            )
+        )
+        for i, name in enumerate(periods)
     }
+    return {"periods": figures, "repeat": row[-2], "returning_to_nushi": row[-1]}
+
+
+def _between(column: str, lo: datetime | None) -> str:
+    """[lo, hi) on a column as SQL with its bound parameters in that order (lo None: no lower bound)."""
+    return f"{column} >= %s AND {column} < %s" if lo is not None else f"{column} < %s"
 
 
 def _headlines(
     scope: Scope, periods: Periods, history: dict[str, Any]
 ) -> dict[str, dict[str, int]]:
     """Sessions held, applications, participations (延べ), unique helpers (実) and first-time helpers of
-    every period, in one pass over the sessions and one over the applications."""
+    every period: one pass over the sessions and one over the applications (counts only: the figures
+    about people come from _history's pass)."""
     end = max(hi for _lo, hi in periods.values())
     sessions = _sessions(scope, None, end).exclude(status=Session.Status.CANCELLED)
     held = sessions.aggregate(
@@ -167,23 +182,17 @@ def _headlines(
             for name, (lo, hi) in periods.items()
         }
     )
-    attended = Q(status=A.ATTENDED)
-    counts: dict[str, Any] = {}
-    for name, (lo, hi) in periods.items():
-        when = _within("session__starts_at", lo, hi)
-        counts[f"{name}__applications"] = Count("pk", filter=when)
-        counts[f"{name}__attendances"] = Count("pk", filter=when & attended)
-        counts[f"{name}__unique_helpers"] = Count(
-            "helper_id", filter=when & attended, distinct=True
-        )
-    row = _applications(scope, None, end).aggregate(**counts)
+    applications = _applications(scope, None, end).aggregate(
+        **{
+            name: Count("pk", filter=_within("session__starts_at", lo, hi))
+            for name, (lo, hi) in periods.items()
+        }
+    )
     return {
         name: {
             "sessions_held": held[name],
-            "applications": row[f"{name}__applications"],
-            "attendances": row[f"{name}__attendances"],
-            "unique_helpers": row[f"{name}__unique_helpers"],
-            "first_time": history["first_time"][name],
+            "applications": applications[name],
+            **history["periods"][name],
         }
         for name in periods
     }
@@ -340,7 +349,7 @@ def compute(
         "fill_rate": _rate(apps["accepted"], apps["capacity"]),
     }
     periods = _periods(year, month)
-    history = _history(scope, periods, start, end)
+    history = _history(scope, periods, end)
     headlines = _headlines(scope, periods, history)
     tell(40)
     this_month = headlines["this_month"]

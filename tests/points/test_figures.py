@@ -41,7 +41,8 @@ def test_month_figures(
         )
         Application.objects.filter(pk=a.pk).update(status="no_show")
         services.points_settle_attendance(application_id=a.pk, reason="訂正")
-    with django_assert_num_queries(2):  # the entries' sums, the pending credits
+    # The entries' sums from the month's start, the cached balances, the pending credits.
+    with django_assert_num_queries(3):
         figures = municipality_month_figures(
             municipality_id=municipality.pk, start=DECEMBER[0], end=DECEMBER[1]
         )
@@ -57,6 +58,8 @@ def test_month_figures(
         municipality_id=municipality.pk, start=local_midnight(date(2026, 11, 1)), end=DECEMBER[0]
     )
     assert november.budget_funded == 1200 and november.issued == 0
+    # Balances as at November's end, though December moved them since.
+    assert november.budget_balance == 1200 and november.outstanding == 0
 
 
 def test_pending_counts_until_settled(municipality, helper):
