@@ -363,8 +363,23 @@ TARGETS: dict[str, Target] = {
     "session_invite": Target("staff", forms=lambda w: (InviteForm(),)),
     "program_allocation": Target(
         "staff",
+        method="get",
         forms=lambda w: (AllocationForm(choices=[]),),
         raw=lambda w: {"accept": st.integers(-5, 10**12).map(str) | JUNK_TEXT},
+    ),
+    # Bulk decisions' confirmation pages (h-forms): the choice, and the confirmation with its reason.
+    "program_allocation_confirm": Target(
+        "staff",
+        forms=lambda w: (ConfirmForm(),),
+        raw=lambda w: {"accept": st.integers(-5, 10**12).map(str) | JUNK_TEXT},
+    ),
+    "session_decisions": Target(
+        "nushi",
+        forms=lambda w: (ReasonConfirmForm(),),
+        raw=lambda w: {
+            "accept": st.integers(-5, 10**12).map(str) | JUNK_TEXT,
+            "action": st.sampled_from(["accept", "decline_rest", "bogus"]) | JUNK_TEXT,
+        },
     ),
     "session_rain_date": Target("staff", forms=lambda w: (ConfirmForm(),)),
     "session_messages": Target("helper", forms=lambda w: (MessageForm(),)),
