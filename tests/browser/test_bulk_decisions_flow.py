@@ -61,3 +61,29 @@ def test_the_nushi_accepts_two_and_declines_the_rest_after_the_confirmation_page
     assert (
         OutboxMessage.objects.filter(kind="application_declined").get().body.count("経験のある方")
     )
+
+
+def test_staff_confirm_the_allocation_proposal_after_its_confirmation_page(
+    browser: Browser, live_server, municipality, organization, staff
+):
+    program = ProgramFactory(municipality=municipality, nushi=organization, title="楮の皮はぎ")
+    session = SessionFactory(
+        program=program, capacity=2, acceptance_mode=Session.AcceptanceMode.SELECTION
+    )
+    for name in ("あおい", "いつき", "うた"):
+        ApplicationFactory(session=session, helper=HelperProfileFactory(display_name=name).user)
+
+    page = signed_in(browser, live_server, staff)
+    page.goto(f"{live_server.url}/programs/{program.pk}/allocation/")
+    page.get_by_role("button", name="チェックした方を参加確定にする").click()
+    expect(page.get_by_role("heading", name="選考の結果を決める", level=1)).to_be_visible()
+    expect(page.get_by_test_id("told-group").nth(0)).to_contain_text("参加確定になる方（2人）")
+    expect(page.get_by_test_id("affected-group")).to_contain_text("選考中のまま")
+    page.screenshot(path=str(_artifact("allocation-confirm-phone")), full_page=True)
+    assert not Application.objects.filter(status=Application.Status.ACCEPTED).exists()
+
+    page.get_by_label("上の内容を確認しました").check()
+    page.get_by_role("button", name="参加確定にしてお知らせを送る").click()
+    expect(page.get_by_text("2人を参加確定にしました。")).to_be_visible()
+    assert Application.objects.filter(status=Application.Status.ACCEPTED).count() == 2
+    assert OutboxMessage.objects.filter(kind="application_accepted").count() == 2
