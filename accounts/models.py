@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
@@ -409,3 +410,25 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.document} v{self.version}"
+
+
+class SignupOrigin(models.Model):
+    """The municipality whose page a signup came from (its town page, one of its programs, a
+    session's apply page): the brand of that helper's account emails (accounts.branding). A row of
+    its own rather than a key on User, so that a User stays of no municipality (accounts.scoping: one
+    helper identity works across all of them). No row: signed up from the portal's own pages."""
+
+    user = models.OneToOneField(
+        User, verbose_name=_("ユーザー"), on_delete=models.CASCADE, related_name="signup_origin"
+    )
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("自治体"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(verbose_name=_("作成日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("登録したときの自治体")
+        verbose_name_plural = _("登録したときの自治体")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.municipality_id}"

@@ -4,8 +4,9 @@ from django.core.cache import cache
 from django.db import transaction
 
 from accounts import pages, postal
+from accounts.branding import municipality_of_path
 from accounts.images import StoredFiles
-from accounts.models import Consent, HelperProfile, Municipality, PageText, User
+from accounts.models import Consent, HelperProfile, Municipality, PageText, SignupOrigin, User
 
 
 def _home_area(postal_code: str) -> tuple[str, str]:
@@ -91,3 +92,12 @@ def page_text_save(
         text.save()
         transaction.on_commit(lambda: cache.delete(pages.VERSIONS_CACHE_KEY))
     return text
+
+
+@transaction.atomic
+def signup_origin_record(*, user: User, path: str | None) -> None:
+    """At signup: the municipality whose page `path` (the signup's `next` address) is, if any, for
+    the brand of the helper's account emails (accounts.branding)."""
+    municipality_id = municipality_of_path(path)
+    if municipality_id is not None:
+        SignupOrigin.objects.get_or_create(user=user, defaults={"municipality_id": municipality_id})

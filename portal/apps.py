@@ -15,7 +15,12 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from accounts.branding import register_path_resolver
         from accounts.models import Municipality
+        from portal.selectors.branding import municipality_of_path
+
+        # The brand of a helper's account emails: the municipality whose page the signup came from.
+        register_path_resolver(municipality_of_path)
 
         post_save.connect(_forget_site_name, sender=Municipality, dispatch_uid="portal_site_name")
         post_delete.connect(_forget_site_name, sender=Municipality, dispatch_uid="portal_site_name")

@@ -677,13 +677,20 @@ class Impression(models.Model):
 
 
 class FormToken(models.Model):
-    """One sending of a form that creates something (a need): the one-time token the form carried,
-    and what it created. Claimed in the transaction of the create, so the same form sent again (back
-    and send, a double tap) leads to what the first sending created instead of creating it twice."""
+    """One sending of a form that creates something (a need, a program, a session, a message, a
+    contact, ...): the one-time token the form carried, and what it created. Claimed in the
+    transaction of the create, so the same form sent again (back and send, a double tap) leads to
+    what the first sending created instead of creating it twice."""
 
     token = models.UUIDField(verbose_name=_("鍵"), primary_key=True)
+    # NULL: sent by a visitor who is not signed in (the contact form).
     user = models.ForeignKey(
-        User, verbose_name=_("ユーザー"), on_delete=models.CASCADE, related_name="+"
+        User,
+        verbose_name=_("ユーザー"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     # The pk of what the sending created; NULL only inside the transaction that creates it.
     object_id = models.BigIntegerField(verbose_name=_("作成したもの"), null=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django import forms
+from django.apps import apps
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
 from django.core.cache import cache
@@ -363,8 +364,23 @@ TARGETS: dict[str, Target] = {
     "session_invite": Target("staff", forms=lambda w: (InviteForm(),)),
     "program_allocation": Target(
         "staff",
+        method="get",
         forms=lambda w: (AllocationForm(choices=[]),),
         raw=lambda w: {"accept": st.integers(-5, 10**12).map(str) | JUNK_TEXT},
+    ),
+    # Bulk decisions' confirmation pages (h-forms): the choice, and the confirmation with its reason.
+    "program_allocation_confirm": Target(
+        "staff",
+        forms=lambda w: (ConfirmForm(),),
+        raw=lambda w: {"accept": st.integers(-5, 10**12).map(str) | JUNK_TEXT},
+    ),
+    "session_decisions": Target(
+        "nushi",
+        forms=lambda w: (ReasonConfirmForm(),),
+        raw=lambda w: {
+            "accept": st.integers(-5, 10**12).map(str) | JUNK_TEXT,
+            "action": st.sampled_from(["accept", "decline_rest", "bogus"]) | JUNK_TEXT,
+        },
     ),
     "session_rain_date": Target("staff", forms=lambda w: (ConfirmForm(),)),
     "session_messages": Target("helper", forms=lambda w: (MessageForm(),)),
@@ -457,9 +473,11 @@ def assert_written_rows_are_clean(before: dict, after: dict) -> None:
     """Rows the request wrote hold one-line text in one-line columns and no control characters
     other than line breaks and tabs in multi-line ones."""
     for label, rows in after.items():
-        old = {row["id"]: row for row in before.get(label, [])}
+        # The primary key by its name: "id", or a model's own ("token" of a FormToken).
+        pk = apps.get_model(label)._meta.pk.attname
+        old = {row[pk]: row for row in before.get(label, [])}
         for row in rows:
-            if old.get(row["id"]) == row:
+            if old.get(row[pk]) == row:
                 continue
             for column, value in row.items():
                 kind = COLUMN_KINDS.get((label, column))

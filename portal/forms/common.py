@@ -90,6 +90,12 @@ class FormTokenField(forms.UUIDField):
         super().__init__(required=False, initial=uuid.uuid4, **kwargs)
 
 
+class FormTokenForm(forms.Form):
+    """A button that creates something and asks nothing (a draft from the session): its token only."""
+
+    form_token = FormTokenField()
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000

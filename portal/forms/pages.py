@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Consent, Municipality, PageText
+from portal.forms.common import FormTokenField
 
 
 class ContactTopic(models.TextChoices):
@@ -42,6 +43,7 @@ class ContactForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("2000文字まで。電話番号など、お返事に必要なことがあれば書いてください。"),
     )
+    form_token = FormTokenField()
 
     def __init__(self, *args: Any, municipality: Municipality | None = None, **kwargs: Any):
         """With `municipality` fixed (its own contact page, or the only one of the deployment) the

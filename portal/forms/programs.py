@@ -11,6 +11,7 @@ from accounts.forms import PostalCodeField
 from accounts.models import District, Skill
 from portal.forms.common import (
     CommaListField,
+    FormTokenField,
     address_from_postal,
     clean_image,
     form_field,
@@ -35,6 +36,7 @@ class ProgramForm(forms.ModelForm):
     meeting_postal_code = PostalCodeField(
         required=False, label=_("くわしい住所の郵便番号（非公開）")
     )
+    form_token = FormTokenField()  # used when the form creates a program (not when it edits one)
 
     class Meta:
         model = Program
@@ -122,6 +124,7 @@ class PhotoForm(forms.Form):
         max_length=200,
         help_text=_("目の不自由な方の読み上げに使います（例: 畝を立てる参加者）"),
     )
+    form_token = FormTokenField()
 
     def clean_image(self) -> Any:
         return clean_image(self.cleaned_data.get("image"))

@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 
 from accounts.images import process_upload
-from portal.forms.common import MultipleImageField, form_field
+from portal.forms.common import FormTokenField, MultipleImageField, form_field
 from portal.models import ActivityReport, Program
 
 
@@ -16,6 +16,7 @@ class ReportForm(forms.ModelForm):
     photo_caption = forms.CharField(
         label=_("写真の説明"), max_length=200, required=False, help_text=_("例: 皮はぎをする参加者")
     )
+    form_token = FormTokenField()
 
     class Meta:
         model = ActivityReport

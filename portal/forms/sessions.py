@@ -8,12 +8,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import public_name
-from portal.forms.common import DATETIME, DATETIME_FORMAT, MultipleImageField, ReasonConfirmForm
+from portal.forms.common import (
+    DATETIME,
+    DATETIME_FORMAT,
+    FormTokenField,
+    MultipleImageField,
+    ReasonConfirmForm,
+)
 from portal.models import Application, Session
 from portal.services.sessions import session_errors
 
 
 class SessionForm(forms.ModelForm):
+    form_token = FormTokenField()  # used when the form adds a session (not when it edits one)
+
     class Meta:
         model = Session
         fields = [
@@ -68,6 +76,7 @@ class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("メッセージ"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    form_token = FormTokenField()
 
 
 class SessionCancelForm(ReasonConfirmForm):
@@ -83,6 +92,7 @@ class ThankYouForm(forms.Form):
         label=_("お礼のメッセージ"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5})
     )
     photos = MultipleImageField(label=_("写真（6枚まで）"), required=False, max_files=6)
+    form_token = FormTokenField()
 
 
 class AttendanceForm(forms.Form):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -205,3 +206,37 @@ def program_reject_preview(program: Program, *, reason: str) -> Preview:
             )
         ]
     )
+
+
+def decisions_preview(
+    *, accept: list[Application], decline: list[Application], note: str
+) -> Preview:
+    """What a bulk decision tells (portal.services.decisions): the helpers to be accepted their
+    acceptance, the helpers to be declined their decline with `note`; each on the application as it
+    will be."""
+    declining = {a.pk for a in decline}
+    several = len({a.session_id for a in [*accept, *decline]}) > 1
+
+    def label_of(application: Application) -> str:
+        """By decision, and by session when they span several (each is told its own date)."""
+        if application.pk in declining:
+            label = _("お見送りになる方（下の理由が届きます）")
+        else:
+            label = _("参加確定になる方")
+        if not several:
+            return label
+        when = date_format(timezone.localtime(application.session.starts_at), _("n月j日(D) H:i"))
+        return f"{when} {label}"
+
+    def as_decided(application: Application) -> Application:
+        decided = copy.copy(application)
+        decided.status = Status.DECLINED if application.pk in declining else Status.ACCEPTED
+        return decided
+
+    def notice(application: Application) -> None:
+        if application.pk in declining:
+            notices.notice_application_declined(as_decided(application), note=note)
+        else:
+            notices.notice_application_accepted(as_decided(application))
+
+    return Preview(groups=_helper_groups([*accept, *decline], notice, label_of=label_of))

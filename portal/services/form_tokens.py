@@ -10,14 +10,17 @@ from portal.models import FormToken
 from portal.services.errors import AlreadySubmitted
 
 
-def form_token_claim(*, actor: User, token: UUID | None) -> FormToken | None:
+def form_token_claim(*, actor: User | None, token: UUID | None) -> FormToken | None:
     """Called inside the create's transaction, before it creates. No token (a client that sent
-    none) claims nothing: the create goes ahead as before."""
+    none) claims nothing: the create goes ahead as before. `actor` None: a visitor who is not signed
+    in (the contact form); what their sending created is then theirs to land on, as the token only
+    ever reached the browser that was shown the form."""
     if token is None:
         return None
     claim, created = FormToken.objects.get_or_create(token=token, defaults={"user": actor})
     if not created:
-        raise AlreadySubmitted(claim.object_id if claim.user_id == actor.pk else None)
+        mine = claim.user_id == (actor.pk if actor is not None else None)
+        raise AlreadySubmitted(claim.object_id if mine else None)
     return claim
 
 

@@ -11,6 +11,7 @@ keeps every version (who, when, what).
 """
 
 import uuid
+from uuid import UUID
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -28,6 +29,7 @@ from portal.selectors.sessions import program_sessions_to_cancel
 from portal.services import reminders
 from portal.services._state import InvalidTransition, transition
 from portal.services.errors import NotAllowed
+from portal.services.form_tokens import form_token_claim, form_token_fulfil
 from portal.services.locking import lock_program, lock_session
 from portal.services.needs import need_mark_published, need_start_design_in_transaction
 from portal.services.session_changes import cancel_locked_session
@@ -82,13 +84,19 @@ def _apply(program: Program, data: dict) -> None:
     program.search_text = program_search_text(program)
 
 
-def program_create_from_need(*, need: Need, actor: User, data: dict) -> Program:
-    """Staff draft a program from a need; the need moves to in_design."""
+def program_create_from_need(
+    *, need: Need, actor: User, data: dict, form_token: UUID | None = None
+) -> Program:
+    """Staff draft a program from a need; the need moves to in_design. The form's one-time token is
+    claimed in the same transaction (portal.services.form_tokens)."""
     with StoredFiles() as stored:
         data = _store_cover(data, stored)
         with transaction.atomic(durable=True):
+            claim = form_token_claim(actor=actor, token=form_token)
             need_start_design_in_transaction(need=need, actor=actor)
-            return _program_create(nushi=need.nushi, actor=actor, data=data, need=need)
+            program = _program_create(nushi=need.nushi, actor=actor, data=data, need=need)
+            form_token_fulfil(claim, object_id=program.pk)
+            return program
 
 
 def program_create(
@@ -322,7 +330,9 @@ def program_cancel(*, program: Program, actor: User, reason: str) -> Program:
     return program
 
 
-def program_photo_add(*, program: Program, actor: User, image, caption: str = "") -> ProgramPhoto:
+def program_photo_add(
+    *, program: Program, actor: User, image, caption: str = "", form_token: UUID | None = None
+) -> ProgramPhoto:
     """`image` must come from accounts.images.process_upload (checked, resized, EXIF stripped). The
     thumbnail is made and both files written before the transaction; a refusal removes them."""
     thumbnail = thumbnail_of(image)
@@ -330,6 +340,7 @@ def program_photo_add(*, program: Program, actor: User, image, caption: str = ""
         image_name = stored.save(ProgramPhoto, "image", image)
         thumbnail_name = stored.save(ProgramPhoto, "thumbnail", thumbnail)
         with transaction.atomic(durable=True):
+            claim = form_token_claim(actor=actor, token=form_token)
             lock_program(program.pk)
             order = ProgramPhoto.objects.filter(program=program).count()
             if order >= MAX_PHOTOS:
@@ -341,6 +352,7 @@ def program_photo_add(*, program: Program, actor: User, image, caption: str = ""
                 caption=caption,
                 order=order,
             )
+            form_token_fulfil(claim, object_id=photo.pk)
             program_touch(program_id=program.pk)
             return photo
 

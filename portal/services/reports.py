@@ -5,6 +5,7 @@ Not to be confused with the monthly statistics, 月次参加レポート (`repor
 `reports/` app): in this module "report" always means an activity report."""
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from portal.models import (
     ThankYou,
 )
 from portal.services._state import InvalidTransition, transition
+from portal.services.form_tokens import form_token_claim, form_token_fulfil
 from portal.services.programs import program_touch
 
 MAX_PHOTOS = 12
@@ -78,6 +80,7 @@ def activity_report_create(
     body: str,
     session: Session | None = None,
     photos: list | None = None,
+    form_token: UUID | None = None,
 ) -> ActivityReport:
     """A draft activity report. `photos`: (image from accounts.images.process_upload, caption) pairs.
     Thumbnails are made and files written before the transaction; if it fails, they are removed."""
@@ -95,13 +98,18 @@ def activity_report_create(
             for (image, caption), thumbnail in zip(photos, thumbnails, strict=True)
         ]
         with transaction.atomic(durable=True):
+            claim = form_token_claim(actor=actor, token=form_token)
             program = Program.objects.get(pk=program.pk)
-            return _write(
+            report = _write(
                 program=program, session=session, actor=actor, title=title, body=body, photos=rows
             )
+            form_token_fulfil(claim, object_id=report.pk)
+            return report
 
 
-def activity_report_draft_from_session(*, session: Session, actor: User) -> ActivityReport:
+def activity_report_draft_from_session(
+    *, session: Session, actor: User, form_token: UUID | None = None
+) -> ActivityReport:
     """Staff pull the thank-you messages, their photos and the publishable impressions into a draft
     activity report, to edit and publish on the report pages. Written by the same writer, with the
     same checks, as activity_report_create. The photos are the thank-you's own files (no copy): the
@@ -125,8 +133,9 @@ def activity_report_draft_from_session(*, session: Session, actor: User) -> Acti
         for photo in thank_you.photos.all()
     ][:MAX_PHOTOS]
     with transaction.atomic(durable=True):
+        claim = form_token_claim(actor=actor, token=form_token)
         program = Program.objects.get(pk=session.program_id)
-        return _write(
+        report = _write(
             program=program,
             session=session,
             actor=actor,
@@ -134,6 +143,8 @@ def activity_report_draft_from_session(*, session: Session, actor: User) -> Acti
             body="\n\n".join(parts) or _("（本文を書いてください）"),
             photos=photos,
         )
+        form_token_fulfil(claim, object_id=report.pk)
+        return report
 
 
 @transaction.atomic(durable=True)

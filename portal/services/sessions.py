@@ -5,6 +5,7 @@ an edit of the times reuses its rescheduling rule.
 """
 
 from datetime import datetime
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +17,7 @@ from portal.models import Program, Session
 from portal.services import reminders
 from portal.services._state import InvalidTransition, record_history, transition
 from portal.services.applications import promote_waitlist
+from portal.services.form_tokens import form_token_claim, form_token_fulfil
 from portal.services.locking import lock_program, lock_session
 from portal.services.session_changes import reschedule_locked_session
 
@@ -87,7 +89,11 @@ def _check(values: dict, places_taken: int = 0) -> None:
 
 
 @transaction.atomic(durable=True)
-def session_create(*, program: Program, actor: User, data: dict) -> Session:
+def session_create(
+    *, program: Program, actor: User, data: dict, form_token: UUID | None = None
+) -> Session:
+    """Add a session; the form's one-time token is claimed first (portal.services.form_tokens)."""
+    claim = form_token_claim(actor=actor, token=form_token)
     program = lock_program(program.pk)
     if program.status not in OPEN_PROGRAM_STATES:
         raise InvalidTransition(
@@ -99,6 +105,7 @@ def session_create(*, program: Program, actor: User, data: dict) -> Session:
     session = Session(program=program, **values)
     session._history_user = actor
     session.save()
+    form_token_fulfil(claim, object_id=session.pk)
     _back_to_draft(program, actor=actor, reason="session added")
     return session
 

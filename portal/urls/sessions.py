@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("staff/sessions/<int:pk>/edit/", staff.staff_session_edit, name="staff_session_edit"),
     path("sessions/<int:pk>/roster/", session_host.session_roster, name="session_roster"),
+    path("sessions/<int:pk>/decisions/", session_host.session_decisions, name="session_decisions"),
     path("sessions/<int:pk>/checkin/", session_host.session_checkin, name="session_checkin"),
     path(
         "sessions/<int:pk>/attendance/", session_host.session_attendance, name="session_attendance"

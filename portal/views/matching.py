@@ -2,6 +2,7 @@
 outbox) and the allocation proposal of a program's selection sessions. The helpers' recommendations are
 an include (templates/matching/_recommendations.html, portal.templatetags.matching_tags)."""
 
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
@@ -9,15 +10,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import AuthenticatedHttpRequest
+from accounts.selectors import public_name
+from portal.forms.common import ConfirmForm
 from portal.models import Application, Program, Session
 from portal.permissions import can_host_program, can_manage_session
+from portal.selectors import previews
 from portal.selectors.matching import allocation_proposal, invitation_candidates
 from portal.services import matching as services
 from portal.services.errors import ServiceError
+from portal.views.confirm import confirm_page, posted
 
 
 def _get_session_for_host(request: AuthenticatedHttpRequest, pk: int) -> Session:
@@ -84,30 +90,23 @@ class AllocationForm(forms.Form):
         field.choices = [(pk, str(pk)) for pk in choices]
 
 
-@login_required
-def program_allocation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    program = _get_program_for_host(request, pk)
-    proposal = allocation_proposal(program)
-    applications = {
+def _applied(sessions: Iterable[Session]) -> dict[tuple[int, int], Application]:
+    """The applications still under selection in the proposal's sessions, by (helper, session)."""
+    return {
         (a.helper_id, a.session_id): a
         for a in Application.objects.filter(
-            session__in=proposal.sessions, status=Application.Status.APPLIED
-        )
+            session__in=list(sessions), status=Application.Status.APPLIED
+        ).select_related("helper__helper_profile", "session")
     }
-    if request.method == "POST":
-        form = AllocationForm(request.POST, choices=[a.pk for a in applications.values()])
-        if form.is_valid():
-            chosen = form.cleaned_data["accept"]
-            problems = services.allocation_confirm(
-                program=program, application_ids=chosen, actor=request.user
-            )
-            for problem in problems:
-                messages.error(request, problem)
-            accepted = len(chosen) - len(problems)
-            if accepted:
-                messages.success(request, _("%(n)d人を参加確定にしました。") % {"n": accepted})
-            return redirect("program_allocation", program.pk)
-        messages.error(request, _("選び直してください: この応募はもう選考中ではありません。"))
+
+
+@login_required
+@require_GET
+def program_allocation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The proposal, to adjust; its form goes (by GET) to the confirmation page."""
+    program = _get_program_for_host(request, pk)
+    proposal = allocation_proposal(program)
+    applications = _applied(proposal.sessions)
     rows = []
     for session in proposal.sessions:
         proposed = [p for p in proposal.proposed if p.session_id == session.pk]
@@ -126,3 +125,52 @@ def program_allocation(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             }
         )
     return render(request, "matching/allocation.html", {"program": program, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_allocation_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The allocation's confirmation page: who will be accepted and what they are told, who stays
+    under selection; its POST (confirmed) accepts each through the decision service. The choice
+    stays in the address (GET), which the confirmation's POST keeps."""
+    program = _get_program_for_host(request, pk)
+    applications = _applied(allocation_proposal(program).sessions)
+    choice = AllocationForm(request.GET, choices=[a.pk for a in applications.values()])
+    if not choice.is_valid():
+        messages.error(request, _("選び直してください: この応募はもう選考中ではありません。"))
+        return redirect("program_allocation", program.pk)
+    chosen = set(choice.cleaned_data["accept"])
+    if not chosen:
+        messages.error(request, _("参加確定にする方を選んでください。"))
+        return redirect("program_allocation", program.pk)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        problems = services.allocation_confirm(
+            program=program, application_ids=sorted(chosen), actor=request.user
+        )
+        for problem in problems:
+            messages.error(request, problem)
+        accepted = len(chosen) - len(problems)
+        if accepted:
+            messages.success(request, _("%(n)d人を参加確定にしました。") % {"n": accepted})
+        return redirect("program_allocation", program.pk)
+    in_order = sorted(applications.values(), key=lambda a: (a.session.starts_at, a.created_at))
+    left = [public_name(a.helper) for a in in_order if a.pk not in chosen]
+    return confirm_page(
+        request,
+        heading=_("選考の結果を決める"),
+        program=program,
+        facts=[
+            _("選んだ方が参加確定になり、下のお知らせが届きます。参加確定は元に戻せません。"),
+            _(
+                "定員を超える分や、ほかの参加と時間が重なる方は参加確定にできず、そのままになります。"
+            ),
+        ],
+        preview=previews.decisions_preview(
+            accept=[a for a in in_order if a.pk in chosen], decline=[], note=""
+        ),
+        affected=[(_("選考中のまま（お知らせは届きません）"), left)] if left else [],
+        form=form,
+        submit_label=_("参加確定にしてお知らせを送る"),
+        back_url=reverse("program_allocation", args=[program.pk]),
+    )

@@ -23,13 +23,8 @@ from portal.services import needs as need_services
 from portal.services import programs as program_services
 from portal.services._state import InvalidTransition
 from portal.services.errors import AlreadySubmitted, ServiceError
+from portal.views.form_tokens import already_submitted
 from portal.views.programs import program_page_context
-
-
-def already_submitted(request: HttpRequest, route: str, pk: int) -> HttpResponse:
-    """A form sent again after it created something: to what it created, with a word, not twice."""
-    messages.info(request, _("この内容はすでに受け付けています。受け付けた内容はこちらです。"))
-    return redirect(route, pk=pk)
 
 
 @login_required

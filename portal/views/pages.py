@@ -19,6 +19,8 @@ from accounts.permissions import (
 from accounts.services import page_text_save
 from portal.forms.pages import ContactForm, ContactTopic, PageTextForm
 from portal.services.contact import contact_submit
+from portal.services.errors import AlreadySubmitted
+from portal.views.form_tokens import earlier_sending, form_token_of, land_after_refusal
 
 # A person writes to the municipality a few times an hour at most; a script is stopped here.
 CONTACT_RATE = "5/h"
@@ -51,6 +53,13 @@ def contact(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     if request.user.is_authenticated:
         initial = {"name": request.user.name, "email": request.user.email}
     form = ContactForm(request.POST or None, municipality=municipality, initial=initial)
+
+    def land(municipality_pk: int) -> HttpResponse:
+        sent_to = get_object_or_404(Municipality, pk=municipality_pk)
+        return redirect("contact_sent", slug=sent_to.slug)
+
+    if (done := earlier_sending(request, form, land)) is not None:
+        return done
     status = 200
     if request.method == "POST":
         if getattr(request, "limited", False):
@@ -63,15 +72,22 @@ def contact(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             status = 429
         elif form.is_valid():
             chosen = form.chosen_municipality()
-            contact_submit(
-                municipality=chosen,
-                name=form.cleaned_data["name"],
-                email=form.cleaned_data["email"],
-                topic=ContactTopic(form.cleaned_data["topic"]).label,
-                message=form.cleaned_data["message"],
-                actor=request.user if request.user.is_authenticated else None,
-            )
-            return redirect("contact_sent", slug=chosen.slug)
+            try:
+                contact_submit(
+                    municipality=chosen,
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                    topic=ContactTopic(form.cleaned_data["topic"]).label,
+                    message=form.cleaned_data["message"],
+                    actor=request.user if request.user.is_authenticated else None,
+                    form_token=form_token_of(form),
+                )
+            except AlreadySubmitted as exc:
+                if (landed := land_after_refusal(request, form, exc, land)) is not None:
+                    return landed
+                status = 400
+            else:
+                return redirect("contact_sent", slug=chosen.slug)
         else:
             status = 400
     return render(

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import AuthenticatedHttpRequest
 from accounts.selectors import public_name
-from portal.forms.applications import DecisionForm
-from portal.forms.common import ConfirmForm
+from portal.forms.applications import BulkDecisionForm, DecisionForm
+from portal.forms.common import ConfirmForm, FormTokenForm, ReasonConfirmForm
 from portal.forms.sessions import (
     AttendanceForm,
     CheckinForm,
@@ -48,7 +48,8 @@ from portal.selectors.sessions import (
 from portal.services import applications as services
 from portal.services import attendance as attendance_services
 from portal.services import session_changes
-from portal.services.errors import ServiceError
+from portal.services.decisions import applications_decide
+from portal.services.errors import AlreadySubmitted, ServiceError
 from portal.services.reports import activity_report_draft_from_session
 from portal.services.thanks import (
     application_message_post,
@@ -56,6 +57,10 @@ from portal.services.thanks import (
     thank_you_send,
 )
 from portal.views.confirm import confirm_page, posted
+from portal.views.form_tokens import earlier_sending, form_token_of, land_after_refusal
+
+# The applications a host still decides on (accept or decline).
+UNDECIDED = (Application.Status.APPLIED, Application.Status.WAITLISTED)
 
 
 def _session(pk: int) -> Session:
@@ -105,6 +110,8 @@ def session_roster(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "checkin_opens_at": checkin_opens_at(session),
             "started": now >= session.starts_at,
             "can_decide": decisions_open(session, now),
+            "draft_form": FormTokenForm(),
+            "undecided": sum(a.status in UNDECIDED for a in applications),
             "ended": now >= session.ends_at,
             "Status": Application.Status,
         },
@@ -142,6 +149,73 @@ def application_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("session_roster", pk=application.session_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_decisions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A bulk decision from the roster (the nushi of the session or its municipality's staff): the
+    choice comes by GET (the ticked applicants, 「選んだ人を採用」 or 「残りをお断り」); this page says
+    who is accepted, who is declined and what each is told; its POST (confirmed, with the reason the
+    declined are told) decides each through the decision services."""
+    session = _get_session_for_host(request, pk)
+    back = redirect("session_roster", pk=session.pk)
+    if not decisions_open(session, timezone.now()):
+        messages.error(request, _("この日程は、もう選考の結果を決められません。"))
+        return back
+    undecided = list(roster(session).filter(status__in=UNDECIDED))
+    choice = BulkDecisionForm(request.GET, undecided=undecided)
+    if not choice.is_valid():
+        for errors in choice.errors.values():
+            messages.error(request, str(errors[0]))
+        return back
+    accept, decline = choice.split()
+    form: ConfirmForm = (ReasonConfirmForm if decline else ConfirmForm)(posted(request))
+    if decline:
+        form.fields["reason"].label = _("お見送りの理由（お見送りになる方全員に届きます）")
+    if request.method == "POST" and form.is_valid():
+        decided = applications_decide(
+            session=session,
+            accept_ids=[a.pk for a in accept],
+            decline_ids=[a.pk for a in decline],
+            actor=request.user,
+            note=form.cleaned_data.get("reason", ""),
+        )
+        for problem in decided.problems:
+            messages.error(request, problem)
+        if decided.accepted or decided.declined:
+            messages.success(
+                request,
+                _("%(a)d人を参加確定に、%(d)d人をお見送りにしました。お知らせを送ります。")
+                % {"a": decided.accepted, "d": decided.declined},
+            )
+        return back
+    reason = form.data.get("reason", "").strip()
+    left = [a for a in undecided if a not in accept and a not in decline]
+    facts = [
+        _("参加確定とお見送りは、あとから元に戻せません。"),
+        _("定員を超える分や、ほかの参加と時間が重なる方は参加確定にできず、そのままになります。"),
+    ]
+    return confirm_page(
+        request,
+        heading=_("選考の結果を決める"),
+        program=session.program,
+        session=session,
+        facts=facts,
+        preview=previews.decisions_preview(
+            accept=accept,
+            decline=decline,
+            note=reason or str(_("（ここに入力したお見送りの理由が入ります）")),
+        ),
+        affected=[
+            (_("選考中のまま（お知らせは届きません）"), [public_name(a.helper) for a in left])
+        ]
+        if left
+        else [],
+        form=form,
+        submit_label=_("決定してお知らせを送る"),
+        back_url=reverse("session_roster", args=[session.pk]),
+    )
 
 
 @login_required
@@ -334,9 +408,25 @@ def session_messages(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     if not can_use_thread(request.user, session):
         raise Http404
     form = MessageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        session_message_post(session=session, actor=request.user, body=form.cleaned_data["body"])
+
+    def land(_pk: int) -> HttpResponse:
         return redirect("session_messages", pk=session.pk)
+
+    if (done := earlier_sending(request, form, land)) is not None:
+        return done
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_message_post(
+                session=session,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                form_token=form_token_of(form),
+            )
+        except AlreadySubmitted as exc:
+            if (landed := land_after_refusal(request, form, exc, land)) is not None:
+                return landed
+        else:
+            return land(session.pk)
     return render(
         request,
         "portal/applications/messages.html",
@@ -359,11 +449,25 @@ def application_messages(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         raise Http404
     session = application.session
     form = MessageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        application_message_post(
-            application=application, actor=request.user, body=form.cleaned_data["body"]
-        )
+
+    def land(_pk: int) -> HttpResponse:
         return redirect("application_messages", pk=application.pk)
+
+    if (done := earlier_sending(request, form, land)) is not None:
+        return done
+    if request.method == "POST" and form.is_valid():
+        try:
+            application_message_post(
+                application=application,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                form_token=form_token_of(form),
+            )
+        except AlreadySubmitted as exc:
+            if (landed := land_after_refusal(request, form, exc, land)) is not None:
+                return landed
+        else:
+            return land(application.pk)
     return render(
         request,
         "portal/applications/messages.html",
@@ -377,6 +481,12 @@ def application_messages(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 def session_thanks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_host(request, pk)
     form = ThankYouForm(request.POST or None, request.FILES or None)
+
+    def land(_pk: int) -> HttpResponse:  # where the first sending led
+        return redirect("session_roster", pk=session.pk)
+
+    if (done := earlier_sending(request, form, land)) is not None:
+        return done
     if request.method == "POST" and form.is_valid():
         try:
             thank_you_send(
@@ -384,7 +494,11 @@ def session_thanks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 body=form.cleaned_data["body"],
                 photos=form.cleaned_data["photos"],
+                form_token=form_token_of(form),
             )
+        except AlreadySubmitted as exc:
+            if (landed := land_after_refusal(request, form, exc, land)) is not None:
+                return landed
         except ServiceError as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:  # from process_upload: shown on the photos field
@@ -404,8 +518,21 @@ def session_thanks(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def session_report_draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_staff(request, pk)
+    form = FormTokenForm(request.POST)
+
+    def land(report_pk: int) -> HttpResponse:
+        return redirect("staff_report_detail", pk=report_pk)
+
+    if (done := earlier_sending(request, form, land)) is not None:
+        return done
     try:
-        report = activity_report_draft_from_session(session=session, actor=request.user)
+        report = activity_report_draft_from_session(
+            session=session, actor=request.user, form_token=form_token_of(form)
+        )
+    except AlreadySubmitted as exc:
+        if exc.object_id is not None:
+            return land(exc.object_id)
+        messages.error(request, exc.message)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:

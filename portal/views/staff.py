@@ -49,7 +49,12 @@ from portal.services import sessions as session_services
 from portal.services._state import InvalidTransition
 from portal.services.errors import AlreadySubmitted
 from portal.views.confirm import confirm_page, posted
-from portal.views.needs import already_submitted
+from portal.views.form_tokens import (
+    already_submitted,
+    earlier_sending,
+    form_token_of,
+    land_after_refusal,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -177,11 +182,23 @@ def staff_program_create(request: AuthenticatedHttpRequest, need_pk: int) -> Htt
         initial=_initial_from_need(need),
         municipality_id=need.municipality_id,
     )
+
+    def land(pk: int) -> HttpResponse:
+        return redirect("staff_program_detail", pk=pk)
+
+    if (done := earlier_sending(request, form, land)) is not None:
+        return done
     if request.method == "POST" and form.is_valid():
         try:
             program = program_services.program_create_from_need(
-                need=need, actor=request.user, data=form.cleaned_data
+                need=need,
+                actor=request.user,
+                data=form.cleaned_data,
+                form_token=form_token_of(form),
             )
+        except AlreadySubmitted as exc:
+            if (landed := land_after_refusal(request, form, exc, land)) is not None:
+                return landed
         except InvalidTransition as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:
@@ -371,11 +388,23 @@ def _program_confirm_page(
 def staff_session_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     form = SessionForm(request.POST or None)
+
+    def land(_pk: int) -> HttpResponse:
+        return redirect("staff_program_detail", pk=program.pk)
+
+    if (done := earlier_sending(request, form, land)) is not None:
+        return done
     if request.method == "POST" and form.is_valid():
         try:
             session_services.session_create(
-                program=program, actor=request.user, data=form.cleaned_data
+                program=program,
+                actor=request.user,
+                data=form.cleaned_data,
+                form_token=form_token_of(form),
             )
+        except AlreadySubmitted as exc:
+            if (landed := land_after_refusal(request, form, exc, land)) is not None:
+                return landed
         except InvalidTransition as exc:
             messages.error(request, exc.message)
             return redirect("staff_program_detail", pk=program.pk)
@@ -417,6 +446,12 @@ def staff_session_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 def staff_photo_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     form = PhotoForm(request.POST, request.FILES)
+
+    def land(_pk: int) -> HttpResponse:
+        return redirect("staff_program_detail", pk=program.pk)
+
+    if (done := earlier_sending(request, form, land)) is not None:
+        return done
     if form.is_valid():
         try:
             program_services.program_photo_add(
@@ -424,7 +459,12 @@ def staff_photo_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 image=form.cleaned_data["image"],
                 caption=form.cleaned_data["caption"],
+                form_token=form_token_of(form),
             )
+        except AlreadySubmitted as exc:  # another's token: said as the other refusals are
+            if exc.object_id is not None:
+                return land_after_refusal(request, form, exc, land) or land(program.pk)
+            messages.error(request, exc.message)
         except InvalidTransition as exc:
             messages.error(request, exc.message)
         else:
@@ -452,6 +492,12 @@ def staff_photo_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 def staff_report_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = programs_selectors.program_for_staff(request.user, pk)
     form = ReportForm(request.POST or None, request.FILES or None, program=program)
+
+    def land(pk: int) -> HttpResponse:
+        return redirect("staff_report_detail", pk=pk)
+
+    if (done := earlier_sending(request, form, land)) is not None:
+        return done
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         caption = data.get("photo_caption") or data["title"]
@@ -463,7 +509,11 @@ def staff_report_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
                 body=data["body"],
                 session=data.get("session"),
                 photos=[(image, caption) for image in data["photos"]],
+                form_token=form_token_of(form),
             )
+        except AlreadySubmitted as exc:
+            if (landed := land_after_refusal(request, form, exc, land)) is not None:
+                return landed
         except InvalidTransition as exc:
             messages.error(request, exc.message)
             return redirect("staff_program_detail", pk=program.pk)

@@ -148,6 +148,27 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
 
 
+def bulk_decision_paths(program: Program) -> list[str]:
+    """The confirmation pages of a bulk decision on a selection session (who is accepted, who is
+    declined, each one's message) and of the allocation proposal, on a selection session of the
+    program with two applicants."""
+    starts = timezone.now() + timedelta(days=20)
+    selection = Session.objects.create(
+        program=program, starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=2,
+        apply_deadline=starts - timedelta(days=3), acceptance_mode=Session.AcceptanceMode.SELECTION,
+    )  # fmt: skip
+    helpers = User.objects.filter(helper_profile__isnull=False).exclude(
+        applications__session__program=program
+    )[:2]
+    first, second = (Application.objects.create(session=selection, helper=h) for h in helpers)
+    roster = f"/sessions/{selection.pk}/decisions/?accept={first.pk}"
+    return [
+        f"{roster}&action=accept",
+        f"{roster}&action=decline_rest",
+        f"/programs/{program.pk}/allocation/confirm/?accept={first.pk}&accept={second.pk}",
+    ]
+
+
 def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
     program = demo["program"]
     # A notification that failed every try, so the delivery page shows a card with its retry button.
@@ -190,6 +211,8 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         f"/staff/programs/{program.pk}/do/cancel/",
         f"/sessions/{demo['session'].pk}/candidates/",
         f"/programs/{program.pk}/allocation/",
+        # Bulk decisions' confirmation pages (h-forms).
+        *bulk_decision_paths(program),
     ]
     found = check(context_for(browser, live_server, people.STAFF_EMAIL), live_server, paths)
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

@@ -1,7 +1,9 @@
 """The allocation proposal of a program's selection sessions: staff read why each person is proposed,
-adjust, and confirm through the decision service."""
+adjust, check on the confirmation page who is accepted and what they are told, and confirm through
+the decision service."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -40,9 +42,23 @@ def test_staff_see_the_proposal_with_reasons_and_confirm_it(client, staff, selec
     assert proposed.count('name="accept"') == 2
     # Staff adjust: they keep the newcomer and pick another regular than proposed.
     chosen = [applications[3].pk, applications[2].pk]
-    response = client.post(
-        reverse("program_allocation", args=[program.pk]), {"accept": chosen}, follow=True
+    assert (
+        'method="get"' in page and reverse("program_allocation_confirm", args=[program.pk]) in page
     )
+    confirm = (
+        reverse("program_allocation_confirm", args=[program.pk])
+        + "?"
+        + urlencode({"accept": chosen}, doseq=True)
+    )
+    # The confirmation page: who is accepted and what they are told, who stays under selection.
+    page = client.get(confirm).content.decode()
+    assert "参加確定になる方（2人）" in page and "常連2、はじめさん" in page
+    assert "選考中のまま（お知らせは届きません）" in page
+    assert not Application.objects.filter(status=Application.Status.ACCEPTED).exists()
+    # Not confirmed: refused, nothing accepted.
+    assert client.post(confirm, {}).status_code == 200
+    assert not Application.objects.filter(status=Application.Status.ACCEPTED).exists()
+    response = client.post(confirm, {"confirm": "on"}, follow=True)
     assert "2人を参加確定にしました。" in response.content.decode()
     accepted = set(
         Application.objects.filter(status=Application.Status.ACCEPTED).values_list("pk", flat=True)
@@ -55,11 +71,12 @@ def test_staff_see_the_proposal_with_reasons_and_confirm_it(client, staff, selec
 def test_the_service_refuses_more_than_capacity(client, staff, selection):
     program, session, applications = selection
     client.force_login(staff)
-    response = client.post(
-        reverse("program_allocation", args=[program.pk]),
-        {"accept": [a.pk for a in applications]},
-        follow=True,
+    confirm = (
+        reverse("program_allocation_confirm", args=[program.pk])
+        + "?"
+        + urlencode({"accept": [a.pk for a in applications]}, doseq=True)
     )
+    response = client.post(confirm, {"confirm": "on"}, follow=True)
     assert "2人を参加確定にしました。" in response.content.decode()
     session.refresh_from_db()
     assert session.places_taken == 2  # the other two were refused by the decision service
@@ -68,8 +85,9 @@ def test_the_service_refuses_more_than_capacity(client, staff, selection):
 def test_bad_input_loses_nothing(client, staff, selection):
     program, _session, _applications = selection
     client.force_login(staff)
-    response = client.post(
-        reverse("program_allocation", args=[program.pk]), {"accept": ["x"]}, follow=True
-    )
+    confirm = reverse("program_allocation_confirm", args=[program.pk]) + "?accept=x"
+    response = client.post(confirm, {"confirm": "on"}, follow=True)
     assert "選び直してください" in response.content.decode()
+    # The proposal page itself decides nothing: a POST to it is refused.
+    assert client.post(reverse("program_allocation", args=[program.pk]), {}).status_code == 405
     assert not Application.objects.filter(status=Application.Status.ACCEPTED).exists()

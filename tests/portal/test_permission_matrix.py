@@ -103,6 +103,9 @@ ROUTES = {
     "session_candidates": (PRIVATE, lambda w: {"pk": w["session"].pk}),
     "session_invite": (PRIVATE, lambda w: {"pk": w["session"].pk}),
     "program_allocation": (PRIVATE, lambda w: {"pk": w["program"].pk}),
+    # Bulk decisions' confirmation pages (h-forms).
+    "program_allocation_confirm": (PRIVATE, lambda w: {"pk": w["program"].pk}),
+    "session_decisions": (PRIVATE, lambda w: {"pk": w["session"].pk}),
     "notification_preferences": (SIGNED_IN, lambda w: {}),
     # The signed link is the authority (one-click unsubscribe): it opens for anyone holding it.
     "notifications_unsubscribe": (PUBLIC, lambda w: {"token": w["unsubscribe_token"]}),
