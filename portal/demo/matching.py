@@ -59,14 +59,18 @@ CATEGORIES = list(Category.values)
 SEASONS = [Season.WINTER, Season.SPRING, Season.SUMMER, Season.AUTUMN]
 SEASON_OF_MONTH = [0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 0]  # index of SEASONS, by month - 1
 # When each category's sessions happen (months) and at what hours.
-MONTHS = {
+MONTHS: dict[str, tuple[int, ...]] = {
     Category.SNOW: (12, 1, 2),
     Category.FARMING: (4, 5, 6, 7, 8, 9, 10),
     Category.NATURE: (5, 6, 7, 8, 9, 10, 11),
     Category.FESTIVAL: (4, 8, 10),
 }
-HOURS = {Category.REMOTE: (19, 20), Category.CARE: (10, 13), Category.COMMUNITY: (10, 13, 18)}
-BIO_WORDS = {
+HOURS: dict[str, tuple[int, ...]] = {
+    Category.REMOTE: (19, 20),
+    Category.CARE: (10, 13),
+    Category.COMMUNITY: (10, 13, 18),
+}
+BIO_WORDS: dict[str, str] = {
     Category.FARMING: "畑仕事", Category.CRAFT: "ものづくり", Category.FESTIVAL: "お祭り",
     Category.NATURE: "森や里山", Category.COMMUNITY: "地域の行事", Category.CARE: "高齢の方とのおしゃべり",
     Category.SNOW: "雪国の暮らし", Category.REMOTE: "オンラインでのお手伝い",
@@ -213,7 +217,7 @@ def seed_taste_history(cast: Cast, *, scale: str = "small", seed: int = 13) -> i
                 postal_code=postal,
                 home_municipality=city,
                 **stated_profile(rng, tastes, h, pref),
-            )  # fmt: skip
+            )
             for h, (user, (postal, pref, city)) in enumerate(zip(users, areas, strict=True))
         ]
     )
@@ -254,6 +258,7 @@ def seed_taste_history(cast: Cast, *, scale: str = "small", seed: int = 13) -> i
         programs.append(program)
         quality.append(rng.normal(0, 0.5))
     programs = Program.objects.bulk_create(programs)
+    published_at = [p.published_at or now for p in programs]
 
     sessions: list[Session] = []
     program_of: list[int] = []
@@ -261,7 +266,7 @@ def seed_taste_history(cast: Cast, *, scale: str = "small", seed: int = 13) -> i
         months = MONTHS.get(program.category)
         hours = HOURS.get(program.category, (8, 9, 10, 13))
         for _k in range(int(rng.integers(5, 11))):
-            day = program.published_at + timedelta(days=float(rng.uniform(7, 220)))
+            day = published_at[p] + timedelta(days=float(rng.uniform(7, 220)))
             if months and timezone.localtime(day).month not in months:
                 continue
             # Weekends more often: move half the weekday sessions to the Saturday or Sunday after.
@@ -280,7 +285,7 @@ def seed_taste_history(cast: Cast, *, scale: str = "small", seed: int = 13) -> i
                     apply_deadline=starts - timedelta(days=2),
                     capacity=int(rng.integers(4, 13)),
                     status=Session.Status.CLOSED,
-                )  # fmt: skip
+                )
             )
             program_of.append(p)
     sessions = Session.objects.bulk_create(sessions)
@@ -332,7 +337,8 @@ def _sample_history(rng, tastes, users, programs, sessions, program_of, quality,
             (published <= t) & (deadline > t) & (starts <= t + 6 * week) & (taken < capacity)
         )
         if open_.size:
-            for h in np.flatnonzero(rng.random(n_helpers) < tastes.activity):
+            for looking in np.flatnonzero(rng.random(n_helpers) < tastes.activity):
+                h = int(looking)
                 u = utility[h, open_] + rng.gumbel(0, 1, open_.size)
                 if helped[h]:
                     u = u + tastes.loyalty[h] * np.isin(nushi[open_], sorted(helped[h]))
