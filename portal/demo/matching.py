@@ -39,6 +39,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.categories import Category
@@ -288,13 +289,15 @@ def seed_taste_history(cast: Cast, *, scale: str = "small", seed: int = 13) -> i
                 )
             )
             program_of.append(p)
-    sessions = Session.objects.bulk_create(sessions)
-    return _sample_history(rng, tastes, users, programs, sessions, program_of, quality, now)
+    rows = _sample_history(rng, tastes, programs, sessions, program_of, quality, now)
+    return _write_history(users, sessions, rows)
 
 
-def _sample_history(rng, tastes, users, programs, sessions, program_of, quality, now) -> int:
+def _sample_history(
+    rng, tastes, programs, sessions, program_of, quality, now
+) -> list[tuple[int, int, float, bool]]:
     """Week by week, helpers pick what they apply to from their hidden tastes (module docstring)."""
-    n_helpers = len(users)
+    n_helpers = len(tastes.activity)
     cat = np.array([CATEGORIES.index(programs[p].category) for p in program_of])
     local = [timezone.localtime(s.starts_at) for s in sessions]
     weekday = np.array([t.weekday() for t in local])
@@ -364,16 +367,31 @@ def _sample_history(rng, tastes, users, programs, sessions, program_of, quality,
                     if rng.random() > 0.3:
                         break
         t += week
+    return rows
+
+
+def _write_history(users, sessions, rows) -> int:
+    """Sessions (their places_taken from the history) and applications, set-wise."""
+    for _h, s, _c, came in rows:
+        sessions[s].places_taken += came
+    sessions = Session.objects.bulk_create(sessions, batch_size=2000)
     # Every session is over: those who came attended, the others did not show.
-    applications = [
-        Application(session=sessions[s], helper=users[h], status=S.ATTENDED if came else S.NO_SHOW)
-        for h, s, _c, came in rows
-    ]
-    applications = Application.objects.bulk_create(applications, batch_size=2000)
-    # created_at is auto_now_add: bulk_update writes the history's own times (it calls no pre_save).
-    for a, (_h, _s, created, _came) in zip(applications, rows, strict=True):
-        a.created_at = a.decided_at = datetime.fromtimestamp(created, tz=UTC)
-    Application.objects.bulk_update(applications, ["created_at", "decided_at"], batch_size=2000)
+    applications = Application.objects.bulk_create(
+        [
+            Application(
+                session=sessions[s],
+                helper=users[h],
+                status=S.ATTENDED if came else S.NO_SHOW,
+                decided_at=datetime.fromtimestamp(created, tz=UTC),
+            )
+            for h, s, created, came in rows
+        ],
+        batch_size=2000,
+    )
+    # created_at is auto_now_add (bulk_create sets it to now): the history's own times, in one UPDATE.
+    Application.objects.filter(helper__email__endswith=f"@{TASTE_DOMAIN}").update(
+        created_at=F("decided_at")
+    )
     Attendance.objects.bulk_create(
         [
             Attendance(application=a, checked_in_at=a.session.starts_at, method="qr")
@@ -382,10 +400,4 @@ def _sample_history(rng, tastes, users, programs, sessions, program_of, quality,
         ],
         batch_size=2000,
     )
-    held = np.zeros(len(sessions), dtype=int)
-    for a, (_h, s, _c, _came) in zip(applications, rows, strict=True):
-        held[s] += a.status == S.ATTENDED
-    for s, session in enumerate(sessions):
-        session.places_taken = int(held[s])
-    Session.objects.bulk_update(sessions, ["places_taken"], batch_size=2000)
     return len(applications)
