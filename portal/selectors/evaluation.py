@@ -41,18 +41,29 @@ class Replay:
         return [s.id for s in self.sessions]
 
 
-def replay_at(split: datetime, end: datetime, *, helpers: int) -> Replay:
+def replay_at(
+    split: datetime,
+    end: datetime,
+    *,
+    helpers: int,
+    sessions_of: Q | None = None,
+    helpers_of: Q | None = None,
+) -> Replay:
     """The history at `split` and the truth up to `end`, for at most `helpers` helpers (the first by
-    id among those who applied to an open session at T or later)."""
+    id among those who applied to an open session at T or later). `sessions_of` and `helpers_of`
+    narrow the sessions and the helpers (Q objects on Session and on Application) to one part of the
+    data, e.g. the demo's taste cohort on the large demo, whose other applications are random."""
     window = list(
         _sessions_with_program(
-            Session.objects.filter(
+            Session.objects.filter(sessions_of or Q())
+            .filter(
                 starts_at__gt=split,
                 starts_at__lte=end,
                 apply_deadline__gt=split,
                 program__published_at__lte=split,
                 program__status__in=[Program.Status.PUBLISHED, Program.Status.CLOSED],
-            ).exclude(status=Session.Status.CANCELLED)
+            )
+            .exclude(status=Session.Status.CANCELLED)
         )
     )
     applications = Application.objects.filter(session__in=[s.pk for s in window])
@@ -72,6 +83,7 @@ def replay_at(split: datetime, end: datetime, *, helpers: int) -> Replay:
     truth: dict[int, set[int]] = defaultdict(set)
     for helper_id, session_id in (
         applications.filter(created_at__gte=split, session__in=open_ids)
+        .filter(helpers_of or Q())
         .exclude(status=Application.Status.CANCELLED)
         .values_list("helper_id", "session_id")
     ):

@@ -59,7 +59,7 @@ def test_the_engine_beats_both_baselines_on_precision_and_coverage(history):
 
 
 def test_the_engine_beats_them_on_the_validation_split_too(history):
-    text, rows = evaluate(split_days=120)
+    text, rows = evaluate(split_days=120, taste_cohort=True)
     assert beats_baselines(rows), text
 
 

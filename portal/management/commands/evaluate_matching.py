@@ -22,10 +22,12 @@ import random
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 from django.utils import timezone
 
 from matching import evaluation
 from matching.engine import Weights, rank_sessions_many
+from portal.demo.matching import TASTE_DOMAIN, TASTE_MARK
 from portal.selectors.evaluation import Replay, replay_at
 
 METRICS = ("P@5", "R@20", "coverage", "gini", "fill")
@@ -85,11 +87,24 @@ class Command(BaseCommand):
         parser.add_argument("--window-days", type=int, default=60)
         parser.add_argument("--helpers", type=int, default=3000, help="at most this many helpers")
         parser.add_argument(
+            "--taste-cohort",
+            action="store_true",
+            help="only the demo's taste cohort: its helpers and its nushi's sessions (portal/demo/"
+            "matching.py); on the large demo the other applications are random",
+        )
+        parser.add_argument(
             "--weights", default="", help='JSON overrides of the weights, e.g. {"fairness": 0.5}'
         )
 
     def handle(
-        self, *args, split_days: int, window_days: int, helpers: int, weights: str, **options
+        self,
+        *args,
+        split_days: int,
+        window_days: int,
+        helpers: int,
+        weights: str,
+        taste_cohort: bool = False,
+        **options,
     ):
         try:
             overrides = json.loads(weights) if weights else {}
@@ -97,7 +112,13 @@ class Command(BaseCommand):
         except (ValueError, TypeError) as e:
             raise CommandError(f"--weights: {e}") from e
         split = timezone.now() - timedelta(days=split_days)
-        replay = replay_at(split, split + timedelta(days=window_days), helpers=helpers)
+        narrow = {}
+        if taste_cohort:
+            narrow = {
+                "sessions_of": Q(program__nushi__name__startswith=TASTE_MARK),
+                "helpers_of": Q(helper__email__endswith=f"@{TASTE_DOMAIN}"),
+            }
+        replay = replay_at(split, split + timedelta(days=window_days), helpers=helpers, **narrow)
         if not replay.sessions or not replay.truth:
             self.stdout.write(
                 "no open sessions or no applications in the window: nothing to evaluate"
