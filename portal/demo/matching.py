@@ -2,7 +2,8 @@
 is not circular: the engine (matching.engine) reads only what helpers *state* in their profiles and what
 they did, never the tastes below, and the history is sampled from those tastes, never from the engine.
 
-How the history is made (`seed_taste_history`, a fixed seed: the same history every time):
+How the history is made (`seed_taste_history`, a fixed seed: the same tastes every time, and the
+same history for the same day, since it is laid out backwards from now):
 
 1. **Hidden tastes.** Each helper of the cohort (`t00000@taste.example.jp`, ...) draws, from a seeded RNG:
    a preference over the eight categories (one to three liked ones well above the rest); preferred
