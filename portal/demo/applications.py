@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import HelperProfile, User
 from points.models import Transaction
+from portal.demo.matching import TASTE_DOMAIN, TASTE_MARK
 from portal.demo.programs import LARGE_MARK
 from portal.models import Application, Attendance, Impression, Session, ThankYou
 from portal.services.attendance import attendance_correct
@@ -54,6 +55,7 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
     rng = random.Random(5)
     helper_ids = list(
         HelperProfile.objects.exclude(user__email__endswith="@large.example.jp")
+        .exclude(user__email__endswith=f"@{TASTE_DOMAIN}")
         .order_by("pk")
         .values_list("user_id", flat=True)[:200]
     )
@@ -65,6 +67,7 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
         .exclude(status=Session.Status.CANCELLED)
         # Not the large scale's sessions (seed_large_applications fills them) nor a benchmark's own.
         .exclude(program__nushi__name__startswith=LARGE_MARK)
+        .exclude(program__nushi__name__startswith=TASTE_MARK)  # their history is made from tastes
         .exclude(program__title__startswith="bench")
     )
     # The demo's programs are all first come: make every third upcoming session a selection, so that
@@ -144,6 +147,7 @@ def seed_impressions() -> None:
     attended = (
         Application.objects.filter(status=S.ATTENDED)
         .exclude(session__program__nushi__name__startswith=LARGE_MARK)
+        .exclude(session__program__nushi__name__startswith=TASTE_MARK)
         .exclude(session__applications__impression__isnull=False)
         .order_by("session_id", "pk")
         .values_list("pk", "session_id")
@@ -170,6 +174,7 @@ def seed_large_applications(*, total: int = 1_000_000) -> int:
         Session.objects.filter(starts_at__gte=since, applications__isnull=True)
         .exclude(status=Session.Status.CANCELLED)
         .exclude(program__title__startswith="bench")
+        .exclude(program__nushi__name__startswith=TASTE_MARK)
         .order_by("starts_at")
         .values_list("pk", "capacity", "starts_at", "ends_at")
     )
