@@ -23,6 +23,11 @@ TOO_SMALL_TO_TAP = """() => window.innerWidth > 640 ? [] : [...document.querySel
     .map(e => { const r = e.getBoundingClientRect();
         return `${e.tagName} ${Math.round(r.width)}x${Math.round(r.height)} ${(e.innerText || e.name || '').trim().slice(0, 20)}`; })"""
 
+# A box squeezed by the words beside it when they wrap (the boxes are 24 px, inside 44 px labels).
+SQUEEZED_BOXES = """() => [...document.querySelectorAll('input[type=checkbox], input[type=radio]')]
+    .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.width < 23 || r.height < 23); })
+    .map(e => `${e.name} ${Math.round(e.getBoundingClientRect().width)}px`)"""
+
 
 def serve_media(context) -> None:
     """The live server serves no uploads (DEBUG is off in tests): answer /media/ from MEDIA_ROOT; map
@@ -63,3 +68,4 @@ class Walk:
         page.screenshot(path=str(ARTIFACTS / f"{label}.png"), full_page=True)
         assert page.evaluate(WIDER_THAN_THE_SCREEN) == [], f"{label}: scrolls sideways"
         assert page.evaluate(TOO_SMALL_TO_TAP) == [], f"{label}: too small to tap"
+        assert page.evaluate(SQUEEZED_BOXES) == [], f"{label}: a squeezed checkbox"
