@@ -54,6 +54,10 @@ class SignupExtraForm(forms.Form):
         },
     )
 
+    # Consent last, right above the button, after everything it consents to is typed (allauth's
+    # signup form applies this order once it has added the passwords).
+    field_order = ["email", "display_name", "postal_code", "password1", "password2", "agree"]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The field template shows help text as HTML: the links are built here, escaped.

@@ -124,6 +124,15 @@ class ReasonConfirmForm(ConfirmForm):
     field_order = ["reason", "confirm"]
 
 
+class PhotoInput(forms.ClearableFileInput):
+    """A photo field that shows the photo it holds (not its file name), with a box to take it off."""
+
+    template_name = "forms/widgets/photo_input.html"  # the box to take it off: 「この写真を外す」
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"accept": "image/*", **(attrs or {})})
+
+
 class MultipleImageInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

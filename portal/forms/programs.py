@@ -12,6 +12,7 @@ from accounts.models import District, Skill
 from portal.forms.common import (
     CommaListField,
     FormTokenField,
+    PhotoInput,
     address_from_postal,
     clean_image,
     form_field,
@@ -52,6 +53,7 @@ class ProgramForm(forms.ModelForm):
             "about_nushi": forms.Textarea(attrs={"rows": 4}),
             "what_to_bring": forms.Textarea(attrs={"rows": 3}),
             "online_instructions": forms.Textarea(attrs={"rows": 3}),
+            "cover_image": PhotoInput(),
         }
         # The public place (name, district, map point) and the private exact address are separate
         # fields: the address is shown only to those who may see the nushi's contact

@@ -3,6 +3,7 @@ history, the calendar, a nushi's preview and staff's lists."""
 
 import calendar
 import datetime as dt
+import re
 import time
 from dataclasses import dataclass
 from typing import cast
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.categories import Category
 from accounts.models import District, Municipality, User
-from portal.models import Program, Session
+from portal.models import Need, Program, Session
 from portal.permissions import (
     can_preview_program,
     can_see_online_details,
@@ -409,8 +410,22 @@ def program_history(program: Program, limit: int = 30) -> list:
             )
             newer.changes = [_field_label(c.field) for c in delta.changes]
         reason = newer.history_change_reason or ""
-        newer.reason_label = HISTORY_REASONS.get(reason, reason)
+        newer.reason_label = _reason_label(reason)
     return records[:limit]
+
+
+# The reason program_confirm_for_nushi writes, with the channel in brackets.
+_FOR_NUSHI = re.compile(r"confirmed for the nushi by staff \((\w+)\)")
+
+
+def _reason_label(reason: str) -> str:
+    """The history reason as staff read it: the code words services write, in the page's language
+    (an unknown reason is shown as written)."""
+    if found := _FOR_NUSHI.fullmatch(reason):
+        channel = found.group(1)
+        shown = Need.Channel(channel).label if channel in Need.Channel.values else channel
+        return _("事務局がヌシに代わって確認（%(channel)s）") % {"channel": shown}
+    return str(HISTORY_REASONS.get(reason, reason))
 
 
 def program_for_preview(user: User, pk: int, token) -> Program:

@@ -34,7 +34,7 @@
       bounds.push(at);
     });
     if (bounds.length === 1) map.setView(bounds[0], 15);
-    else map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
+    else map.fitBounds(bounds, { paddingTopLeft: [24, 48], paddingBottomRight: [24, 24], maxZoom: 15 });  // a marker stands 41 px above its point
   }
 
   function drawIn(root) {

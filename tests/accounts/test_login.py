@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -80,3 +82,18 @@ def test_password_reset_for_an_unknown_address_answers_as_for_a_known_one(
     assert [m.to for m in mailoutbox] == [[helper.email], ["nobody@example.jp"]]
     assert "/accounts/password/reset/key/" not in mailoutbox[1].body
     assert "/accounts/signup/" in mailoutbox[1].body
+
+
+def test_the_two_factor_step_shows_cancel_as_the_lesser_choice(client, staff):
+    """「ログイン」 and 「キャンセル」 on the code page were two equal primary buttons: the way out is the
+    secondary one (allauth tags it "cancel")."""
+    response = client.post(
+        reverse("account_login"), {"login": staff.email, "password": PASSWORD}, follow=True
+    )
+    page = response.content.decode()
+    login = re.search(
+        r'<button class="btn ([\w-]+)[^"]*"\s*(?:form="[^"]*")?\s*type="submit"\s*>\s*ログイン',
+        page,
+    )
+    cancel = re.search(r'<button class="btn ([\w-]+)[^"]*"\s*form="logout-from-stage"', page)
+    assert (login.group(1), cancel.group(1)) == ("btn-primary", "btn-secondary")

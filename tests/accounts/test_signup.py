@@ -146,3 +146,13 @@ def test_the_language_switch_remembers_the_choice_of_a_signed_in_user(client, he
     client.post(reverse("set_language"), {"language": "xx", "next": "/"})
     helper.refresh_from_db()
     assert helper.language == "en"
+
+
+def test_the_consent_comes_last_after_what_it_consents_to(client):
+    """On the form the consent box sits right above the button, after the passwords (it came before
+    them, between the postal code and the password)."""
+    page = client.get(reverse("account_signup"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    names = re.findall(
+        r'<input[^>]* name="(email|display_name|postal_code|password1|password2|agree)"', page
+    )
+    assert names == ["email", "display_name", "postal_code", "password1", "password2", "agree"]

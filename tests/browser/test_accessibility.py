@@ -16,7 +16,7 @@ from accounts.models import User
 from notifications.delivery import MAX_ATTEMPTS
 from notifications.models import OutboxMessage
 from portal.demo import people
-from portal.models import ActivityReport, Application, Program, Session
+from portal.models import ActivityReport, Application, Need, Program, Session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
@@ -82,7 +82,11 @@ def demo(db):
     session = program.sessions.filter(status=Session.Status.SCHEDULED).order_by("starts_at").last()
     report = ActivityReport.objects.filter(status=ActivityReport.Status.PUBLISHED).first()
     application = Application.objects.filter(helper__email=people.HELPER_EMAIL).first()
-    return {"program": program, "session": session, "report": report, "application": application}
+    past = program.sessions.filter(status=Session.Status.CLOSED).first()
+    return {
+        "program": program, "session": session, "report": report, "application": application,
+        "past": past,
+    }  # fmt: skip
 
 
 def test_the_checker_finds_what_it_should(browser: Browser):
@@ -131,6 +135,16 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
         "/accounts/consent/",
     ]
     found = check(context_for(browser, live_server, people.HELPER_EMAIL), live_server, helper_paths)
+    # A helper after a session: the thank-you, the impression form and the wallet with its credit.
+    attended = Application.objects.filter(status=Application.Status.ATTENDED).first()
+    found |= {
+        f"attended helper {k}": v
+        for k, v in check(
+            context_for(browser, live_server, attended.helper.email),
+            live_server,
+            [f"/applications/{attended.pk}/", "/mypage/points/", "/mypage/profile/"],
+        ).items()
+    }
     nushi_paths = [
         "/host/",
         "/mypage/",
@@ -138,6 +152,10 @@ def test_helper_and_nushi_pages_meet_wcag_aa(browser: Browser, live_server, demo
         f"/sessions/{demo['session'].pk}/roster/",
         f"/sessions/{demo['session'].pk}/messages/",
         f"/sessions/{demo['session'].pk}/candidates/",
+        # Their need, and a past session: its roster and the thank-you form.
+        f"/needs/{Need.objects.filter(nushi=demo['program'].nushi).first().pk}/",
+        f"/sessions/{demo['past'].pk}/roster/",
+        f"/sessions/{demo['past'].pk}/thanks/",
     ]
     found |= {
         f"nushi {k}": v
@@ -213,6 +231,13 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         f"/programs/{program.pk}/allocation/",
         # Bulk decisions' confirmation pages (h-forms).
         *bulk_decision_paths(program),
+        # From a need to a program: the need, the session and report forms, a report.
+        f"/staff/needs/{Need.objects.filter(municipality_id=program.municipality_id).first().pk}/",
+        f"/staff/programs/{program.pk}/sessions/new/",
+        f"/staff/sessions/{session.pk}/edit/",
+        f"/staff/programs/{program.pk}/reports/new/",
+        f"/staff/reports/{demo['report'].pk}/",
+        f"/sessions/{demo['past'].pk}/roster/",
     ]
     found = check(context_for(browser, live_server, people.STAFF_EMAIL), live_server, paths)
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

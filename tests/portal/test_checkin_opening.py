@@ -94,3 +94,15 @@ def test_a_closed_session_offers_no_check_in(client, session, accepted, nushi):
         page = client.get(reverse("session_checkin", args=[session.pk])).content.decode()
     assert 'id="checkin-form"' not in page
     assert "受付はできません" in page
+
+
+def test_the_helper_is_told_from_when_too(client, session, accepted, helper):
+    """The accepted helper's page showed the QR code ten days early without saying when check-in
+    opens; it says so until it opens."""
+    url = reverse("application_detail", args=[accepted.pk])
+    with time_machine.travel(STARTS - timedelta(days=10), tick=False):
+        client.force_login(helper)
+        assert "受付は7月5日(金) 06:00から始められます。" in client.get(url).content.decode()
+    with time_machine.travel(STARTS - timedelta(hours=3), tick=False):
+        client.force_login(helper)
+        assert "から始められます" not in client.get(url).content.decode()

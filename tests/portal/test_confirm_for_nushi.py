@@ -105,3 +105,11 @@ def test_an_edit_after_the_confirmation_forgets_the_channel(staff, draft):
     program_services.program_update(program=draft, actor=staff, data={"title": "新しい題"})
     draft.refresh_from_db()
     assert draft.status == Program.Status.DRAFT and draft.confirmed_via == ""
+
+
+def test_the_history_names_the_confirmation_for_the_nushi_in_japanese(client, staff, draft):
+    """The staff page's 変更履歴 showed the code words 「confirmed for the nushi by staff (phone)」."""
+    _post(client, staff, draft, "phone")
+    page = client.get(reverse("staff_program_detail", args=[draft.pk])).content.decode()
+    assert "事務局がヌシに代わって確認（電話）" in page
+    assert "confirmed for the nushi" not in page

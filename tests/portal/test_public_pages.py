@@ -124,6 +124,18 @@ def test_municipality_page(client, municipality, organization, other_municipalit
     assert "0577-73-0111" in page and "hidasuke@example.jp" in page
 
 
+def test_a_town_without_a_phone_number_does_not_offer_the_phone(client, municipality):
+    """The contact said 「電話や窓口でも受け付けています」 beside an e-mail address and no number."""
+    municipality.contact_email = "hidasuke@example.jp"
+    municipality.save()
+    page = client.get(reverse("municipality_page", args=[municipality.slug])).content.decode()
+    assert "電話や窓口でも" not in page and "hidasuke@example.jp" in page
+    municipality.contact_phone = "+81577730111"
+    municipality.save()
+    page = client.get(reverse("municipality_page", args=[municipality.slug])).content.decode()
+    assert "電話や窓口でも受け付けています" in page and "0577-73-0111" in page
+
+
 def test_unknown_municipality_is_404(client, municipality):
     assert client.get(reverse("municipality_page", args=["nowhere"])).status_code == 404
 
