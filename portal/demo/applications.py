@@ -106,7 +106,7 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
                 status = S.APPLIED
             elif taken < session.capacity and (helper_id, day) not in busy:
                 status = (S.ATTENDED if rng.random() < 0.85 else S.NO_SHOW) if past else S.ACCEPTED
-                taken += status != S.NO_SHOW
+                taken += 1  # a no-show held a place until the session
                 busy.add((helper_id, day))
             else:
                 status = S.DECLINED if past else S.WAITLISTED
@@ -209,7 +209,7 @@ def seed_large_applications(*, total: int = 1_000_000) -> int:
                 status = S.CANCELLED
             elif taken < capacity and busy.get(helper_id) != day:
                 status = (S.ATTENDED if r < 0.9 else S.NO_SHOW) if past else S.ACCEPTED
-                taken += status != S.NO_SHOW
+                taken += 1  # a no-show held a place until the session
                 busy[helper_id] = day
             else:
                 status = S.DECLINED if past else S.WAITLISTED
