@@ -30,12 +30,12 @@ def test_two_hosts_inviting_for_the_last_message_of_the_week_send_one(
         lambda: invitation_send(session_id=second_session.pk, helper_id=helper.pk, actor=nushi),
         pause,
     )
-    assert "error" not in first
-    assert second["blocked"]  # it waited for the first's lock on the helper
-    assert isinstance(second["error"], NotInvitable) and second["error"].code == "budget"
-    assert "今週はもうお知らせを送りました" in str(second["error"])
     sent = OutboxMessage.objects.filter(recipient=helper, kind=Kind.SESSION_INVITATION)
     assert [m.object_key for m in sent] == [f"session:{first_session.pk}"]
+    assert "error" not in first
+    assert isinstance(second["error"], NotInvitable) and second["error"].code == "budget"
+    assert "今週はもうお知らせを送りました" in str(second["error"])
+    assert second["blocked"]  # it waited for the first's lock on the helper
 
 
 def test_two_digest_runs_at_once_share_the_helpers_without_waiting(
