@@ -196,14 +196,16 @@ def time_of_day(hour: int) -> str:
     return "morning" if hour < 12 else "afternoon" if hour < 17 else "evening"
 
 
-def _keys(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of some integer columns and, for each session, the index of its row: a term
-    that depends only on these columns is computed once per distinct row and gathered."""
+def _keys(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of some integer columns, the first session of each, and for each session the
+    index of its row: a term that depends only on these columns is computed once per distinct row and
+    gathered."""
     if not len(columns[0]):
-        return np.zeros((0, len(columns)), dtype=np.int64), np.zeros(0, dtype=np.intp)
+        empty = np.zeros(0, dtype=np.intp)
+        return np.zeros((0, len(columns)), dtype=np.int64), empty, empty
     stacked = np.stack(columns, axis=1)
-    unique, index = np.unique(stacked, axis=0, return_inverse=True)
-    return unique, index.ravel().astype(np.intp)
+    unique, first, index = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    return unique, first, index.ravel().astype(np.intp)
 
 
 def _rows_by(values: np.ndarray) -> dict[int, np.ndarray]:
@@ -225,8 +227,6 @@ class SessionTable:
     def __post_init__(self) -> None:
         s = self.sessions
         local = [timezone.localtime(x.starts_at) for x in s]
-        # The n-grams by row: one sparse product gives a block of helpers' similarities.
-        self.text_by_gram = self.text.T.tocsr()
         self.travel_from: dict[str, np.ndarray] = {}  # travel_hours, by home prefecture
         self.ids = np.array([x.id for x in s], dtype=np.int64)
         self.nushi = np.array([x.nushi_id for x in s], dtype=np.int64)
@@ -259,11 +259,17 @@ class SessionTable:
         self.published = np.array(
             [np.nan if x.published_at is None else x.published_at.timestamp() for x in s]
         )
-        # Distinct (category, required skills), (weekday, season, time of day), (year, minimum age):
-        # a few hundred at most, whatever the number of sessions.
-        self.fit_keys, self.fit_key = _keys(self.category, self.required)
-        self.when_keys, self.when_key = _keys(self.weekday_bit, self.season, self.time_of_day)
-        self.age_keys, self.age_key = _keys(self.start_year, self.min_age)
+        # Distinct (category, required skills, text): about one per program, its sessions share it;
+        # (weekday, season, time of day) and (year, minimum age): a few hundred at most.
+        texts: dict[str, int] = {}
+        text_id = np.array([texts.setdefault(x.text, len(texts)) for x in s], dtype=np.int64)
+        self.fit_keys, first, self.fit_key = _keys(self.category, self.required, text_id)
+        # The n-grams by row, one column per fit key: one sparse product per block of helpers.
+        self.text_by_gram = self.text[first].T.tocsr()
+        self.when_keys, _first, self.when_key = _keys(
+            self.weekday_bit, self.season, self.time_of_day
+        )
+        self.age_keys, _first, self.age_key = _keys(self.start_year, self.min_age)
         self.row_of = {int(x): n for n, x in enumerate(self.ids)}
         self.rows_of_nushi = _rows_by(self.nushi)
         self.rows_of_municipality = _rows_by(self.municipality)
@@ -301,8 +307,11 @@ class HelperBlock:
 
     @classmethod
     def build(cls, helpers: Sequence[HelperFeatures], model: TextModel) -> "HelperBlock":
-        texts = [h.text for h in helpers]
-        return cls(list(helpers), model.vectors(texts) if any(texts) else None)
+        texts: dict[str, int] = {}
+        rows = [texts.setdefault(h.text, len(texts)) for h in helpers]
+        if not any(texts):
+            return cls(list(helpers), None)
+        return cls(list(helpers), model.vectors(list(texts))[rows])  # each distinct text once
 
     def __len__(self) -> int:
         return len(self.helpers)
@@ -329,7 +338,7 @@ class Context:
     helper_text: sparse.csr_matrix | None = None
     shown: np.ndarray | None = None
     similarity: np.ndarray | None = None  # text_similarity's answer for one helper, for the reasons
-    similarities: np.ndarray | None = None  # the last block's (helpers x sessions), kept by fit_block
+    similarities: np.ndarray | None = None  # the last block's (helpers x fit keys), kept by fit_block
 
 
 # --- The terms. Each: a block score (helpers x sessions, weighted) and a reason for one pair. ---
@@ -345,17 +354,17 @@ def fit_block(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
     per_key = per_key + w.fit_skills * np.divide(
         have, count, out=np.zeros(have.shape), where=count > 0
     )
-    score = per_key.astype(np.float32)[:, t.fit_key]
     ctx.similarities = similarity_block(b, t)
-    score += np.float32(w.fit_text) * ctx.similarities
-    return score
+    per_key += w.fit_text * ctx.similarities
+    return per_key.astype(np.float32)[:, t.fit_key]
 
 
 def similarity_block(b: HelperBlock, t: SessionTable) -> np.ndarray:
-    """Cosine similarity (the vectors are L2-normalised) of each helper's text and each session's:
-    one sparse product for the block (only the n-grams the helpers' texts have are touched)."""
+    """Cosine similarity (the vectors are L2-normalised) of each helper's text and each fit key's (a
+    program's): one sparse product for the block (only the n-grams the helpers' texts have are
+    touched). Helpers x fit keys: t.fit_key gives each session's column."""
     if b.text is None or b.text.nnz == 0 or len(t) == 0:
-        return np.zeros((len(b), len(t)), dtype=np.float32)
+        return np.zeros((len(b), len(t.fit_keys)), dtype=np.float32)
     return np.asarray((b.text @ t.text_by_gram).toarray(), dtype=np.float32)
 
 
@@ -368,9 +377,9 @@ def fit_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
 
 
 def text_similarity(t: SessionTable, ctx: Context) -> np.ndarray:
-    sims = similarity_block(HelperBlock([HelperFeatures(0)], ctx.helper_text), t)[0]
-    ctx.similarity = sims
-    return sims
+    """One helper's similarity to each session (ctx.similarity keeps it by fit key)."""
+    ctx.similarity = similarity_block(HelperBlock([HelperFeatures(0)], ctx.helper_text), t)[0]
+    return ctx.similarity[t.fit_key]
 
 
 def fit_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reason | None:
@@ -382,8 +391,10 @@ def fit_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reas
     if common:
         text = "・".join(common)
         return Reason(_("「%(s)s」を活かせる") % {"s": text}, _("得意：%(s)s") % {"s": text})
-    sims = ctx.similarity if ctx.similarity is not None else text_similarity(t, ctx)
-    if sims[i] >= 0.2:
+    if ctx.similarity is None:
+        text_similarity(t, ctx)
+    assert ctx.similarity is not None
+    if ctx.similarity[t.fit_key[i]] >= 0.2:
         return Reason(_("これまでのお手伝いと似た内容"), _("過去の参加・自己紹介と近い内容"))
     return None
 
@@ -457,7 +468,7 @@ def travel_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> R
         return Reason(_("オンラインで参加できる"), _("オンライン"))
     if h.prefecture and s.prefecture == h.prefecture:
         return Reason(_("%(p)s内") % {"p": s.prefecture}, _("%(p)s内から") % {"p": s.prefecture})
-    hours = float(travel.travel_minutes(travel.home_point(h.prefecture), t.lat[i], t.lon[i])) / 60
+    hours = float(travel_hours(h, t)[i])
     if hours <= 1.5:
         minutes = int(round(hours * 60, -1))
         return Reason(_("移動は約%(m)d分") % {"m": minutes}, _("移動は約%(m)d分") % {"m": minutes})
@@ -467,7 +478,8 @@ def travel_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> R
 def relationship_block(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
     w = ctx.weights
     base = np.where(b.newcomer, w.newcomer, 0.0).astype(np.float32)
-    score = np.repeat(base[:, None], len(t), axis=1)
+    score = np.empty((len(b), len(t)), dtype=np.float32)
+    score[:] = base[:, None]
     for n, h in enumerate(b.helpers):
         if h.helped_municipalities:
             rows = t.rows(t.rows_of_municipality, h.helped_municipalities)
@@ -696,7 +708,7 @@ def _rank_block_in(
     parts = {name: fn(b, t, ctx) for name, (fn, _r) in TERMS.items() if name != FAIRNESS}
     base = np.zeros((len(b), len(t)), dtype=np.float32)
     for part in parts.values():
-        base += part
+        base += part  # in TERMS' order: rank_helpers adds the same numbers in the same order
     mask = eligible_block(b, t, ctx)
     if among is not None:
         mask &= among
