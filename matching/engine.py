@@ -130,6 +130,9 @@ class SessionFeatures:
     published_at: datetime | None = None  # the program's
 
 
+# An n-gram in more than this share of the programs is multiplied densely (similarity_block).
+COMMON_GRAM_SHARE = 0.1
+
 # Within one ranking call (one language): gettext's answers, kept, since the digest asks the same few
 # hundred phrases half a million times. A ContextVar: each thread or task has its own.
 _phrases: ContextVar[dict[Any, str] | None] = ContextVar("matching_phrases", default=None)
@@ -264,8 +267,14 @@ class SessionTable:
         texts: dict[str, int] = {}
         text_id = np.array([texts.setdefault(x.text, len(texts)) for x in s], dtype=np.int64)
         self.fit_keys, first, self.fit_key = _keys(self.category, self.required, text_id)
-        # The n-grams by row, one column per fit key: one sparse product per block of helpers.
+        # The n-grams by row, one column per fit key. Common n-grams (in over a tenth of the
+        # columns) as a dense matrix, for one BLAS product per block of helpers; the rest sparse.
         self.text_by_gram = self.text[first].T.tocsr()
+        df = np.diff(self.text_by_gram.indptr)
+        common = df > COMMON_GRAM_SHARE * len(first)
+        self.common_grams, self.rare_grams = np.flatnonzero(common), np.flatnonzero(~common)
+        self.text_common = self.text_by_gram[self.common_grams].toarray()
+        self.text_rare = self.text_by_gram[self.rare_grams].tocsr()
         self.when_keys, _first, self.when_key = _keys(
             self.weekday_bit, self.season, self.time_of_day
         )
@@ -346,17 +355,25 @@ class Context:
 
 
 def fit_block(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
+    """Interests vs category, skills vs required skills, text similarity: float32, per fit key (the
+    category and skills through small per-helper tables), then gathered to the sessions."""
     w = ctx.weights
     category, required = t.fit_keys[:, 0], t.fit_keys[:, 1]
-    per_key = w.fit_category * ((category[None, :] & b.interests[:, None]) != 0)
-    count = _popcount(required)
-    have = _popcount(required[None, :] & b.skills[:, None])
-    per_key = per_key + w.fit_skills * np.divide(
-        have, count, out=np.zeros(have.shape), where=count > 0
-    )
     ctx.similarities = similarity_block(b, t)
-    per_key += w.fit_text * ctx.similarities
-    return per_key.astype(np.float32)[:, t.fit_key]
+    per_key = ctx.similarities * np.float32(w.fit_text)
+    liked = (np.array([1 << n for n in range(len(CATEGORIES))])[None, :] & b.interests[:, None]) != 0
+    # helpers x categories, and a last column of zeros for a category the engine does not know
+    per_category = np.zeros((len(b), len(CATEGORIES) + 1), dtype=np.float32)
+    per_category[:, :-1] = w.fit_category * liked
+    index = np.where(category > 0, np.log2(np.maximum(category, 1)), len(CATEGORIES))
+    per_key += per_category[:, index.astype(np.intp)]
+    if required.any():
+        needed, asked = np.unique(required, return_inverse=True)
+        count = _popcount(needed)
+        have = _popcount(needed[None, :] & b.skills[:, None])
+        share = np.divide(have, count, out=np.zeros(have.shape), where=count > 0)
+        per_key += (w.fit_skills * share).astype(np.float32)[:, asked.ravel()]
+    return per_key[:, t.fit_key]
 
 
 def similarity_block(b: HelperBlock, t: SessionTable) -> np.ndarray:
@@ -365,7 +382,10 @@ def similarity_block(b: HelperBlock, t: SessionTable) -> np.ndarray:
     touched). Helpers x fit keys: t.fit_key gives each session's column."""
     if b.text is None or b.text.nnz == 0 or len(t) == 0:
         return np.zeros((len(b), len(t.fit_keys)), dtype=np.float32)
-    return np.asarray((b.text @ t.text_by_gram).toarray(), dtype=np.float32)
+    sims = np.asarray(b.text[:, t.common_grams].toarray() @ t.text_common, dtype=np.float32)
+    rare = (b.text[:, t.rare_grams] @ t.text_rare).tocoo()
+    sims[rare.row, rare.col] += rare.data  # a product has one entry per (row, column)
+    return sims
 
 
 def _one(h: HelperFeatures, ctx: Context) -> HelperBlock:
