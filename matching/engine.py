@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from threadpoolctl import ThreadpoolController
 
 from accounts.categories import Category
 from accounts.models import Skill, TimeOfDay, Weekday
@@ -129,6 +130,10 @@ class SessionFeatures:
     longitude: float | None = None
     published_at: datetime | None = None  # the program's
 
+
+# The dense product runs on one BLAS thread: on a busy 2-core machine OpenBLAS's own threads spin
+# against the web and worker processes (measured: recommend_one's ranking took 3x the CPU with two).
+_blas = ThreadpoolController()
 
 # An n-gram in more than this share of the programs is multiplied densely (similarity_block).
 COMMON_GRAM_SHARE = 0.1
@@ -347,7 +352,9 @@ class Context:
     helper_text: sparse.csr_matrix | None = None
     shown: np.ndarray | None = None
     similarity: np.ndarray | None = None  # text_similarity's answer for one helper, for the reasons
-    similarities: np.ndarray | None = None  # the last block's (helpers x fit keys), kept by fit_block
+    similarities: np.ndarray | None = (
+        None  # the last block's (helpers x fit keys), kept by fit_block
+    )
 
 
 # --- The terms. Each: a block score (helpers x sessions, weighted) and a reason for one pair. ---
@@ -361,7 +368,9 @@ def fit_block(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
     category, required = t.fit_keys[:, 0], t.fit_keys[:, 1]
     ctx.similarities = similarity_block(b, t)
     per_key = ctx.similarities * np.float32(w.fit_text)
-    liked = (np.array([1 << n for n in range(len(CATEGORIES))])[None, :] & b.interests[:, None]) != 0
+    liked = (
+        np.array([1 << n for n in range(len(CATEGORIES))])[None, :] & b.interests[:, None]
+    ) != 0
     # helpers x categories, and a last column of zeros for a category the engine does not know
     per_category = np.zeros((len(b), len(CATEGORIES) + 1), dtype=np.float32)
     per_category[:, :-1] = w.fit_category * liked
@@ -382,7 +391,8 @@ def similarity_block(b: HelperBlock, t: SessionTable) -> np.ndarray:
     touched). Helpers x fit keys: t.fit_key gives each session's column."""
     if b.text is None or b.text.nnz == 0 or len(t) == 0:
         return np.zeros((len(b), len(t.fit_keys)), dtype=np.float32)
-    sims = np.asarray(b.text[:, t.common_grams].toarray() @ t.text_common, dtype=np.float32)
+    with _blas.limit(limits=1, user_api="blas"):
+        sims = np.asarray(b.text[:, t.common_grams].toarray() @ t.text_common, dtype=np.float32)
     rare = (b.text[:, t.rare_grams] @ t.text_rare).tocoo()
     sims[rare.row, rare.col] += rare.data  # a product has one entry per (row, column)
     return sims
@@ -412,9 +422,9 @@ def fit_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reas
         text = "・".join(common)
         return Reason(_("「%(s)s」を活かせる") % {"s": text}, _("得意：%(s)s") % {"s": text})
     if ctx.similarity is None:
-        text_similarity(t, ctx)
-    assert ctx.similarity is not None
-    if ctx.similarity[t.fit_key[i]] >= 0.2:
+        text_similarity(t, ctx)  # keeps ctx.similarity, by fit key
+    sims = ctx.similarity
+    if sims is not None and sims[t.fit_key[i]] >= 0.2:
         return Reason(_("これまでのお手伝いと似た内容"), _("過去の参加・自己紹介と近い内容"))
     return None
 
@@ -466,7 +476,9 @@ def travel_hours(h: HelperFeatures, t: SessionTable) -> np.ndarray:
 
 def _travel_row(prefecture: str, t: SessionTable, w: Weights) -> np.ndarray:
     # Unknown (no home prefecture): an ordinary trip, neither a reward nor a penalty against the rest.
-    hours = np.nan_to_num(travel_hours(HelperFeatures(0, prefecture=prefecture), t), nan=TYPICAL_TRIP_HOURS)
+    hours = np.nan_to_num(
+        travel_hours(HelperFeatures(0, prefecture=prefecture), t), nan=TYPICAL_TRIP_HOURS
+    )
     return (-w.travel_per_hour * np.minimum(hours, 5.0)).astype(np.float32)
 
 
@@ -660,8 +672,15 @@ SESSION_TERMS = ("need", "fairness")
 
 
 def _explain(
-    h: HelperFeatures, t: SessionTable, i: int, terms: dict[str, float], ctx: Context, total: float,
-    *, staff: bool = False, id: int | None = None,
+    h: HelperFeatures,
+    t: SessionTable,
+    i: int,
+    terms: dict[str, float],
+    ctx: Context,
+    total: float,
+    *,
+    staff: bool = False,
+    id: int | None = None,
 ) -> Ranked:
     candidates = []
     for name, (_score, reason_fn) in TERMS.items():
@@ -733,7 +752,7 @@ def _rank_block_in(
     if among is not None:
         mask &= among
     fair = exposure(t, ctx.weights, shown)
-    sims = ctx.similarities
+    sims = _similarities(b, t, ctx)
     out: dict[int, list[Ranked]] = {}
     for n, h in enumerate(b.helpers):
         total = base[n] + fair
@@ -749,6 +768,13 @@ def _rank_block_in(
             shown[rows] += 1
             fair[rows] = exposure(t, ctx.weights, shown, rows)
     return out
+
+
+def _similarities(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
+    """The block's similarities fit_block kept (helpers x fit keys), for the reasons."""
+    if ctx.similarities is None:
+        return np.zeros((len(b), len(t.fit_keys)), dtype=np.float32)
+    return ctx.similarities
 
 
 def _terms(parts: dict[str, np.ndarray], fair: np.ndarray, n: int, i: int) -> dict[str, float]:
@@ -793,7 +819,7 @@ def rank_helpers(
         block = HelperBlock.build(helpers[start : start + BLOCK_CELLS // 8], model)
         parts = {name: fn(block, table, ctx) for name, (fn, _r) in TERMS.items()}
         mask = eligible_block(block, table, ctx)[:, 0]
-        sims = ctx.similarities
+        sims = _similarities(block, table, ctx)
         for n, h in enumerate(block.helpers):
             if not mask[n]:
                 continue
