@@ -12,7 +12,15 @@ How a score is made: every term below maps (helper, sessions) to one number per 
 it counted for one session. A session's score is the sum of its terms; its reasons are the one or two
 terms that added the most. Every term depends only on the pair (and on corpus statistics fixed when the
 TextModel was fitted), never on which other sessions are in the table: adding an unrelated session
-never reorders the others (tests/matching/test_properties.py), and ties break by session id.
+never reorders the others (tests/matching/test_ranking.py), and ties break by session id.
+
+One path for every ranking (_rank_block): a block of helpers (HelperBlock) is scored against the whole
+table at once, each term a float32 (helpers x sessions) array; what depends only on a few session
+columns (category and skills, weekday/season/time of day, age) is computed per distinct key and
+gathered; the text similarity is one product per block (common n-grams dense, the rest sparse); the
+eligibility a boolean mask. Then helper by helper, in order: the fairness term from this run's exposure
+counts, the top k by np.partition, and reasons for those k only. rank_sessions is a block of one, so
+it and rank_sessions_many agree for the same input (tests/matching/test_ranking.py).
 
 Eligibility is not a term: a session that is closed, full, past its deadline, or that the helper may not
 join (age, residents only, already applied, overlapping a session they hold a place in) is never ranked.

@@ -38,7 +38,9 @@ def lives_in(profile: HelperProfile | None, municipality: Municipality) -> bool:
     )
 
 
-def lives_in_home(home_prefecture: str, home_municipality: str, *, prefecture: str, name: str) -> bool:
+def lives_in_home(
+    home_prefecture: str, home_municipality: str, *, prefecture: str, name: str
+) -> bool:
     """lives_in on plain values (the matching engine's features read 100,000 profiles as values)."""
     return home_prefecture == prefecture and home_municipality.startswith(name)
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from matching import engine
 from matching.engine import rank_helpers, rank_sessions, rank_sessions_many
-from tests.matching.builders import MODEL, NOW, SATURDAY, helper, session, table
+from tests.matching.builders import CORPUS, MODEL, NOW, SATURDAY, helper, session, table
 
 
 @pytest.fixture(autouse=True)
@@ -177,11 +177,19 @@ many_helpers_st = st.lists(
 )
 
 
+TEXTS = ["", *CORPUS, "みょうがの収穫と和紙すき", "雪かきと祭りの準備"]
+
+
 @settings(max_examples=60, deadline=None)
-@given(sessions=sessions_st, helpers=many_helpers_st, cells=st.sampled_from([1, 60, 10_000_000]))
-def test_rank_sessions_many_agrees_with_rank_sessions_one_by_one(sessions, helpers, cells):
+@given(
+    sessions=sessions_st,
+    texts=st.lists(st.sampled_from(TEXTS), min_size=25, max_size=25),
+    helpers=many_helpers_st,
+    cells=st.sampled_from([1, 60, 10_000_000]),
+)
+def test_rank_sessions_many_agrees_with_rank_sessions_one_by_one(sessions, texts, helpers, cells):
     helpers = [replace(h, id=n + 1) for n, h in enumerate(helpers)]
-    t = table(*sessions)
+    t = table(*[replace(s, text=text) for s, text in zip(sessions, texts, strict=False)])
     with patch.object(engine, "BLOCK_CELLS", cells):  # one helper per block, a few, or all in one
         many = rank_sessions_many(helpers, t, model=MODEL, now=NOW, k=3)
     shown = np.zeros(len(t))

@@ -101,7 +101,11 @@ def test_travel_costs_time_and_online_costs_nothing():
     assert engine.travel_reason(h, t, 1, ctx()) is None
     # Unknown home: every venue an ordinary trip (no guess either way); online still costs nothing.
     unknown = engine.travel_score(helper(prefecture=""), t, ctx())
-    assert unknown[0] == unknown[1] == pytest.approx(-engine.TYPICAL_TRIP_HOURS * Weights().travel_per_hour)
+    assert (
+        unknown[0]
+        == unknown[1]
+        == pytest.approx(-engine.TYPICAL_TRIP_HOURS * Weights().travel_per_hour)
+    )
     assert unknown[2] == 0
 
 
