@@ -119,7 +119,7 @@ class HelperProfileForm(forms.ModelForm):
     )
     available_times = forms.MultipleChoiceField(
         label=_("参加しやすい時間帯"),
-        help_text=_("午前は12時まで、午後は17時まで、それより後は夕方からに始まる日程です。"),
+        help_text=_("12時までに始まる日程は午前、17時までは午後、それより後は夕方からです。"),
         choices=TimeOfDay.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
