@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import postal
 from accounts.categories import Category
 from accounts.images import IMAGE_ERROR_MESSAGES, process_upload
-from accounts.models import HelperProfile, Season, Skill, User, Weekday
+from accounts.models import HelperProfile, Season, Skill, TimeOfDay, User, Weekday
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -121,12 +121,19 @@ class HelperProfileForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    available_times = forms.MultipleChoiceField(
+        label=_("参加しやすい時間帯"),
+        help_text=_("12時までに始まる日程は午前、17時までは午後、それより後は夕方からです。"),
+        choices=TimeOfDay.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
     class Meta:
         model = HelperProfile
         fields = [
             "display_name", "postal_code", "birth_year", "skills", "interests",
-            "available_weekdays", "available_seasons", "bio", "photo",
+            "available_weekdays", "available_seasons", "available_times", "bio", "photo",
         ]  # fmt: skip
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         error_messages = {"photo": IMAGE_ERROR_MESSAGES}

@@ -58,6 +58,15 @@ class Season(models.TextChoices):
     WINTER = "winter", _("冬")
 
 
+class TimeOfDay(models.TextChoices):
+    """When in the day (Asia/Tokyo) a helper can come: a session starting before noon is 午前, before
+    17:00 午後, later 夕方から (matching.engine.time_of_day)."""
+
+    MORNING = "morning", _("午前")
+    AFTERNOON = "afternoon", _("午後")
+    EVENING = "evening", _("夕方から")
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -313,6 +322,7 @@ class HelperProfile(models.Model):
     interests = models.JSONField(_("興味のある分野"), default=list, blank=True)
     available_weekdays = models.JSONField(_("参加しやすい曜日"), default=list, blank=True)
     available_seasons = models.JSONField(_("参加しやすい季節"), default=list, blank=True)
+    available_times = models.JSONField(_("参加しやすい時間帯"), default=list, blank=True)
     bio = models.TextField(_("自己紹介"), blank=True, max_length=1000)
     photo = models.ImageField(_("写真"), upload_to="helpers/%Y/%m/", blank=True)
     birth_year = models.PositiveSmallIntegerField(_("生まれた年"), null=True, blank=True)

@@ -12,13 +12,23 @@ How a score is made: every term below maps (helper, sessions) to one number per 
 it counted for one session. A session's score is the sum of its terms; its reasons are the one or two
 terms that added the most. Every term depends only on the pair (and on corpus statistics fixed when the
 TextModel was fitted), never on which other sessions are in the table: adding an unrelated session
-never reorders the others (tests/matching/test_properties.py), and ties break by session id.
+never reorders the others (tests/matching/test_ranking.py), and ties break by session id.
+
+One path for every ranking (_rank_block): a block of helpers (HelperBlock) is scored against the whole
+table at once, each term a float32 (helpers x sessions) array; what depends only on a few session
+columns (category and skills, weekday/season/time of day, age) is computed per distinct key and
+gathered; the text similarity is one product per block (common n-grams dense, the rest sparse); the
+eligibility a boolean mask. Then helper by helper, in order: the fairness term from this run's exposure
+counts, the top k by np.partition, and reasons for those k only. rank_sessions is a block of one, so
+it and rank_sessions_many agree for the same input (tests/matching/test_ranking.py).
 
 Eligibility is not a term: a session that is closed, full, past its deadline, or that the helper may not
 join (age, residents only, already applied, overlapping a session they hold a place in) is never ranked.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
@@ -26,12 +36,13 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from threadpoolctl import ThreadpoolController
 
 from accounts.categories import Category
-from accounts.models import Skill, Weekday
+from accounts.models import Skill, TimeOfDay, Weekday
 from matching import travel
 
 SEASON_OF_MONTH = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring",
@@ -39,6 +50,7 @@ SEASON_OF_MONTH = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spri
 CATEGORIES = list(Category.values)
 SKILLS = list(Skill.values)
 SEASONS = ["spring", "summer", "autumn", "winter"]
+TIMES = ["morning", "afternoon", "evening"]  # accounts.models.TimeOfDay
 DAY = 86400.0
 # The ordinary day trip of a city helper to a rural program: the travel term's neutral level.
 TYPICAL_TRIP_HOURS = 3.0
@@ -57,6 +69,7 @@ class Weights:
         1.0  # + on a weekday the helper stated, - on another (0 if none stated)
     )
     availability_season: float = 0.5  # the same for seasons
+    availability_time: float = 0.5  # the same for the time of day a session starts (Asia/Tokyo)
     travel_per_hour: float = 0.6  # subtracted per hour of estimated one-way travel, up to 5 hours
     relationship_nushi: float = 1.5  # the helper attended a session of this nushi before
     relationship_municipality: float = 0.75  # ... or of this municipality
@@ -84,6 +97,7 @@ class HelperFeatures:
     skills: frozenset[str] = frozenset()  # Skill values
     weekdays: frozenset[int] = frozenset()  # 0 = Monday
     seasons: frozenset[str] = frozenset()
+    times_of_day: frozenset[str] = frozenset()  # "morning", "afternoon", "evening"
     prefecture: str = ""
     birth_year: int | None = None
     text: str = ""  # bio and the titles and summaries of programs they joined
@@ -125,6 +139,47 @@ class SessionFeatures:
     published_at: datetime | None = None  # the program's
 
 
+# The dense product runs on one BLAS thread: on a busy 2-core machine OpenBLAS's own threads spin
+# against the web and worker processes (measured: recommend_one's ranking took 3x the CPU with two).
+_blas = ThreadpoolController()
+
+# An n-gram in more than this share of the programs is multiplied densely (similarity_block).
+COMMON_GRAM_SHARE = 0.1
+
+# Within one ranking call (one language): gettext's answers, kept, since the digest asks the same few
+# hundred phrases half a million times. A ContextVar: each thread or task has its own.
+_phrases: ContextVar[dict[Any, str] | None] = ContextVar("matching_phrases", default=None)
+
+
+def _(message: str) -> str:
+    known = _phrases.get()
+    if known is None:
+        return gettext(message)
+    if (said := known.get(message)) is None:
+        said = known[message] = gettext(message)
+    return said
+
+
+def _label(choice: Any) -> str:
+    """The translated label of a choice (Category, Skill, Weekday, TimeOfDay), kept like _()."""
+    known = _phrases.get()
+    if known is None:
+        return str(choice.label)
+    key = (type(choice), choice)  # Category("farming") and Skill("farming") are equal strings
+    if (said := known.get(key)) is None:
+        said = known[key] = str(choice.label)
+    return said
+
+
+@contextmanager
+def _same_language() -> Iterator[None]:
+    token = _phrases.set({})
+    try:
+        yield
+    finally:
+        _phrases.reset(token)
+
+
 class TextModel:
     """Character n-gram TF-IDF (scikit-learn; no model to download): Japanese needs no word splitting
     for this, and 2-3 character grams catch 草取り/草刈り and 和紙/紙すき alike. Fitted once on a
@@ -152,9 +207,34 @@ def _popcount(a: np.ndarray) -> np.ndarray:
     return np.bitwise_count(a).astype(np.float64)
 
 
+def time_of_day(hour: int) -> str:
+    """The part of the day a session starts in (Asia/Tokyo): before noon, before five, later."""
+    return "morning" if hour < 12 else "afternoon" if hour < 17 else "evening"
+
+
+def _keys(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of some integer columns, the first session of each, and for each session the
+    index of its row: a term that depends only on these columns is computed once per distinct row and
+    gathered."""
+    if not len(columns[0]):
+        empty = np.zeros(0, dtype=np.intp)
+        return np.zeros((0, len(columns)), dtype=np.int64), empty, empty
+    stacked = np.stack(columns, axis=1)
+    unique, first, index = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    return unique, first, index.ravel().astype(np.intp)
+
+
+def _rows_by(values: np.ndarray) -> dict[int, np.ndarray]:
+    if not values.size:
+        return {}
+    order = np.argsort(values, kind="stable")
+    uniq, starts = np.unique(values[order], return_index=True)
+    return {int(v): part for v, part in zip(uniq, np.split(order, starts[1:]), strict=True)}
+
+
 @dataclass
 class SessionTable:
-    """Sessions as column arrays, so that a helper is scored against all of them in one NumPy pass."""
+    """Sessions as column arrays, so that helpers are scored against all of them in one NumPy pass."""
 
     sessions: list[SessionFeatures]
     text: sparse.csr_matrix
@@ -163,7 +243,6 @@ class SessionTable:
     def __post_init__(self) -> None:
         s = self.sessions
         local = [timezone.localtime(x.starts_at) for x in s]
-        self.text_columns = self.text.tocsc()
         self.travel_from: dict[str, np.ndarray] = {}  # travel_hours, by home prefecture
         self.ids = np.array([x.id for x in s], dtype=np.int64)
         self.nushi = np.array([x.nushi_id for x in s], dtype=np.int64)
@@ -176,6 +255,9 @@ class SessionTable:
         # dtype given: an empty table's arrays must still be integers for the bit tests.
         self.season = np.array(
             [1 << SEASONS.index(SEASON_OF_MONTH[t.month]) for t in local], dtype=np.int64
+        )
+        self.time_of_day = np.array(
+            [1 << TIMES.index(time_of_day(t.hour)) for t in local], dtype=np.int64
         )
         self.starts = np.array([x.starts_at.timestamp() for x in s])
         self.ends = np.array([x.ends_at.timestamp() for x in s])
@@ -193,13 +275,68 @@ class SessionTable:
         self.published = np.array(
             [np.nan if x.published_at is None else x.published_at.timestamp() for x in s]
         )
+        # Distinct (category, required skills, text): about one per program, its sessions share it;
+        # (weekday, season, time of day) and (year, minimum age): a few hundred at most.
+        texts: dict[str, int] = {}
+        text_id = np.array([texts.setdefault(x.text, len(texts)) for x in s], dtype=np.int64)
+        self.fit_keys, first, self.fit_key = _keys(self.category, self.required, text_id)
+        # The n-grams by row, one column per fit key. Common n-grams (in over a tenth of the
+        # columns) as a dense matrix, for one BLAS product per block of helpers; the rest sparse.
+        self.text_by_gram = self.text[first].T.tocsr()
+        df = np.diff(self.text_by_gram.indptr)
+        common = df > COMMON_GRAM_SHARE * len(first)
+        self.common_grams, self.rare_grams = np.flatnonzero(common), np.flatnonzero(~common)
+        self.text_common = self.text_by_gram[self.common_grams].toarray()
+        self.text_rare = self.text_by_gram[self.rare_grams].tocsr()
+        self.when_keys, _first, self.when_key = _keys(
+            self.weekday_bit, self.season, self.time_of_day
+        )
+        self.age_keys, _first, self.age_key = _keys(self.start_year, self.min_age)
+        self.row_of = {int(x): n for n, x in enumerate(self.ids)}
+        self.rows_of_nushi = _rows_by(self.nushi)
+        self.rows_of_municipality = _rows_by(self.municipality)
+        self.residents_only_rows = np.flatnonzero(self.residents_only)
 
     @classmethod
     def build(cls, sessions: Sequence[SessionFeatures], model: TextModel) -> "SessionTable":
         return cls(list(sessions), model.vectors([x.text for x in sessions]))
 
+    def rows(self, mapping: dict[int, np.ndarray], keys: frozenset[int]) -> np.ndarray:
+        parts = [mapping[k] for k in keys if k in mapping]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
+
     def __len__(self) -> int:
         return len(self.sessions)
+
+
+@dataclass
+class HelperBlock:
+    """Helpers as column arrays, one row each: a block is scored against a whole SessionTable at once,
+    each term a (helpers x sessions) float32 array. `text` holds their TF-IDF vectors (None: no text)."""
+
+    helpers: list[HelperFeatures]
+    text: sparse.csr_matrix | None = None
+
+    def __post_init__(self) -> None:
+        h = self.helpers
+        self.interests = np.array([_bits(sorted(x.interests), CATEGORIES) for x in h], np.int64)
+        self.skills = np.array([_bits(sorted(x.skills), SKILLS) for x in h], dtype=np.int64)
+        self.weekdays = np.array([sum(1 << d for d in x.weekdays) for x in h], dtype=np.int64)
+        self.seasons = np.array([_bits(sorted(x.seasons), SEASONS) for x in h], dtype=np.int64)
+        self.times = np.array([_bits(sorted(x.times_of_day), TIMES) for x in h], dtype=np.int64)
+        self.newcomer = np.array([x.attended == 0 for x in h], dtype=bool)
+        self.birth_year = np.array([x.birth_year or -1 for x in h], dtype=np.int64)
+
+    @classmethod
+    def build(cls, helpers: Sequence[HelperFeatures], model: TextModel) -> "HelperBlock":
+        texts: dict[str, int] = {}
+        rows = [texts.setdefault(h.text, len(texts)) for h in helpers]
+        if not any(texts):
+            return cls(list(helpers), None)
+        return cls(list(helpers), model.vectors(list(texts))[rows])  # each distinct text once
+
+    def __len__(self) -> int:
+        return len(self.helpers)
 
 
 @dataclass(frozen=True)
@@ -222,69 +359,116 @@ class Context:
     weights: Weights
     helper_text: sparse.csr_matrix | None = None
     shown: np.ndarray | None = None
-    similarity: np.ndarray | None = None  # text_similarity's answer, kept for the reasons
+    similarity: np.ndarray | None = None  # text_similarity's answer for one helper, for the reasons
+    similarities: np.ndarray | None = (
+        None  # the last block's (helpers x fit keys), kept by fit_block
+    )
 
 
-# --- The terms. Each: score(h, t, ctx) -> one weighted number per session; reason(h, t, i, ctx). ---
+# --- The terms. Each: a block score (helpers x sessions, weighted) and a reason for one pair. ---
+# The block functions are the rules; fit_score(h, t, ctx) and the like are the same for one helper.
+
+
+def fit_block(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
+    """Interests vs category, skills vs required skills, text similarity: float32, per fit key (the
+    category and skills through small per-helper tables), then gathered to the sessions."""
+    w = ctx.weights
+    category, required = t.fit_keys[:, 0], t.fit_keys[:, 1]
+    ctx.similarities = similarity_block(b, t)
+    per_key = ctx.similarities * np.float32(w.fit_text)
+    liked = (
+        np.array([1 << n for n in range(len(CATEGORIES))])[None, :] & b.interests[:, None]
+    ) != 0
+    # helpers x categories, and a last column of zeros for a category the engine does not know
+    per_category = np.zeros((len(b), len(CATEGORIES) + 1), dtype=np.float32)
+    per_category[:, :-1] = w.fit_category * liked
+    index = np.where(category > 0, np.log2(np.maximum(category, 1)), len(CATEGORIES))
+    per_key += per_category[:, index.astype(np.intp)]
+    if required.any():
+        needed, asked = np.unique(required, return_inverse=True)
+        count = _popcount(needed)
+        have = _popcount(needed[None, :] & b.skills[:, None])
+        share = np.divide(have, count, out=np.zeros(have.shape), where=count > 0)
+        per_key += (w.fit_skills * share).astype(np.float32)[:, asked.ravel()]
+    return per_key[:, t.fit_key]
+
+
+def similarity_block(b: HelperBlock, t: SessionTable) -> np.ndarray:
+    """Cosine similarity (the vectors are L2-normalised) of each helper's text and each fit key's (a
+    program's): one sparse product for the block (only the n-grams the helpers' texts have are
+    touched). Helpers x fit keys: t.fit_key gives each session's column."""
+    if b.text is None or b.text.nnz == 0 or len(t) == 0:
+        return np.zeros((len(b), len(t.fit_keys)), dtype=np.float32)
+    with _blas.limit(limits=1, user_api="blas"):
+        sims = np.asarray(b.text[:, t.common_grams].toarray() @ t.text_common, dtype=np.float32)
+    rare = (b.text[:, t.rare_grams] @ t.text_rare).tocoo()
+    sims[rare.row, rare.col] += rare.data  # a product has one entry per (row, column)
+    return sims
+
+
+def _one(h: HelperFeatures, ctx: Context) -> HelperBlock:
+    return HelperBlock([h], ctx.helper_text)
 
 
 def fit_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
-    w = ctx.weights
-    interests = _bits(sorted(h.interests), CATEGORIES)
-    skills = _bits(sorted(h.skills), SKILLS)
-    score = w.fit_category * ((t.category & interests) != 0)
-    if t.required.any():
-        have = _popcount(t.required & skills)
-        score = score + w.fit_skills * np.divide(
-            have, t.required_count, out=np.zeros(len(t)), where=t.required_count > 0
-        )
-    return score + w.fit_text * text_similarity(t, ctx)
+    return fit_block(_one(h, ctx), t, ctx)[0]
 
 
 def text_similarity(t: SessionTable, ctx: Context) -> np.ndarray:
-    """Cosine similarity (the vectors are L2-normalised) of each session's text and the helper's,
-    through the table's columns: only the n-grams the helper's text has are touched."""
-    h = ctx.helper_text
-    if h is None or h.nnz == 0 or len(t) == 0:
-        sims = np.zeros(len(t))
-    else:
-        sims = np.asarray(t.text_columns[:, h.indices] @ h.data, dtype=np.float64).ravel()
-    ctx.similarity = sims
-    return sims
+    """One helper's similarity to each session (ctx.similarity keeps it by fit key)."""
+    ctx.similarity = similarity_block(HelperBlock([HelperFeatures(0)], ctx.helper_text), t)[0]
+    return ctx.similarity[t.fit_key]
 
 
 def fit_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reason | None:
     s = t.sessions[i]
     if s.category in h.interests:
-        label = str(Category(s.category).label)
+        label = _label(Category(s.category))
         return Reason(_("興味のある「%(c)s」") % {"c": label}, _("関心：%(c)s") % {"c": label})
-    common = [str(Skill(x).label) for x in s.required_skills if x in h.skills]
+    common = [_label(Skill(x)) for x in s.required_skills if x in h.skills]
     if common:
         text = "・".join(common)
         return Reason(_("「%(s)s」を活かせる") % {"s": text}, _("得意：%(s)s") % {"s": text})
-    sims = ctx.similarity if ctx.similarity is not None else text_similarity(t, ctx)
-    if sims[i] >= 0.2:
+    if ctx.similarity is None:
+        text_similarity(t, ctx)  # keeps ctx.similarity, by fit key
+    sims = ctx.similarity
+    if sims is not None and sims[t.fit_key[i]] >= 0.2:
         return Reason(_("これまでのお手伝いと似た内容"), _("過去の参加・自己紹介と近い内容"))
     return None
 
 
-def availability_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
+def _stated(match: np.ndarray, stated: np.ndarray, weight: float) -> np.ndarray:
+    """+weight where the helper's statement matches, -weight where it does not, 0 if none stated."""
+    return np.where(stated[:, None] == 0, 0.0, np.where(match != 0, weight, -weight))
+
+
+def availability_block(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
+    """Weekday, season and time of day (Asia/Tokyo) against what the helper stated."""
     w = ctx.weights
-    score = np.zeros(len(t))
-    if h.weekdays:
-        ok = (t.weekday_bit & sum(1 << d for d in h.weekdays)) != 0
-        score += np.where(ok, w.availability_weekday, -w.availability_weekday)
-    if h.seasons:
-        ok = (t.season & _bits(sorted(h.seasons), SEASONS)) != 0
-        score += np.where(ok, w.availability_season, -w.availability_season)
-    return score
+    day, season, when = t.when_keys[:, 0], t.when_keys[:, 1], t.when_keys[:, 2]
+    per_key = (
+        _stated(day[None, :] & b.weekdays[:, None], b.weekdays, w.availability_weekday)
+        + _stated(season[None, :] & b.seasons[:, None], b.seasons, w.availability_season)
+        + _stated(when[None, :] & b.times[:, None], b.times, w.availability_time)
+    )
+    return per_key.astype(np.float32)[:, t.when_key]
+
+
+def availability_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
+    return availability_block(_one(h, ctx), t, ctx)[0]
 
 
 def availability_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reason | None:
+    """「午前・週末」: the time of day and the day the helper said suit them, when they do."""
+    words = []
+    if h.times_of_day and (when := TIMES[int(t.time_of_day[i]).bit_length() - 1]) in h.times_of_day:
+        words.append(_label(TimeOfDay(when)))
     day = int(t.weekday[i])
-    if day not in h.weekdays:
+    if day in h.weekdays:
+        words.append(_("週末") if day >= 5 else _("%(d)s曜日") % {"d": _label(Weekday(day))})
+    if not words:
         return None
-    text = _("週末") if day >= 5 else _("%(d)s曜日") % {"d": Weekday(day).label}
+    text = "・".join(words)
     return Reason(text, _("%(t)sに参加しやすい") % {"t": text})
 
 
@@ -298,10 +482,24 @@ def travel_hours(h: HelperFeatures, t: SessionTable) -> np.ndarray:
     return hours
 
 
-def travel_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
+def _travel_row(prefecture: str, t: SessionTable, w: Weights) -> np.ndarray:
     # Unknown (no home prefecture): an ordinary trip, neither a reward nor a penalty against the rest.
-    hours = np.nan_to_num(travel_hours(h, t), nan=TYPICAL_TRIP_HOURS)
-    return -ctx.weights.travel_per_hour * np.minimum(hours, 5.0)
+    hours = np.nan_to_num(
+        travel_hours(HelperFeatures(0, prefecture=prefecture), t), nan=TYPICAL_TRIP_HOURS
+    )
+    return (-w.travel_per_hour * np.minimum(hours, 5.0)).astype(np.float32)
+
+
+def travel_block(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
+    homes = sorted({h.prefecture for h in b.helpers})
+    rows = np.stack([_travel_row(p, t, ctx.weights) for p in homes]) if homes else None
+    if rows is None:
+        return np.zeros((0, len(t)), dtype=np.float32)
+    return rows[[homes.index(h.prefecture) for h in b.helpers]]
+
+
+def travel_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
+    return travel_block(_one(h, ctx), t, ctx)[0]
 
 
 def travel_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reason | None:
@@ -310,19 +508,30 @@ def travel_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> R
         return Reason(_("オンラインで参加できる"), _("オンライン"))
     if h.prefecture and s.prefecture == h.prefecture:
         return Reason(_("%(p)s内") % {"p": s.prefecture}, _("%(p)s内から") % {"p": s.prefecture})
-    hours = float(travel.travel_minutes(travel.home_point(h.prefecture), t.lat[i], t.lon[i])) / 60
+    hours = float(travel_hours(h, t)[i])
     if hours <= 1.5:
         minutes = int(round(hours * 60, -1))
         return Reason(_("移動は約%(m)d分") % {"m": minutes}, _("移動は約%(m)d分") % {"m": minutes})
     return None
 
 
-def relationship_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
+def relationship_block(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
     w = ctx.weights
-    nushi = np.isin(t.nushi, sorted(h.helped_nushi))
-    town = np.isin(t.municipality, sorted(h.helped_municipalities))
-    score = np.where(nushi, w.relationship_nushi, np.where(town, w.relationship_municipality, 0.0))
-    return score + (w.newcomer if h.attended == 0 else 0.0)
+    base = np.where(b.newcomer, w.newcomer, 0.0).astype(np.float32)
+    score = np.empty((len(b), len(t)), dtype=np.float32)
+    score[:] = base[:, None]
+    for n, h in enumerate(b.helpers):
+        if h.helped_municipalities:
+            rows = t.rows(t.rows_of_municipality, h.helped_municipalities)
+            score[n, rows] = np.float32(w.relationship_municipality) + base[n]
+        if h.helped_nushi:
+            rows = t.rows(t.rows_of_nushi, h.helped_nushi)
+            score[n, rows] = np.float32(w.relationship_nushi) + base[n]
+    return score
+
+
+def relationship_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
+    return relationship_block(_one(h, ctx), t, ctx)[0]
 
 
 def relationship_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reason | None:
@@ -344,26 +553,32 @@ def relationship_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context
     return None
 
 
-def _days_left(t: SessionTable, ctx: Context) -> np.ndarray:
-    return (t.deadline - ctx.now) / DAY
+def _days_left(t: SessionTable, ctx: Context, rows: Any = slice(None)) -> np.ndarray:
+    return (t.deadline[rows] - ctx.now) / DAY
 
 
-def _fill(t: SessionTable) -> np.ndarray:
-    return np.minimum(t.demand, t.capacity) / t.capacity
+def _fill(t: SessionTable, rows: Any = slice(None)) -> np.ndarray:
+    return np.minimum(t.demand[rows], t.capacity[rows]) / t.capacity[rows]
 
 
-def need_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
+def need_block(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
+    """About the session alone: one row, the same for every helper (it broadcasts)."""
     w = ctx.weights
     days = _days_left(t, ctx)
     open_share = (t.capacity - t.taken) / t.capacity
     soon = np.clip(1 - days / 14, 0, 1)
     at_risk = (days < 21) & (_fill(t) < 0.5)
-    return w.need_places * open_share + w.need_deadline * soon + w.need_at_risk * at_risk
+    score = w.need_places * open_share + w.need_deadline * soon + w.need_at_risk * at_risk
+    return score.astype(np.float32)[None, :]
+
+
+def need_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
+    return need_block(_one(h, ctx), t, ctx)[0]
 
 
 def need_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reason | None:
-    days = int(_days_left(t, ctx)[i])
-    if days < 21 and _fill(t)[i] < 0.5:
+    days = int(_days_left(t, ctx, i))
+    if days < 21 and _fill(t, i) < 0.5:
         left = int(t.capacity[i] - t.demand[i])
         return Reason(
             _("人手が足りていません（あと%(n)d名）") % {"n": left},
@@ -376,29 +591,39 @@ def need_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Rea
     return None
 
 
+def exposure(t: SessionTable, w: Weights, shown: np.ndarray | None, rows: Any = slice(None)):
+    """The fairness term of the sessions `rows`: a session already asked for by many (applications,
+    and in a batch run the helpers it was already shown to) gives way to one nobody has seen, so that
+    small hamlets are not drowned out by popular programs (VolunteerMatch's SmartSort: 8-9% more
+    listings reached at least one volunteer without fewer connections in total)."""
+    demand = t.demand[rows] if shown is None else t.demand[rows] + shown[rows]
+    return (-w.fairness * np.minimum(demand / t.capacity[rows], 1.0)).astype(np.float32)
+
+
+def fairness_block(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
+    return exposure(t, ctx.weights, ctx.shown)[None, :]
+
+
 def fairness_score(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
-    """Exposure penalty: a session already asked for by many (applications, and in a batch run the
-    helpers it was already shown to) gives way to one nobody has seen, so that small hamlets are not
-    drowned out by popular programs (VolunteerMatch's SmartSort: 8-9% more listings reached at least
-    one volunteer without fewer connections in total)."""
-    demand = t.demand if ctx.shown is None else t.demand + ctx.shown
-    return -ctx.weights.fairness * np.minimum(demand / t.capacity, 1.0)
+    return fairness_block(_one(h, ctx), t, ctx)[0]
 
 
 def no_reason(h: HelperFeatures, t: SessionTable, i: int, ctx: Context) -> Reason | None:
     return None
 
 
-ScoreFn = Callable[[HelperFeatures, SessionTable, Context], np.ndarray]
+BlockFn = Callable[[HelperBlock, SessionTable, Context], np.ndarray]
 ReasonFn = Callable[[HelperFeatures, SessionTable, int, Context], Reason | None]
-TERMS: dict[str, tuple[ScoreFn, ReasonFn]] = {
-    "fit": (fit_score, fit_reason),
-    "availability": (availability_score, availability_reason),
-    "travel": (travel_score, travel_reason),
-    "relationship": (relationship_score, relationship_reason),
-    "need": (need_score, need_reason),
-    "fairness": (fairness_score, no_reason),
+TERMS: dict[str, tuple[BlockFn, ReasonFn]] = {
+    "fit": (fit_block, fit_reason),
+    "availability": (availability_block, availability_reason),
+    "travel": (travel_block, travel_reason),
+    "relationship": (relationship_block, relationship_reason),
+    "need": (need_block, need_reason),
+    "fairness": (fairness_block, no_reason),
 }
+# Added last, from the exposure counts of the run so far (rank_sessions_many updates it as it goes).
+FAIRNESS = "fairness"
 
 
 # A term counts as a reason when it adds more than its usual level: 0 for most; for travel (always a
@@ -407,20 +632,28 @@ def _usual(name: str, w: Weights) -> float:
     return -TYPICAL_TRIP_HOURS * w.travel_per_hour if name == "travel" else 0.0
 
 
-def eligible(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
-    """Sessions this helper may be shown: open, places left, before the deadline, and nothing in the
-    helper's situation that would refuse the application (the rules of
+def eligible_block(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
+    """Sessions each helper may be shown (helpers x sessions): open, places left, before the deadline,
+    and nothing in the helper's situation that would refuse the application (the rules of
     portal.selectors.applications.eligibility_problems, on plain data)."""
     ok = t.is_open & (t.taken < t.capacity) & (t.deadline > ctx.now) & (t.starts > ctx.now)
-    if h.birth_year is None:
-        ok &= t.min_age == 0
-    else:
-        ok &= (t.start_year - h.birth_year) >= t.min_age
-    ok &= ~t.residents_only | np.isin(t.municipality, sorted(h.resident_of))
-    ok &= ~np.isin(t.ids, sorted(h.applied))
-    for start, end in h.busy:
-        ok &= ~((t.starts < end.timestamp()) & (t.ends > start.timestamp()))
-    return ok
+    year, min_age = t.age_keys[:, 0], t.age_keys[:, 1]
+    by = b.birth_year[:, None]
+    age_ok = np.where(by < 0, min_age[None, :] == 0, (year[None, :] - by) >= min_age[None, :])
+    mask = age_ok[:, t.age_key] & ok[None, :]
+    only = t.residents_only_rows
+    for n, h in enumerate(b.helpers):
+        if only.size:
+            mask[n, only] &= np.isin(t.municipality[only], sorted(h.resident_of))
+        if h.applied:
+            mask[n, [t.row_of[x] for x in h.applied if x in t.row_of]] = False
+        for start, end in h.busy:
+            mask[n] &= ~((t.starts < end.timestamp()) & (t.ends > start.timestamp()))
+    return mask
+
+
+def eligible(h: HelperFeatures, t: SessionTable, ctx: Context) -> np.ndarray:
+    return eligible_block(_one(h, ctx), t, ctx)[0]
 
 
 @dataclass(frozen=True)
@@ -442,22 +675,21 @@ class Ranked:
         return "・".join(r.staff for r in self.reasons)
 
 
-def score_sessions(
-    h: HelperFeatures, t: SessionTable, ctx: Context
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    parts = {name: score(h, t, ctx) for name, (score, _reason) in TERMS.items()}
-    total = np.sum(list(parts.values()), axis=0) if parts and len(t) else np.zeros(len(t))
-    return total, parts
-
-
 # Terms about the session alone: the same for every helper, so no reason to prefer one helper.
 SESSION_TERMS = ("need", "fairness")
 
 
 def _explain(
-    h: HelperFeatures, t: SessionTable, i: int, parts, ctx: Context, total, *, staff: bool = False
+    h: HelperFeatures,
+    t: SessionTable,
+    i: int,
+    terms: dict[str, float],
+    ctx: Context,
+    total: float,
+    *,
+    staff: bool = False,
+    id: int | None = None,
 ) -> Ranked:
-    terms = {name: float(p[i]) for name, p in parts.items()}
     candidates = []
     for name, (_score, reason_fn) in TERMS.items():
         if staff and name in SESSION_TERMS:
@@ -467,7 +699,7 @@ def _explain(
             candidates.append((gain, reason))
     candidates.sort(key=lambda c: (not c[1].first, -c[0]))
     reasons = tuple(r for _v, r in candidates[:2])
-    return Ranked(int(t.ids[i]), float(total[i]), terms, reasons)
+    return Ranked(int(t.ids[i]) if id is None else id, float(total), terms, reasons)
 
 
 def _top(total: np.ndarray, ids: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
@@ -487,6 +719,78 @@ def _context(now: datetime | float, weights: Weights | None, **kw: Any) -> Conte
     return Context(now=when, weights=weights or Weights.from_settings(), **kw)
 
 
+# Helpers per block: (helpers x sessions) float32 arrays stay near 40 MB each at 10,000 sessions.
+BLOCK_CELLS = 10_000_000
+
+
+def _rank_block(
+    b: HelperBlock,
+    t: SessionTable,
+    ctx: Context,
+    *,
+    k: int,
+    shown: np.ndarray | None,
+    among: np.ndarray | None = None,
+    explain: bool = True,
+) -> dict[int, list[Ranked]]:
+    """The one path every ranking of sessions takes: the block's terms (except fairness) summed as
+    (helpers x sessions) arrays and the eligibility mask; then helper by helper, in order, the fairness
+    term from the exposure counts so far, the top k (np.partition) and reasons for those k only.
+    `shown` (updated in place) counts how often each session was picked in this run; `among` limits
+    the sessions considered."""
+    with _same_language():
+        return _rank_block_in(b, t, ctx, k=k, shown=shown, among=among, explain=explain)
+
+
+def _rank_block_in(
+    b: HelperBlock,
+    t: SessionTable,
+    ctx: Context,
+    *,
+    k: int,
+    shown: np.ndarray | None,
+    among: np.ndarray | None,
+    explain: bool,
+) -> dict[int, list[Ranked]]:
+    parts = {name: fn(b, t, ctx) for name, (fn, _r) in TERMS.items() if name != FAIRNESS}
+    base = np.zeros((len(b), len(t)), dtype=np.float32)
+    for part in parts.values():
+        base += part  # in TERMS' order: rank_helpers adds the same numbers in the same order
+    mask = eligible_block(b, t, ctx)
+    if among is not None:
+        mask &= among
+    fair = exposure(t, ctx.weights, shown)
+    sims = _similarities(b, t, ctx)
+    out: dict[int, list[Ranked]] = {}
+    for n, h in enumerate(b.helpers):
+        total = base[n] + fair
+        rows = _top(total, t.ids, mask[n], k)
+        if explain:
+            ctx.similarity = sims[n]
+            out[h.id] = [
+                _explain(h, t, int(i), _terms(parts, fair, n, int(i)), ctx, total[i]) for i in rows
+            ]
+        else:
+            out[h.id] = [Ranked(int(t.ids[i]), float(total[i]), {}, ()) for i in rows]
+        if shown is not None and rows.size:
+            shown[rows] += 1
+            fair[rows] = exposure(t, ctx.weights, shown, rows)
+    return out
+
+
+def _similarities(b: HelperBlock, t: SessionTable, ctx: Context) -> np.ndarray:
+    """The block's similarities fit_block kept (helpers x fit keys), for the reasons."""
+    if ctx.similarities is None:
+        return np.zeros((len(b), len(t.fit_keys)), dtype=np.float32)
+    return ctx.similarities
+
+
+def _terms(parts: dict[str, np.ndarray], fair: np.ndarray, n: int, i: int) -> dict[str, float]:
+    terms = {name: float(p[n if p.shape[0] > 1 else 0, i]) for name, p in parts.items()}
+    terms[FAIRNESS] = float(fair[i])
+    return terms
+
+
 def rank_sessions(
     helper: HelperFeatures,
     table: SessionTable,
@@ -495,12 +799,14 @@ def rank_sessions(
     now: datetime,
     k: int = 10,
     weights: Weights | None = None,
+    shown: np.ndarray | None = None,
 ) -> list[Ranked]:
-    """The k sessions this helper should see first, best first, each with its reasons."""
-    ctx = _context(now, weights, helper_text=model.vectors([helper.text]) if helper.text else None)
-    total, parts = score_sessions(helper, table, ctx)
-    rows = _top(total, table.ids, eligible(helper, table, ctx), k)
-    return [_explain(helper, table, int(i), parts, ctx, total) for i in rows]
+    """The k sessions this helper should see first, best first, each with its reasons. `shown`: the
+    exposure counts of a batch run so far (read, not changed), as rank_sessions_many has them."""
+    ctx = _context(now, weights)
+    block = HelperBlock.build([helper], model)
+    seen = None if shown is None else shown.copy()
+    return _rank_block(block, table, ctx, k=k, shown=seen)[helper.id]
 
 
 def rank_helpers(
@@ -515,15 +821,22 @@ def rank_helpers(
     """The helpers to invite to one session, best first, each with reasons for staff. Helpers for whom
     the session is not eligible are left out."""
     table = SessionTable.build([session], model)
-    texts = model.vectors([h.text for h in helpers]) if helpers else None
+    ctx = _context(now, weights)
     ranked = []
-    for n, h in enumerate(helpers):
-        ctx = _context(now, weights, helper_text=texts[n] if texts is not None else None)
-        if not eligible(h, table, ctx)[0]:
-            continue
-        total, parts = score_sessions(h, table, ctx)
-        r = _explain(h, table, 0, parts, ctx, total, staff=True)
-        ranked.append(Ranked(h.id, r.score, r.terms, r.reasons))
+    for start in range(0, len(helpers), BLOCK_CELLS // 8):
+        block = HelperBlock.build(helpers[start : start + BLOCK_CELLS // 8], model)
+        parts = {name: fn(block, table, ctx) for name, (fn, _r) in TERMS.items()}
+        mask = eligible_block(block, table, ctx)[:, 0]
+        sims = _similarities(block, table, ctx)
+        for n, h in enumerate(block.helpers):
+            if not mask[n]:
+                continue
+            terms = {name: float(p[n if p.shape[0] > 1 else 0, 0]) for name, p in parts.items()}
+            total = np.float32(0)
+            for name in TERMS:  # the order of _rank_block's sum, fairness last
+                total += np.float32(terms[name])
+            ctx.similarity = sims[n]
+            ranked.append(_explain(h, table, 0, terms, ctx, float(total), staff=True, id=h.id))
     ranked.sort(key=lambda r: (-r.score, r.id))
     return ranked[:k] if k is not None else ranked
 
@@ -541,26 +854,18 @@ def rank_sessions_many(
 ) -> dict[int, list[Ranked]]:
     """rank_sessions for each helper, in order, counting as it goes how often each session was already
     shown in this run: the fairness term spreads the digest over programs instead of sending every
-    helper the same five. The text similarities are computed in blocks of helpers (one sparse product
-    each). `explain=False` returns the ids and scores only (the benches and the evaluation);
-    `new_since` keeps only programs published since then (the digest's "new programs")."""
+    helper the same five. Helpers are scored in blocks (BLOCK_CELLS), the same path as rank_sessions:
+    for the same input, helper n gets what rank_sessions gives with the counts after helpers 0..n-1.
+    `explain=False` returns the ids and scores only (the evaluation); `new_since` keeps only programs
+    published since then (the digest's "new programs")."""
     shown = np.zeros(len(table))
-    ctx = _context(now, weights, shown=shown)
-    new = np.ones(len(table), dtype=bool)
+    ctx = _context(now, weights)
+    among = None
     if new_since is not None:
-        new = table.published >= new_since.timestamp()  # NaN (never published) compares False
-    block = 512
+        among = table.published >= new_since.timestamp()  # NaN (never published) compares False
+    size = max(1, min(1024, BLOCK_CELLS // max(len(table), 1)))
     out: dict[int, list[Ranked]] = {}
-    for start in range(0, len(helpers), block):
-        chunk = helpers[start : start + block]
-        texts = model.vectors([h.text for h in chunk])
-        for n, h in enumerate(chunk):
-            ctx.helper_text = texts[n]
-            total, parts = score_sessions(h, table, ctx)
-            rows = _top(total, table.ids, new & eligible(h, table, ctx), k)
-            shown[rows] += 1
-            if explain:
-                out[h.id] = [_explain(h, table, int(i), parts, ctx, total) for i in rows]
-            else:
-                out[h.id] = [Ranked(int(table.ids[i]), float(total[i]), {}, ()) for i in rows]
+    for start in range(0, len(helpers), size):
+        block = HelperBlock.build(helpers[start : start + size], model)
+        out |= _rank_block(block, table, ctx, k=k, shown=shown, among=among, explain=explain)
     return out

@@ -36,7 +36,7 @@ from matching.engine import (
 from notifications.kinds import MATCHING_KINDS, TOPIC_OF, Kind
 from notifications.models import OutboxMessage, TopicOptOut
 from portal.models import Application, Program, Session
-from portal.selectors.applications import lives_in
+from portal.selectors.applications import lives_in_home
 from portal.selectors.sessions import decisions_open
 
 # How much of a program's story goes into its text for similarity (the start says what it is about).
@@ -148,15 +148,25 @@ def forget_open_sessions() -> None:
     _open = None
 
 
+PROFILE_FIELDS = (
+    "user_id", "interests", "skills", "available_weekdays", "available_seasons", "available_times",
+    "home_prefecture", "home_municipality", "birth_year", "bio", "display_name",
+)  # fmt: skip
+
+
 def helper_features(
     user_ids: Iterable[int], now: datetime | None = None, *, replay: bool = False
 ) -> list[HelperFeatures]:
     """Features of helpers (users with a helper profile), in the order of `user_ids`: three queries
-    (profiles, applications with their sessions, municipalities of their prefectures). `replay` (the
-    evaluation) reads only the history before `now`, as if it were then."""
+    (profiles, applications with their sessions, municipalities of their prefectures), each a list of
+    values (no model instances: the digest reads 100,000 helpers). `replay` (the evaluation) reads
+    only the history before `now`, as if it were then."""
     now = now or timezone.now()
     ids = list(user_ids)
-    profiles = {p.user_id: p for p in HelperProfile.objects.filter(user_id__in=ids)}
+    profiles = {
+        p["user_id"]: p
+        for p in HelperProfile.objects.filter(user_id__in=ids).values(*PROFILE_FIELDS)
+    }
     applications = Application.objects.filter(helper_id__in=list(profiles))
     if replay:
         applications = applications.filter(session__starts_at__lt=now)
@@ -176,8 +186,12 @@ def helper_features(
     apps: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
         apps[row[0]].append(row)
-    prefectures = {p.home_prefecture for p in profiles.values() if p.home_prefecture}
-    towns = list(Municipality.objects.filter(prefecture__in=prefectures))
+    prefectures = {p["home_prefecture"] for p in profiles.values() if p["home_prefecture"]}
+    towns: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for pk, prefecture, name in Municipality.objects.filter(prefecture__in=prefectures).values_list(
+        "pk", "prefecture", "name"
+    ):
+        towns[prefecture].append((pk, name))
     out = []
     for user_id in ids:
         p = profiles.get(user_id)
@@ -187,16 +201,18 @@ def helper_features(
         attended = [r for r in mine if r[2] == Application.Status.ATTENDED]
         held = [r for r in mine if r[2] in Application.HOLDS_PLACE and r[4] > now]
         past_titles = [f"{r[7]} {r[8]}" for r in mine if r[3] < now or r[2] != "applied"]
+        home = p["home_prefecture"]
         out.append(
             HelperFeatures(
                 id=user_id,
-                interests=frozenset(p.interests or ()),
-                skills=frozenset(p.skills or ()),
-                weekdays=frozenset(int(d) for d in p.available_weekdays or ()),
-                seasons=frozenset(p.available_seasons or ()),
-                prefecture=p.home_prefecture,
-                birth_year=p.birth_year,
-                text=" ".join([p.bio, *past_titles[-10:]]).strip(),
+                interests=frozenset(p["interests"] or ()),
+                skills=frozenset(p["skills"] or ()),
+                weekdays=frozenset(int(d) for d in p["available_weekdays"] or ()),
+                seasons=frozenset(p["available_seasons"] or ()),
+                times_of_day=frozenset(p["available_times"] or ()),
+                prefecture=home,
+                birth_year=p["birth_year"],
+                text=" ".join([p["bio"], *past_titles[-10:]]).strip(),
                 helped_nushi=frozenset(r[5] for r in attended),
                 helped_municipalities=frozenset(r[6] for r in attended),
                 attended=len(attended),
@@ -204,8 +220,12 @@ def helper_features(
                 applied=frozenset(
                     r[1] for r in mine if r[2] != Application.Status.NO_SHOW and r[4] > now
                 ),
-                resident_of=frozenset(t.pk for t in towns if lives_in(p, t)),
-                display_name=p.display_name,
+                resident_of=frozenset(
+                    pk
+                    for pk, name in towns.get(home, ())
+                    if lives_in_home(home, p["home_municipality"], prefecture=home, name=name)
+                ),
+                display_name=p["display_name"],
             )
         )
     return out

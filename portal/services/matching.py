@@ -129,14 +129,20 @@ def _claim_due(now: datetime) -> list[int]:
     """Claim up to DIGEST_BATCH due helpers: rows another run holds are skipped, and the claimed ones
     are due again a week later, whatever happens next (a digest is at most once a week)."""
     with transaction.atomic(durable=True):
-        ids = list(
-            DigestSchedule.objects.select_for_update(skip_locked=True)
-            .filter(due_at__lte=now)
-            .order_by("due_at", "user_id")
-            .values_list("user_id", flat=True)[:DIGEST_BATCH]
-        )
+        ids = _lock_due(now)
         DigestSchedule.objects.filter(user_id__in=ids, due_at__lte=now).update(due_at=now + WEEK)
     return ids
+
+
+def _lock_due(now: datetime) -> list[int]:
+    """Up to DIGEST_BATCH due helpers, their schedule rows locked (FOR UPDATE) until the claim commits;
+    rows another run has locked are skipped (SKIP LOCKED), not waited for."""
+    return list(
+        DigestSchedule.objects.select_for_update(skip_locked=True)
+        .filter(due_at__lte=now)
+        .order_by("due_at", "user_id")
+        .values_list("user_id", flat=True)[:DIGEST_BATCH]
+    )
 
 
 def _send_digests(ids: list[int], now: datetime) -> int:

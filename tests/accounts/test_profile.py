@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 FORM = {
     "display_name": "ゆうき", "postal_code": "509-4234", "birth_year": "1990",
     "skills": ["farming", "diy"], "interests": ["festival"], "available_weekdays": ["5", "6"],
-    "available_seasons": ["autumn"], "bio": "よろしくお願いします。",
+    "available_seasons": ["autumn"], "available_times": ["morning", "evening"],
+    "bio": "よろしくお願いします。",
 }  # fmt: skip
 
 
@@ -35,7 +36,18 @@ def test_profile_saves_and_home_area_follows_postal_code(client, helper):
     profile = HelperProfile.objects.get(user=helper)
     assert (profile.home_prefecture, profile.home_municipality) == ("岐阜県", "飛騨市")
     assert profile.skills == ["farming", "diy"] and profile.available_weekdays == [5, 6]
+    assert profile.available_times == ["morning", "evening"]
     assert profile.is_complete
+
+
+def test_an_unknown_time_of_day_is_refused_and_nothing_is_lost(client, helper):
+    client.force_login(helper)
+    response = client.post(reverse("profile_edit"), {**FORM, "available_times": ["midnight"]})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "midnight は候補にありません" in page or "正しく選択してください" in page
+    assert "よろしくお願いします。" in page  # what they typed is still there
+    assert HelperProfile.objects.get(user=helper).available_times == []
 
 
 def test_photo_is_resized_and_stripped_of_exif(client, helper):

@@ -34,7 +34,9 @@ def test_helper_signs_up_confirms_and_fills_profile(page: Page, live_server, scr
     page.get_by_label("生まれた年").select_option("1995")
     page.get_by_label("農作業", exact=True).check()
     page.get_by_label("土", exact=True).check()
+    page.get_by_label("午前", exact=True).check()  # the time of day the engine scores
     page.get_by_label("自己紹介").fill("金沢から週末に通えます。")
+    screenshot("profile-form")
     page.get_by_role("button", name="保存する").click()
 
     expect(page.get_by_test_id("profile-display-name")).to_have_text("はると")
@@ -43,3 +45,4 @@ def test_helper_signs_up_confirms_and_fills_profile(page: Page, live_server, scr
     screenshot("mypage-after-profile")
     profile = HelperProfile.objects.get(user__email="haruto@example.jp")
     assert (profile.birth_year, profile.available_weekdays) == (1995, [5])
+    assert profile.available_times == ["morning"]

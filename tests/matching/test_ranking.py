@@ -1,14 +1,18 @@
 """Ranking as a whole: order, reasons, eligibility, and the properties that keep it fair and stable."""
 
+from dataclasses import replace
 from datetime import timedelta
+from unittest.mock import patch
 
+import numpy as np
 import pytest
 from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matching import engine
 from matching.engine import rank_helpers, rank_sessions, rank_sessions_many
-from tests.matching.builders import MODEL, NOW, SATURDAY, helper, session, table
+from tests.matching.builders import CORPUS, MODEL, NOW, SATURDAY, helper, session, table
 
 
 @pytest.fixture(autouse=True)
@@ -145,3 +149,54 @@ def test_ineligible_sessions_never_appear(sessions, h):
         assert s.min_age is None or (
             h.birth_year is not None and s.starts_at.year - h.birth_year >= s.min_age
         )
+
+
+# rank_sessions_many scores helpers in blocks, then picks helper by helper with the exposure counts so
+# far; rank_sessions is one helper on the same path. The same input must give the same ranking.
+many_helpers_st = st.lists(
+    st.builds(
+        lambda h, text, nushi, times, applied, busy_day: replace(
+            h,
+            text=text,
+            helped_nushi=frozenset(nushi),
+            times_of_day=frozenset(times),
+            applied=frozenset(applied),
+            busy=()
+            if busy_day is None
+            else ((NOW + timedelta(days=busy_day), NOW + timedelta(days=busy_day, hours=5)),),
+        ),
+        helper_st,
+        st.sampled_from(["", "畑の草取りと収穫", "和紙の紙すき 伝統工芸", "祭りの屋台曳き"]),
+        st.sets(st.integers(100, 110)),
+        st.sets(st.sampled_from(["morning", "afternoon", "evening"])),
+        st.sets(st.integers(1, 10_000), max_size=3),
+        st.none() | st.integers(0, 90),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+TEXTS = ["", *CORPUS, "みょうがの収穫と和紙すき", "雪かきと祭りの準備"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sessions=sessions_st,
+    texts=st.lists(st.sampled_from(TEXTS), min_size=25, max_size=25),
+    helpers=many_helpers_st,
+    cells=st.sampled_from([1, 60, 10_000_000]),
+)
+def test_rank_sessions_many_agrees_with_rank_sessions_one_by_one(sessions, texts, helpers, cells):
+    helpers = [replace(h, id=n + 1) for n, h in enumerate(helpers)]
+    t = table(*[replace(s, text=text) for s, text in zip(sessions, texts, strict=False)])
+    with patch.object(engine, "BLOCK_CELLS", cells):  # one helper per block, a few, or all in one
+        many = rank_sessions_many(helpers, t, model=MODEL, now=NOW, k=3)
+    shown = np.zeros(len(t))
+    for h in helpers:
+        one = rank_sessions(h, t, model=MODEL, now=NOW, k=3, shown=shown)
+        assert [(r.id, r.score, r.reasons) for r in many[h.id]] == [
+            (r.id, r.score, r.reasons) for r in one
+        ]
+        for r in one:
+            shown[t.row_of[r.id]] += 1

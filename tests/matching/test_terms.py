@@ -64,6 +64,29 @@ def test_availability_weekday_and_season():
     assert not engine.availability_score(helper(), t, ctx()).any()
 
 
+def test_availability_time_of_day_in_tokyo_and_its_reason():
+    afternoon = SATURDAY + timedelta(hours=3)  # 03:00 UTC is 12:00 in Asia/Tokyo: afternoon
+    t = table(session(1), session(2, starts_at=afternoon))  # session 1: 09:00 in Tokyo
+    h = helper(times_of_day=frozenset({"morning"}))
+    w = Weights()
+    score = engine.availability_score(h, t, ctx())
+    assert score[0] == pytest.approx(w.availability_time)
+    assert score[1] == pytest.approx(-w.availability_time)
+    assert engine.availability_reason(h, t, 0, ctx()).helper == "午前"
+    assert engine.availability_reason(h, t, 1, ctx()) is None
+    both = helper(times_of_day=frozenset({"morning", "evening"}), weekdays=frozenset({5, 6}))
+    reason = engine.availability_reason(both, t, 0, ctx())
+    assert (reason.helper, reason.staff) == ("午前・週末", "午前・週末に参加しやすい")
+    assert engine.availability_reason(both, t, 1, ctx()).helper == "週末"
+
+
+def test_time_of_day_boundaries():
+    hours = [0, 11, 12, 16, 17, 23]
+    assert [engine.time_of_day(h) for h in hours] == [
+        "morning", "morning", "afternoon", "afternoon", "evening", "evening"
+    ]  # fmt: skip
+
+
 def test_travel_costs_time_and_online_costs_nothing():
     t = table(
         session(1),  # 飛騨市
@@ -78,7 +101,11 @@ def test_travel_costs_time_and_online_costs_nothing():
     assert engine.travel_reason(h, t, 1, ctx()) is None
     # Unknown home: every venue an ordinary trip (no guess either way); online still costs nothing.
     unknown = engine.travel_score(helper(prefecture=""), t, ctx())
-    assert unknown[0] == unknown[1] == -engine.TYPICAL_TRIP_HOURS * Weights().travel_per_hour
+    assert (
+        unknown[0]
+        == unknown[1]
+        == pytest.approx(-engine.TYPICAL_TRIP_HOURS * Weights().travel_per_hour)
+    )
     assert unknown[2] == 0
 
 
