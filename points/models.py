@@ -412,7 +412,11 @@ class OperatorPush(models.Model):
     """One credit to send to the municipality's operator, written in the credit's own transaction
     (an outbox row). The sender claims a due row by a conditional UPDATE, sends the credit's
     idempotency key as a header (the operator folds repeats), and records the operator's reference
-    once: a late or second answer for the same key changes nothing."""
+    once: a late or second answer for the same key changes nothing.
+
+    A reversal of a pushed credit is a push of its own (`reverses` the credit's push, a negative
+    `amount`, the reversal's idempotency key), sent only once the credit's push is confirmed: the
+    operator never sees a cancellation before the credit it cancels."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("未確認")
@@ -426,7 +430,16 @@ class OperatorPush(models.Model):
         Municipality, on_delete=models.PROTECT, related_name="points_operator_pushes"
     )
     account = models.CharField(_("事業者の口座"), max_length=100)
-    amount = models.PositiveBigIntegerField(_("ポイント"))
+    # Signed: a credit's push is positive, its reversal's (a cancellation) negative.
+    amount = models.BigIntegerField(_("ポイント"))
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal_push",
+        verbose_name=_("取り消す送信"),
+    )
     state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(_("送信回数"), default=0)
     next_try_at = models.DateTimeField(default=timezone.now)
@@ -442,6 +455,12 @@ class OperatorPush(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="confirmed") | ~Q(operator_reference=""),
                 name="points_push_confirmed_has_reference",
+            ),
+            # A credit is pushed as a positive amount; only a reversal's push is negative.
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, reverses__isnull=True)
+                | Q(amount__lt=0, reverses__isnull=False),
+                name="points_push_sign",
             ),
         ]
         indexes = [
@@ -469,7 +488,9 @@ def new_point_code() -> str:
 class PointCode(models.Model):
     """A one-time point code (a printed QR ticket) for a credit of a 'codes' municipality, for operators
     without an API. Redeeming it moves its points from the helper's wallet to redeemed, once: the
-    ledger side is keyed `code:<code>`, the code's side is a conditional UPDATE of `redeemed_at`."""
+    ledger side is keyed `code:<code>`, the code's side is a conditional UPDATE of `redeemed_at`.
+    A reversal of its credit voids it (`voided_at`) if it is not redeemed yet; a voided code is never
+    redeemed. Both happen under the lock of the code's wallet (points.codes, points.issuers)."""
 
     code = models.CharField(_("コード"), max_length=12, unique=True, default=new_point_code)
     municipality = models.ForeignKey(
@@ -480,15 +501,22 @@ class PointCode(models.Model):
     amount = models.PositiveBigIntegerField(_("ポイント"))
     created_at = models.DateTimeField(default=timezone.now)
     redeemed_at = models.DateTimeField(_("交換日時"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("無効にした日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ポイントコード")
         verbose_name_plural = _("ポイントコード")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(redeemed_at__isnull=True) | Q(voided_at__isnull=True),
+                name="points_code_redeemed_or_voided",
+            ),
+        ]
         indexes = [
-            # The export: a municipality's codes not redeemed yet.
+            # The export: a municipality's codes neither redeemed nor voided.
             models.Index(
                 fields=["municipality", "created_at"],
-                condition=Q(redeemed_at__isnull=True),
+                condition=Q(redeemed_at__isnull=True, voided_at__isnull=True),
                 name="points_code_open",
             ),
         ]
