@@ -283,6 +283,16 @@ def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime, t
     return "credited"
 
 
+def reversal_reason(reason: str, *, short: int) -> str:
+    """A reversal's reason as recorded and told, saying how much could not be taken back."""
+    if short <= 0:
+        return reason
+    return _("%(reason)s（%(short)d ポイントは交換・失効済みのため取り消せませんでした）") % {
+        "reason": reason,
+        "short": short,
+    }
+
+
 def _reverse(
     credit: Transaction,
     attendance: Attendance,
@@ -299,11 +309,7 @@ def _reverse(
     wallet = lock_account(wallet_entry.account_id)
     # The issuer first (under the wallet's lock): a point code is voided, or found redeemed.
     take = min(issuer_reversible(credit, amount=wallet_entry.amount, now=now), wallet.balance)
-    if take < wallet_entry.amount:
-        reason = _("%(reason)s（%(short)d ポイントは交換・失効済みのため取り消せませんでした）") % {
-            "reason": reason,
-            "short": wallet_entry.amount - take,
-        }
+    reason = reversal_reason(reason, short=wallet_entry.amount - take)
     legs = [Leg(wallet, -take), Leg(budget, take)] if take else []
     tx = post(
         kind=TxKind.REVERSAL,
