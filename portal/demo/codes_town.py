@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.categories import Category
 from accounts.models import District, HelperProfile, Municipality, Organization, StaffMembership
 from points import demo as points_demo
-from portal.demo.people import _demo_totp, _user
+from portal.demo.people import HELPER_EMAIL, _demo_totp, _user
 from portal.demo.programs import _seed_program_photos
 from portal.models import Application, Attendance, Program, RelationshipType, Session
 from portal.search import reindex
@@ -72,8 +72,10 @@ def seed_codes_municipality() -> Municipality:
 
 def _seed_sessions(program: Program) -> None:
     today = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+    # Not the demo login's helper: their demo stays in 飛騨市 (its staff see their applications).
     helpers = list(
         HelperProfile.objects.exclude(user__email__endswith="@large.example.jp")
+        .exclude(user__email=HELPER_EMAIL)
         .order_by("pk")
         .values_list("user_id", flat=True)[: ATTENDEES * 2]
     )
