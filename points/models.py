@@ -384,7 +384,10 @@ class Issuer(models.Model):
         CODES = "codes", _("ポイントコード（QRチケット）")
 
     municipality = models.OneToOneField(
-        Municipality, on_delete=models.PROTECT, related_name="points_issuer"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="points_issuer",
+        verbose_name=_("自治体"),
     )
     kind = models.CharField(_("ポイントの行き先"), max_length=10, choices=Kind.choices)
     operator_url = models.URLField(_("事業者のURL"), blank=True)
@@ -427,7 +430,10 @@ class OperatorPush(models.Model):
         Transaction, on_delete=models.PROTECT, related_name="operator_push"
     )
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="points_operator_pushes"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="points_operator_pushes",
+        verbose_name=_("自治体"),
     )
     account = models.CharField(_("事業者の口座"), max_length=100)
     # Signed: a credit's push is positive, its reversal's (a cancellation) negative.
@@ -445,7 +451,7 @@ class OperatorPush(models.Model):
     next_try_at = models.DateTimeField(default=timezone.now)
     operator_reference = models.CharField(_("事業者の受付番号"), max_length=100, blank=True)
     last_error = models.CharField(_("最後のエラー"), max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("作成日時"))
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -494,12 +500,15 @@ class PointCode(models.Model):
 
     code = models.CharField(_("コード"), max_length=12, unique=True, default=new_point_code)
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="points_codes"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="points_codes",
+        verbose_name=_("自治体"),
     )
     credit = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="point_code")
     wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
     amount = models.PositiveBigIntegerField(_("ポイント"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("作成日時"))
     redeemed_at = models.DateTimeField(_("交換日時"), null=True, blank=True)
     voided_at = models.DateTimeField(_("無効にした日時"), null=True, blank=True)
 
