@@ -1,5 +1,7 @@
 """Demo points: funded budgets, a credit for every attended application of a closed session, some
-redemptions, expiries and one reversal. Idempotent (every row has its idempotency key).
+redemptions, expiries and one reversal; in a municipality whose issuer is point codes
+(portal.demo.codes_town), each credit's code, the older ones redeemed. Idempotent (every row has its
+idempotency key).
 
 Small scale goes through points.services (without notices), as real credits do. The large scale's
 hundreds of thousands of credits are written set-wise in SQL (PostgreSQL), the same rows the services
@@ -11,14 +13,17 @@ from datetime import timedelta
 from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from accounts.models import Municipality, User
-from points import services
+from points import codes, services
 from points.ledger import account
-from points.models import Account, Policy, Transaction
+from points.models import Account, Issuer, PointCode, Policy, Transaction
 
 SOURCES = [("一般財源", 2_000_000), ("交付金", 1_000_000), ("企業版ふるさと納税", 500_000)]
 DEMO_EXPIRY_DAYS = 30
+# In a codes municipality, codes of credits older than this were exchanged at its shops.
+CODES_REDEEMED_AFTER = timedelta(days=14)
 LARGE_CODE_PREFIX = "1"  # portal.demo.applications: the large scale's check-in codes
 
 
@@ -45,6 +50,38 @@ def _fund(municipality_id: int, *, extra: int = 0, label: str = "") -> None:
             municipality_id=municipality_id, source="一般財源", amount=extra, actor=None,
             key=f"demo:fund{label}:{municipality_id}:extra",
         )  # fmt: skip
+
+
+def use_point_codes(*, municipality_id: int) -> None:
+    """The municipality's points go out as one-time point codes (before its first credit)."""
+    Issuer.objects.get_or_create(
+        municipality_id=municipality_id, defaults={"kind": Issuer.Kind.CODES}
+    )
+
+
+def _redeem_old_codes() -> int:
+    """Codes of credits older than CODES_REDEEMED_AFTER, redeemed by their municipality's staff two
+    days after the credit (the newer ones stay open: the codes page has some to print)."""
+    redeemed = 0
+    old = PointCode.objects.filter(
+        redeemed_at__isnull=True,
+        voided_at__isnull=True,
+        credit__created_at__lt=timezone.now() - CODES_REDEEMED_AFTER,
+    ).select_related("credit")
+    for code in old.order_by("pk"):
+        staff = (
+            User.objects.filter(staff_memberships__municipality_id=code.municipality_id)
+            .order_by("pk")
+            .first()
+        )
+        if staff is None:
+            continue
+        codes.point_code_redeem(
+            code=code.code, municipality_id=code.municipality_id, actor=staff,
+            now=code.credit.created_at + timedelta(days=2),
+        )  # fmt: skip
+        redeemed += 1
+    return redeemed
 
 
 def seed_points(*, scale: str = "small") -> dict[str, int]:
@@ -74,8 +111,13 @@ def _seed_small() -> dict[str, int]:
         credited += outcome == "credited"
     staff = User.objects.filter(staff_memberships__isnull=False).order_by("pk").first()
     redeemed = 0
-    # Every third wallet exchanged some points at the 関係案内所.
-    wallets = Account.objects.filter(kind="wallet").exclude(code__startswith=LARGE_CODE_PREFIX)
+    # Every third wallet exchanged some points at the 関係案内所 (not in a codes municipality: there
+    # the codes are exchanged).
+    wallets = (
+        Account.objects.filter(kind="wallet")
+        .exclude(code__startswith=LARGE_CODE_PREFIX)
+        .exclude(municipality__points_issuer__kind=Issuer.Kind.CODES)
+    )
     for n, wallet in enumerate(wallets.order_by("pk")[:300]):
         key = f"demo:redeem:{wallet.pk}"
         if n % 3 or wallet.balance < 300 or staff is None:
@@ -87,10 +129,16 @@ def _seed_small() -> dict[str, int]:
             key=key, actor=staff, memo="飛騨牛コロッケ",
         )  # fmt: skip
         redeemed += 1
+    codes_redeemed = _redeem_old_codes()
     expired = services.points_expire_due(limit=10_000, tell=False)["expired"]
     # The demo's one reversal is a correction of attendance through portal's service
     # (portal.demo.applications.seed_attendance_correction), as staff would make it.
-    return {"credited": credited, "redeemed": redeemed, "expired": expired}
+    return {
+        "credited": credited,
+        "redeemed": redeemed,
+        "codes_redeemed": codes_redeemed,
+        "expired": expired,
+    }
 
 
 def _seed_large() -> int:

@@ -13,6 +13,15 @@ the same key changes nothing.
 The operator's API: `POST <operator_url>/credits` with `Authorization: Bearer <api_key>` and JSON
 {"account", "amount", "memo"}; a 2xx answer carries JSON {"reference"}.
 
+Reversals (attendance corrected to no-show after the credit was pushed): `issuer_reversible` decides
+in the reversal's transaction, under the wallet's lock, what the issuer can take back, and
+`issuer_on_reversal` writes what tells the issuer. For an operator, a push of its own: the same
+request with a negative amount, `"cancels"` naming the credit's reference, and the reversal's own
+idempotency key; it goes through the same claim, retries and sweep, but only once the credit's push
+is confirmed (a cancellation never reaches the operator before its credit). For point codes, the
+credit's code is voided if it is not redeemed yet; a redeemed one cannot be taken back: the reversal
+takes nothing from the wallet and the reconciliation page lists it (`codes_not_taken_back`).
+
 Reconciliation: `statement_differences` compares an operator's statement (CSV, UTF-8 or cp932) with
 the credits the ledger pushed, account by account.
 """
@@ -25,7 +34,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,6 +81,50 @@ def issuer_on_credit(tx: Transaction, *, wallet: Account, amount: int) -> None:
     transaction.on_commit(lambda: _enqueue(push.pk), robust=True)
 
 
+# Reversals -------------------------------------------------------------------------------------------
+
+
+def issuer_reversible(credit: Transaction, *, amount: int, now: datetime) -> int:
+    """How much of a credit's `amount` its issuer lets a reversal take back, called in the reversal's
+    transaction under the wallet's lock. A point code not redeemed yet is voided here (all of it comes
+    back); a redeemed one gives nothing back. Other issuers: all of it (an operator is told by the
+    reversal's push)."""
+    code = PointCode.objects.filter(credit=credit).values_list("pk", flat=True).first()
+    if code is None:
+        return amount
+    voided = PointCode.objects.filter(
+        pk=code, redeemed_at__isnull=True, voided_at__isnull=True
+    ).update(voided_at=now)
+    return amount if voided else 0
+
+
+def issuer_on_reversal(tx: Transaction, *, credit: Transaction, amount: int) -> None:
+    """Called in the reversal's transaction: if the credit was pushed to an operator, push the
+    cancellation of `amount` (what the reversal took back) to the same operator account, whatever the
+    municipality's issuer is now."""
+    credit_push = OperatorPush.objects.filter(transaction=credit).first()
+    if credit_push is None or amount <= 0:
+        return
+    push = OperatorPush.objects.create(
+        transaction=tx,
+        municipality_id=tx.municipality_id,
+        account=credit_push.account,
+        amount=-amount,
+        reverses=credit_push,
+        created_at=tx.created_at,
+        next_try_at=tx.created_at,
+    )
+    transaction.on_commit(lambda: _enqueue(push.pk), robust=True)
+
+
+# A push may be sent: a credit's at once, a reversal's once its credit's push is confirmed. EXISTS, not
+# a join: a join makes Django's UPDATE `WHERE id IN (SELECT ...)`, and PostgreSQL then no longer
+# rechecks `state = 'pending'` on the row a concurrent claim just changed (two workers would send).
+SENDABLE = Q(reverses__isnull=True) | Q(
+    Exists(OperatorPush.objects.filter(pk=OuterRef("reverses_id"), state=State.CONFIRMED))
+)
+
+
 def _enqueue(push_id: int) -> None:
     from points import tasks  # tasks imports this module
 
@@ -83,19 +136,23 @@ def _enqueue(push_id: int) -> None:
 
 def _claim(push_id: int, now: datetime) -> bool:
     return bool(
-        OperatorPush.objects.filter(pk=push_id, state=State.PENDING, next_try_at__lte=now).update(
-            attempts=F("attempts") + 1, next_try_at=now + CLAIM
-        )
+        OperatorPush.objects.filter(pk=push_id, state=State.PENDING, next_try_at__lte=now)
+        .filter(SENDABLE)
+        .update(attempts=F("attempts") + 1, next_try_at=now + CLAIM)
     )
 
 
 def _send(push: OperatorPush, issuer: Issuer) -> tuple[str, str]:
     """(reference, "") when the operator took the credit, ("", error) otherwise."""
     tx = push.transaction
+    payload: dict[str, object] = {"account": push.account, "amount": push.amount, "memo": tx.memo}
+    if push.reverses is not None:
+        payload["cancels"] = push.reverses.operator_reference
+        payload["reason"] = tx.reason
     try:
         response = httpx.post(
             issuer.operator_url.rstrip("/") + "/credits",
-            json={"account": push.account, "amount": push.amount, "memo": tx.memo},
+            json=payload,
             headers={
                 "Authorization": f"Bearer {issuer.api_key}",
                 "Idempotency-Key": tx.idempotency_key,
@@ -121,7 +178,7 @@ def operator_push_send(*, push_id: int, now: datetime | None = None) -> str:
     now = now or timezone.now()
     if not _claim(push_id, now):
         return "skipped"
-    push = OperatorPush.objects.select_related("transaction").get(pk=push_id)
+    push = OperatorPush.objects.select_related("transaction", "reverses").get(pk=push_id)
     issuer = Issuer.objects.get(municipality_id=push.municipality_id)
     reference, error = _send(push, issuer)
     pending = OperatorPush.objects.filter(pk=push_id, state=State.PENDING)
@@ -145,6 +202,7 @@ def operator_push_sweep(*, now: datetime | None = None, limit: int = SWEEP_LIMIT
     now = now or timezone.now()
     due = list(
         OperatorPush.objects.filter(state=State.PENDING, next_try_at__lte=now)
+        .filter(SENDABLE)
         .order_by("next_try_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -264,6 +322,20 @@ def unconfirmed_pushes(*, municipality_id: int):
     return (
         OperatorPush.objects.filter(municipality_id=municipality_id)
         .exclude(state=State.CONFIRMED)
-        .select_related("transaction")
+        .select_related("transaction", "reverses")
         .order_by("created_at", "pk")
+    )
+
+
+def codes_not_taken_back(*, municipality_id: int):
+    """The reconciliation page: point codes redeemed although their credit was reversed (the points
+    had already left; the reversal took nothing back), newest first."""
+    return (
+        PointCode.objects.filter(
+            municipality_id=municipality_id,
+            redeemed_at__isnull=False,
+            credit__reversal__isnull=False,
+        )
+        .select_related("credit__reversal", "wallet__helper")
+        .order_by("-redeemed_at", "-pk")
     )

@@ -384,7 +384,10 @@ class Issuer(models.Model):
         CODES = "codes", _("ポイントコード（QRチケット）")
 
     municipality = models.OneToOneField(
-        Municipality, on_delete=models.PROTECT, related_name="points_issuer"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="points_issuer",
+        verbose_name=_("自治体"),
     )
     kind = models.CharField(_("ポイントの行き先"), max_length=10, choices=Kind.choices)
     operator_url = models.URLField(_("事業者のURL"), blank=True)
@@ -412,7 +415,11 @@ class OperatorPush(models.Model):
     """One credit to send to the municipality's operator, written in the credit's own transaction
     (an outbox row). The sender claims a due row by a conditional UPDATE, sends the credit's
     idempotency key as a header (the operator folds repeats), and records the operator's reference
-    once: a late or second answer for the same key changes nothing."""
+    once: a late or second answer for the same key changes nothing.
+
+    A reversal of a pushed credit is a push of its own (`reverses` the credit's push, a negative
+    `amount`, the reversal's idempotency key), sent only once the credit's push is confirmed: the
+    operator never sees a cancellation before the credit it cancels."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("未確認")
@@ -423,16 +430,28 @@ class OperatorPush(models.Model):
         Transaction, on_delete=models.PROTECT, related_name="operator_push"
     )
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="points_operator_pushes"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="points_operator_pushes",
+        verbose_name=_("自治体"),
     )
     account = models.CharField(_("事業者の口座"), max_length=100)
-    amount = models.PositiveBigIntegerField(_("ポイント"))
+    # Signed: a credit's push is positive, its reversal's (a cancellation) negative.
+    amount = models.BigIntegerField(_("ポイント"))
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal_push",
+        verbose_name=_("取り消す送信"),
+    )
     state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(_("送信回数"), default=0)
     next_try_at = models.DateTimeField(default=timezone.now)
     operator_reference = models.CharField(_("事業者の受付番号"), max_length=100, blank=True)
     last_error = models.CharField(_("最後のエラー"), max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("作成日時"))
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -442,6 +461,12 @@ class OperatorPush(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="confirmed") | ~Q(operator_reference=""),
                 name="points_push_confirmed_has_reference",
+            ),
+            # A credit is pushed as a positive amount; only a reversal's push is negative.
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, reverses__isnull=True)
+                | Q(amount__lt=0, reverses__isnull=False),
+                name="points_push_sign",
             ),
         ]
         indexes = [
@@ -469,26 +494,38 @@ def new_point_code() -> str:
 class PointCode(models.Model):
     """A one-time point code (a printed QR ticket) for a credit of a 'codes' municipality, for operators
     without an API. Redeeming it moves its points from the helper's wallet to redeemed, once: the
-    ledger side is keyed `code:<code>`, the code's side is a conditional UPDATE of `redeemed_at`."""
+    ledger side is keyed `code:<code>`, the code's side is a conditional UPDATE of `redeemed_at`.
+    A reversal of its credit voids it (`voided_at`) if it is not redeemed yet; a voided code is never
+    redeemed. Both happen under the lock of the code's wallet (points.codes, points.issuers)."""
 
     code = models.CharField(_("コード"), max_length=12, unique=True, default=new_point_code)
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="points_codes"
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="points_codes",
+        verbose_name=_("自治体"),
     )
     credit = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="point_code")
     wallet = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
     amount = models.PositiveBigIntegerField(_("ポイント"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("作成日時"))
     redeemed_at = models.DateTimeField(_("交換日時"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("無効にした日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ポイントコード")
         verbose_name_plural = _("ポイントコード")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(redeemed_at__isnull=True) | Q(voided_at__isnull=True),
+                name="points_code_redeemed_or_voided",
+            ),
+        ]
         indexes = [
-            # The export: a municipality's codes not redeemed yet.
+            # The export: a municipality's codes neither redeemed nor voided.
             models.Index(
                 fields=["municipality", "created_at"],
-                condition=Q(redeemed_at__isnull=True),
+                condition=Q(redeemed_at__isnull=True, voided_at__isnull=True),
                 name="points_code_open",
             ),
         ]

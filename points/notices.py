@@ -19,6 +19,28 @@ def _points_name(municipality_id: int) -> str:
     )
 
 
+def credited_context(*, municipality_id: int, amount: int, memo: str, expires_at) -> dict:
+    """The context of「500 さるぼぼコインを受け取りました」(also rendered on staff's correction page)."""
+    return {
+        "amount": amount,
+        "points_name": _points_name(municipality_id),
+        "memo": memo,
+        "expires_at": expires_at,
+        "url": site_url("points_wallet"),
+    }
+
+
+def reversed_context(*, municipality_id: int, amount: int, memo: str, reason: str) -> dict:
+    """The context of a reversal's message (also rendered on staff's correction page)."""
+    return {
+        "amount": amount,
+        "points_name": _points_name(municipality_id),
+        "memo": memo,
+        "reason": reason,
+        "url": site_url("points_wallet"),
+    }
+
+
 def credited(tx: Transaction, *, helper_id: int, amount: int, expires_at) -> None:
     """「500 さるぼぼコインを受け取りました」"""
     notify(
@@ -26,13 +48,9 @@ def credited(tx: Transaction, *, helper_id: int, amount: int, expires_at) -> Non
         municipality_id=tx.municipality_id,
         kind=Kind.POINTS_CREDITED,
         object_key=f"points:{tx.idempotency_key}",
-        context={
-            "amount": amount,
-            "points_name": _points_name(tx.municipality_id),
-            "memo": tx.memo,
-            "expires_at": expires_at,
-            "url": site_url("points_wallet"),
-        },
+        context=credited_context(
+            municipality_id=tx.municipality_id, amount=amount, memo=tx.memo, expires_at=expires_at
+        ),
     )
 
 
@@ -42,13 +60,9 @@ def credit_reversed(tx: Transaction, *, helper_id: int, amount: int) -> None:
         municipality_id=tx.municipality_id,
         kind=Kind.POINTS_REVERSED,
         object_key=f"points:{tx.idempotency_key}",
-        context={
-            "amount": amount,
-            "points_name": _points_name(tx.municipality_id),
-            "memo": tx.memo,
-            "reason": tx.reason,
-            "url": site_url("points_wallet"),
-        },
+        context=reversed_context(
+            municipality_id=tx.municipality_id, amount=amount, memo=tx.memo, reason=tx.reason
+        ),
     )
 
 

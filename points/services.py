@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from points import notices
-from points.issuers import issuer_on_credit
+from points.issuers import issuer_on_credit, issuer_on_reversal, issuer_reversible
 from points.ledger import (
     Leg,
     account,
@@ -283,6 +283,16 @@ def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime, t
     return "credited"
 
 
+def reversal_reason(reason: str, *, short: int) -> str:
+    """A reversal's reason as recorded and told, saying how much could not be taken back."""
+    if short <= 0:
+        return reason
+    return _("%(reason)s（%(short)d ポイントは交換・失効済みのため取り消せませんでした）") % {
+        "reason": reason,
+        "short": short,
+    }
+
+
 def _reverse(
     credit: Transaction,
     attendance: Attendance,
@@ -297,12 +307,9 @@ def _reverse(
     its reason says how much could not be."""
     wallet_entry = credit.entries.get(account__kind=Kind.WALLET)
     wallet = lock_account(wallet_entry.account_id)
-    take = min(wallet_entry.amount, wallet.balance)
-    if take < wallet_entry.amount:
-        reason = _("%(reason)s（%(short)d ポイントは交換・失効済みのため取り消せませんでした）") % {
-            "reason": reason,
-            "short": wallet_entry.amount - take,
-        }
+    # The issuer first (under the wallet's lock): a point code is voided, or found redeemed.
+    take = min(issuer_reversible(credit, amount=wallet_entry.amount, now=now), wallet.balance)
+    reason = reversal_reason(reason, short=wallet_entry.amount - take)
     legs = [Leg(wallet, -take), Leg(budget, take)] if take else []
     tx = post(
         kind=TxKind.REVERSAL,
@@ -319,6 +326,7 @@ def _reverse(
     if take:
         take_from_lots(wallet, take, first=Lot.objects.filter(credit=credit).first())
         _count_issued(list(_periods(credit.municipality_id, credit.created_at, None)), -take)
+    issuer_on_reversal(tx, credit=credit, amount=take)
     if tell:
         notices.credit_reversed(tx, helper_id=attendance.helper_id, amount=take)
 

@@ -223,8 +223,9 @@ def issuer_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def reconcile(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Staff's reconciliation with the operator: credits not confirmed yet, and an operator's statement
-    (CSV) compared with the ledger account by account."""
+    """Staff's reconciliation with the operator: credits (and cancellations) not confirmed yet, point
+    codes redeemed although their credit was reversed, and an operator's statement (CSV) compared
+    with the ledger account by account."""
     municipality_id = ledger_municipality_id(request.user, request.GET.get("municipality"))
     form = StatementForm(request.POST or None, request.FILES or None)
     differences = None
@@ -244,6 +245,9 @@ def reconcile(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "municipality": Municipality.objects.get(pk=municipality_id),
             "pushes": list(issuers.unconfirmed_pushes(municipality_id=municipality_id)[:200]),
+            "not_taken_back": list(
+                issuers.codes_not_taken_back(municipality_id=municipality_id)[:200]
+            ),
             "differences": differences,
         },
         status=400 if form.errors else 200,

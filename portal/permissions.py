@@ -117,6 +117,13 @@ def can_change_session(user: User, session: Session) -> bool:
     return is_staff_of(user, session.program.municipality_id)
 
 
+def can_correct_attendance(user: User, session: Session) -> bool:
+    """Correcting attended <-> no-show after a session is closed (points follow): staff of the
+    municipality only, never the nushi (who marks attendance before closing). `session.program`
+    should be selected."""
+    return can_change_session(user, session)
+
+
 def outbox_scope(user: User) -> set[int] | None:
     """The municipalities whose failed notifications this staff member sees; None for superusers (all,
     and the messages about no municipality)."""

@@ -42,6 +42,7 @@ from points.forms import (
 )
 from portal.forms.applications import ApplyForm, ImpressionForm
 from portal.forms.common import ConfirmForm, ReasonConfirmForm, ReasonForm
+from portal.forms.corrections import AttendanceCorrectForm
 from portal.forms.needs import NeedForm, NushiChoiceForm, StaffIntakeForm
 from portal.forms.pages import ContactForm, PageTextForm
 from portal.forms.programs import ConfirmForNushiForm, PhotoForm, ProgramFilterForm, ProgramForm
@@ -57,6 +58,7 @@ from portal.forms.sessions import (
 from portal.models import Application, Attendance, Session
 from portal.views.matching import AllocationForm, InviteForm
 from tests.portal.apply_helpers import assert_invariants
+from tests.portal.factories import ApplicationFactory, SessionFactory
 from tests.portal.test_permission_matrix import ROUTES, snapshot
 from tests.portal.test_permission_matrix import (  # the matrix's world, as fixture "matrix_world"
     world as matrix_world,  # noqa: F401
@@ -258,6 +260,21 @@ def _program_form(w):
     return ProgramForm(instance=w["program"], municipality_id=w["program"].municipality_id)
 
 
+def _closed_attendance(w):
+    """An attended application of a closed session: the attendance correction opens only for those."""
+    starts = timezone.now() - dt.timedelta(days=5)
+    session = SessionFactory(
+        program=w["program"], starts_at=starts, ends_at=starts + dt.timedelta(hours=3),
+        apply_deadline=starts - dt.timedelta(days=2), capacity=3, status=Session.Status.CLOSED,
+    )  # fmt: skip
+    application = ApplicationFactory(session=session, helper=w["helper"], status="attended")
+    Attendance.objects.create(
+        application=application, checked_in_at=starts, method=Attendance.Method.QR
+    )
+    Session.objects.filter(pk=session.pk).update(places_taken=1)
+    return {"pk": application.pk, "to": "no_show"}
+
+
 REASON = lambda w: (ReasonForm(),)  # noqa: E731
 TARGETS: dict[str, Target] = {
     "set_language": Target(
@@ -361,6 +378,9 @@ TARGETS: dict[str, Target] = {
     ),
     "session_close": Target("nushi", forms=lambda w: (ConfirmForm(),)),
     "session_cancel": Target("staff", forms=lambda w: (SessionCancelForm(),)),
+    "attendance_correct": Target(
+        "staff", forms=lambda w: (AttendanceCorrectForm(),), args=_closed_attendance
+    ),
     "session_invite": Target("staff", forms=lambda w: (InviteForm(),)),
     "program_allocation": Target(
         "staff",

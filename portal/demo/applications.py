@@ -246,7 +246,7 @@ def seed_large_applications(*, total: int = 1_000_000) -> int:
 
 
 def seed_attendance_correction() -> bool:
-    """The demo's one reversal of points: staff correct the first credited attendee to a no-show
+    """The demo's one reversal of points: staff correct the last credited attendee to a no-show
     after closing, through the service staff use (the points worker reverses the credit after the
     commit). Idempotent: skipped once an attendance was corrected (its history says so)."""
     corrected = Application.history.filter(
@@ -260,11 +260,20 @@ def seed_attendance_correction() -> bool:
                 status=Application.Status.ATTENDED, session__status=Session.Status.CLOSED
             ).values("pk"),
         )
-        .order_by("pk")
+        # The latest credit: still in the wallet (an older one may have expired, leaving nothing to
+        # take back); of a wallet municipality (飛騨市, the demo staff's).
+        .exclude(municipality__points_issuer__kind="codes")
+        .order_by("-pk")
         .first()
     )  # fmt: skip
-    staff = User.objects.filter(staff_memberships__isnull=False).order_by("pk").first()
-    if first is None or first.application_id is None or staff is None:
+    if first is None or first.application_id is None:
+        return False
+    staff = (
+        User.objects.filter(staff_memberships__municipality_id=first.municipality_id)
+        .order_by("pk")
+        .first()
+    )
+    if staff is None:
         return False
     attendance_correct(
         application_id=first.application_id, to=Application.Status.NO_SHOW,

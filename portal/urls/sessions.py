@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import programs, session_host, staff
+from portal.views import corrections, programs, session_host, staff
 
 urlpatterns = [
     path(
@@ -25,4 +25,9 @@ urlpatterns = [
     path("sessions/<int:pk>/rain-date/", session_host.session_rain_date, name="session_rain_date"),
     path("sessions/<int:pk>/messages/", session_host.session_messages, name="session_messages"),
     path("sessions/<int:pk>/thanks/", session_host.session_thanks, name="session_thanks"),
+    path(
+        "staff/applications/<int:pk>/attendance/<str:to>/",
+        corrections.attendance_correct,
+        name="attendance_correct",
+    ),
 ]

@@ -239,5 +239,15 @@ def test_staff_pages_meet_wcag_aa(browser: Browser, live_server, demo):
         f"/staff/reports/{demo['report'].pk}/",
         f"/sessions/{demo['past'].pk}/roster/",
     ]
+    # A closed session's roster (with its correction links) and the attendance correction's page.
+    attended = Application.objects.filter(
+        status=Application.Status.ATTENDED,
+        session__status=Session.Status.CLOSED,
+        session__program__municipality_id=program.municipality_id,
+    ).first()
+    paths += [
+        f"/sessions/{attended.session_id}/roster/",
+        f"/staff/applications/{attended.pk}/attendance/no_show/",
+    ]
     found = check(context_for(browser, live_server, people.STAFF_EMAIL), live_server, paths)
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

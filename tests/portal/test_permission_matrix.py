@@ -96,6 +96,7 @@ ROUTES = {
     "session_attendance": (PRIVATE, lambda w: {"pk": w["past_session"].pk}),
     "session_close": (PRIVATE, lambda w: {"pk": w["past_session"].pk}),
     "session_cancel": (PRIVATE, lambda w: {"pk": w["session"].pk}),
+    "attendance_correct": (PRIVATE, lambda w: {"pk": w["attended"].pk, "to": "no_show"}),
     "session_rain_date": (PRIVATE, lambda w: {"pk": w["session"].pk}),
     "session_messages": (PRIVATE, lambda w: {"pk": w["session"].pk}),
     "session_thanks": (PRIVATE, lambda w: {"pk": w["past_session"].pk}),

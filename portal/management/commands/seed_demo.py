@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from points import demo as points_demo
-from portal.demo import applications, people, programs
+from portal.demo import applications, codes_town, people, programs
 from portal.demo import matching as matching_demo
 
 
@@ -38,6 +38,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         cast = people.seed_people()
         programs.seed_programs(cast)
+        # Before the rosters are filled: its closed sessions come with their attendees, its coming
+        # one gets applications as the others do.
+        town = codes_town.seed_codes_municipality()
+        self.stdout.write(
+            f"{town.name}: points as one-time codes (staff {codes_town.CODES_STAFF_EMAIL})"
+        )
         applications.seed_applications()
         if scale == "large":
             made = people.seed_large_helpers()
@@ -71,4 +77,5 @@ class Command(BaseCommand):
             f"  ヌシ nushi          : {cast.nushi.email}\n"
             f"  事務局 staff        : {cast.staff.email}  (二段階認証 TOTP secret: "
             f"{people.DEMO_TOTP_SECRET}; current code: .venv/bin/python manage.py demo_totp)\n"
+            f"  白川村 staff (point codes): {codes_town.CODES_STAFF_EMAIL}  (the same TOTP secret)\n"
         )
