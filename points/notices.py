@@ -19,8 +19,17 @@ def _points_name(municipality_id: int) -> str:
     )
 
 
-def credited(tx: Transaction, *, helper_id: int, amount: int, expires_at) -> None:
-    """「500 さるぼぼコインを受け取りました」"""
+def credited(
+    tx: Transaction,
+    *,
+    helper_id: int,
+    amount: int,
+    expires_at,
+    points_name: str | None = None,
+    language: str = "",
+) -> None:
+    """「500 さるぼぼコインを受け取りました」. The credit path passes the points name and the helper's
+    language it read with its locks (None, "": read here)."""
     notify(
         recipient_id=helper_id,
         municipality_id=tx.municipality_id,
@@ -28,11 +37,13 @@ def credited(tx: Transaction, *, helper_id: int, amount: int, expires_at) -> Non
         object_key=f"points:{tx.idempotency_key}",
         context={
             "amount": amount,
-            "points_name": _points_name(tx.municipality_id),
+            "points_name": _points_name(tx.municipality_id) if points_name is None else points_name,
             "memo": tx.memo,
             "expires_at": expires_at,
             "url": site_url("points_wallet"),
         },
+        language=language,
+        new_object=True,  # the credit's idempotency key is unique: its notice cannot exist yet
     )
 
 
