@@ -7,8 +7,8 @@ its rows and deletes nothing). Floor: the same ledger rows (transaction, two ent
 updates, the lot) written by raw SQL, one transaction per credit, on one connection.
 
 wallet_balance: the helper with the most entries (the large demo's ledger is topped up to 1,000,000
-entries with 1-point budget fundings if it holds fewer): their balance, last 20 entries and expiry lots
-as the wallet page reads them (points.selectors.helper_wallets), in ms. Floor: one hand-written query
+entries with 1-point budget fundings if it holds fewer): their balance, last 20 entries and the points
+left per expiry day as the wallet page reads them (points.selectors.helper_wallets), in ms. Floor: one hand-written query
 for the balance and the last 20 entries."""
 
 import os
