@@ -5,6 +5,7 @@ notifications.delivery writes its alerts through here too (the sweep sends them)
 from importing services and services (through tasks) from importing delivery in a circle.
 """
 
+from contextlib import nullcontext
 from datetime import datetime
 
 from django.conf import settings
@@ -27,6 +28,8 @@ def write_message(
     due_at: datetime | None = None,
     ics: str = "",
     municipality_id: int | None = None,
+    language: str = "",
+    new_object: bool = False,
 ) -> OutboxMessage | None:
     """Write one outbox row unless this (recipient, kind, object) was already written. Returns the row,
     or None when it existed. Must be called inside the caller's transaction. Hands nothing to a worker:
@@ -39,18 +42,26 @@ def write_message(
     `municipality_id` names the municipality the message is about, so that its staff see the row if
     sending it fails for good.
 
-    A message of a topic the recipient switched off is not written (None is returned)."""
+    A message of a topic the recipient switched off is not written (None is returned).
+
+    `language`: the recipient's User.language when the caller read it already (not read again).
+    `new_object`: the caller's transaction has just made the object, under a unique constraint of its
+    own (a ledger transaction's idempotency key), so no row can exist for it: written without the
+    savepoint that absorbs a duplicate (a duplicate would raise and roll the caller back)."""
     if kind not in Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}: add it to notifications.kinds.Kind")
     if is_opted_out(recipient_id, kind):
         return None
     language = (
-        User.objects.filter(pk=recipient_id).values_list("language", flat=True).first()
+        language
+        or User.objects.filter(pk=recipient_id).values_list("language", flat=True).first()
         or settings.LANGUAGE_CODE
     )
     rendered = render_message(kind, {**context, "site_url": settings.SITE_URL}, language)
+    # A savepoint: a duplicate must not break the caller's transaction.
+    once = nullcontext() if new_object else transaction.atomic()
     try:
-        with transaction.atomic():  # savepoint: a duplicate must not break the caller's transaction
+        with once:
             message = OutboxMessage.objects.create(
                 recipient_id=recipient_id,
                 kind=kind,

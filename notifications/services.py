@@ -34,6 +34,8 @@ def notify(
     due_at: datetime | None = None,
     ics: str = "",
     municipality_id: int | None = None,
+    language: str = "",
+    new_object: bool = False,
 ) -> OutboxMessage | None:
     """Write one outbox row (notifications.outbox.write_message: once per recipient, kind and object;
     nothing for a topic the recipient switched off; a kind not in notifications.kinds.Kind is refused)
@@ -41,7 +43,7 @@ def notify(
     or None when none was written. Must be called inside the caller's transaction.
 
     `municipality_id` names the municipality the message is about, so that its staff see the row if
-    sending it fails for good."""
+    sending it fails for good. `language`: the recipient's, when the caller read it already; `new_object`: see write_message."""
     message = write_message(
         recipient_id=recipient_id,
         kind=kind,
@@ -50,6 +52,8 @@ def notify(
         due_at=due_at,
         ics=ics,
         municipality_id=municipality_id,
+        language=language,
+        new_object=new_object,
     )
     if message is not None and message.due_at <= timezone.now():
         # robust: enqueue_delivery already catches a broker outage; anything else it raises must not

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, F, Value, When
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import F
 
 from accounts.models import User
 from points.models import Account, Lot, Transaction
@@ -26,6 +27,44 @@ class Leg:
     amount: int
 
 
+@dataclass(frozen=True)
+class NewLot:
+    """The lot a credit puts in a wallet (its points, and when they expire)."""
+
+    account: Account
+    amount: int
+    expires_at: datetime | None
+
+
+# One statement (one round trip) for the whole movement: the transaction, its entries (in the legs'
+# order), the cached balances of the legs' accounts and, for a credit, its lot. The unique key, the
+# CHECKs and the deferred balance trigger hold for it as for separate statements.
+POST_SQL = """
+WITH tx AS (
+    INSERT INTO points_transaction (kind, municipality_id, idempotency_key, actor_id, reverses_id,
+                                    application_id, session_id, memo, reason, created_at)
+    VALUES (%(kind)s, %(municipality)s, %(key)s, %(actor)s, %(reverses)s, %(application)s,
+            %(session)s, %(memo)s, %(reason)s, %(now)s)
+    RETURNING id
+), entries AS (
+    INSERT INTO points_entry (transaction_id, account_id, amount, created_at)
+    SELECT tx.id, leg.account_id, leg.amount, %(now)s
+    FROM tx, unnest(%(leg_accounts)s::bigint[], %(leg_amounts)s::bigint[]) WITH ORDINALITY
+         AS leg(account_id, amount, n)
+    ORDER BY leg.n
+), balances AS (
+    UPDATE points_account a SET balance = a.balance + moved.amount
+    FROM unnest(%(accounts)s::bigint[], %(amounts)s::bigint[]) AS moved(account_id, amount)
+    WHERE a.id = moved.account_id
+), lot AS (
+    INSERT INTO points_lot (account_id, credit_id, amount, remaining, expires_at, warned_at)
+    SELECT %(lot_account)s, tx.id, %(lot_amount)s, %(lot_amount)s, %(lot_expires)s, NULL
+    FROM tx WHERE %(lot_account)s::bigint IS NOT NULL
+)
+SELECT id FROM tx
+"""
+
+
 def post(
     *,
     kind: str,
@@ -39,16 +78,48 @@ def post(
     session_id: int | None = None,
     memo: str = "",
     reason: str = "",
+    lot: NewLot | None = None,
 ) -> Transaction:
     """Write one balanced transaction and keep the accounts' cached balances in step, in the caller's
-    transaction. A second transaction with the same key raises IntegrityError (the unique constraint is
-    what makes a retried writer harmless); a balance below zero where it may not be raises IntegrityError
-    (points_account_no_overdraft)."""
+    transaction (and `lot`, the lot of a credit). A second transaction with the same key raises
+    IntegrityError (the unique constraint is what makes a retried writer harmless); a balance below
+    zero where it may not be raises IntegrityError (points_account_no_overdraft)."""
     if sum(leg.amount for leg in legs) != 0 or any(leg.amount == 0 for leg in legs):
         raise Unbalanced(f"{key}: {[leg.amount for leg in legs]}")
     if any(leg.account.municipality_id != municipality_id for leg in legs):
         raise ValueError(f"{key}: every leg's account must be in municipality {municipality_id}")
-    tx = Transaction.objects.create(
+    moved: dict[int, int] = {}
+    for leg in legs:
+        moved[leg.account.pk] = moved.get(leg.account.pk, 0) + leg.amount
+    memo, reason = memo[:200], reason[:300]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            POST_SQL,
+            {
+                "kind": kind,
+                "municipality": municipality_id,
+                "key": key,
+                "actor": actor.pk if actor is not None else None,
+                "reverses": reverses.pk if reverses is not None else None,
+                "application": application_id,
+                "session": session_id,
+                "memo": memo,
+                "reason": reason,
+                "now": now,
+                "leg_accounts": [leg.account.pk for leg in legs],
+                "leg_amounts": [leg.amount for leg in legs],
+                "accounts": list(moved),
+                "amounts": list(moved.values()),
+                "lot_account": lot.account.pk if lot is not None else None,
+                "lot_amount": lot.amount if lot is not None else None,
+                "lot_expires": lot.expires_at if lot is not None else None,
+            },
+        )
+        (tx_id,) = cursor.fetchone()
+    for leg in legs:
+        leg.account.balance += leg.amount
+    tx = Transaction(
+        id=tx_id,
         kind=kind,
         municipality_id=municipality_id,
         idempotency_key=key,
@@ -56,23 +127,12 @@ def post(
         reverses=reverses,
         application_id=application_id,
         session_id=session_id,
-        memo=memo[:200],
-        reason=reason[:300],
+        memo=memo,
+        reason=reason,
         created_at=now,
     )
-    tx.entries.bulk_create(
-        [
-            tx.entries.model(transaction=tx, account=leg.account, amount=leg.amount, created_at=now)
-            for leg in legs
-        ]
-    )
-    # One UPDATE for every leg's account (the caller holds their locks).
-    Account.objects.filter(pk__in=[leg.account.pk for leg in legs]).update(
-        balance=F("balance")
-        + Case(*(When(pk=leg.account.pk, then=Value(leg.amount)) for leg in legs))
-    )
-    for leg in legs:
-        leg.account.balance += leg.amount
+    tx._state.adding = False
+    tx._state.db = DEFAULT_DB_ALIAS
     return tx
 
 

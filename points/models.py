@@ -175,7 +175,7 @@ class Entry(models.Model):
             models.CheckConstraint(condition=~Q(amount=0), name="points_entry_nonzero"),
         ]
         indexes = [
-            # A wallet's statement: its newest entries first (points.selectors.wallet_statement).
+            # A wallet's statement: its newest entries first (points.selectors.WALLETS_SQL).
             models.Index(
                 fields=["account", "-created_at", "-id"], name="points_entry_account_time"
             ),
@@ -283,9 +283,12 @@ class Lot(models.Model):
             models.Index(
                 fields=["expires_at"], condition=Q(remaining__gt=0), name="points_lot_due"
             ),
-            # Redemptions and reversals: a wallet's lots with points left, soonest expiry first.
+            # Redemptions and reversals: a wallet's lots with points left, soonest expiry first; and
+            # the wallet page's points left per expiry day (points.selectors.WALLETS_SQL), read from
+            # the index alone (`remaining` included).
             models.Index(
                 fields=["account", "expires_at"],
+                include=["remaining"],
                 condition=Q(remaining__gt=0),
                 name="points_lot_open",
             ),

@@ -19,11 +19,13 @@ def _points_name(municipality_id: int) -> str:
     )
 
 
-def credited_context(*, municipality_id: int, amount: int, memo: str, expires_at) -> dict:
+def credited_context(
+    *, municipality_id: int, amount: int, memo: str, expires_at, points_name: str | None = None
+) -> dict:
     """The context of「500 さるぼぼコインを受け取りました」(also rendered on staff's correction page)."""
     return {
         "amount": amount,
-        "points_name": _points_name(municipality_id),
+        "points_name": _points_name(municipality_id) if points_name is None else points_name,
         "memo": memo,
         "expires_at": expires_at,
         "url": site_url("points_wallet"),
@@ -41,16 +43,31 @@ def reversed_context(*, municipality_id: int, amount: int, memo: str, reason: st
     }
 
 
-def credited(tx: Transaction, *, helper_id: int, amount: int, expires_at) -> None:
-    """「500 さるぼぼコインを受け取りました」"""
+def credited(
+    tx: Transaction,
+    *,
+    helper_id: int,
+    amount: int,
+    expires_at,
+    points_name: str | None = None,
+    language: str = "",
+) -> None:
+    """「500 さるぼぼコインを受け取りました」. The credit path passes the points name and the helper's
+    language it read with its locks (None, "": read here)."""
     notify(
         recipient_id=helper_id,
         municipality_id=tx.municipality_id,
         kind=Kind.POINTS_CREDITED,
         object_key=f"points:{tx.idempotency_key}",
         context=credited_context(
-            municipality_id=tx.municipality_id, amount=amount, memo=tx.memo, expires_at=expires_at
+            municipality_id=tx.municipality_id,
+            amount=amount,
+            memo=tx.memo,
+            expires_at=expires_at,
+            points_name=points_name,
         ),
+        language=language,
+        new_object=True,  # the credit's idempotency key is unique: its notice cannot exist yet
     )
 
 

@@ -1,16 +1,15 @@
 """Reads of the ledger, reused by the pages, exports and the monthly reports."""
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Count, F, Model, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import Municipality
-from points.models import Account, BudgetPeriod, Entry, Lot, PendingCredit, Transaction
+from points.models import Account, BudgetPeriod, Entry, PendingCredit, Transaction
 
 Kind = Account.Kind
 TxKind = Transaction.Kind
@@ -28,82 +27,96 @@ def wallet_balance(*, helper_id: int, municipality_id: int) -> int:
 
 
 @dataclass(frozen=True)
+class StatementLine:
+    """One entry of a wallet's statement, with what the page shows of its transaction."""
+
+    amount: int
+    created_at: datetime
+    kind: str  # Transaction.Kind
+    memo: str
+    reason: str
+
+    @property
+    def kind_label(self) -> str:
+        return str(TxKind(self.kind).label)
+
+
+@dataclass(frozen=True)
+class Expiring:
+    """Points left in a wallet that expire on one day (Asia/Tokyo); `day` None: never."""
+
+    day: date | None
+    amount: int
+
+
+@dataclass(frozen=True)
 class Wallet:
     account: Account
-    statement: list[Entry]  # newest first
-    lots: list[Lot]  # points left, soonest expiry first
+    statement: list[StatementLine]  # newest first
+    expiring: list[Expiring]  # soonest first, then the points that never expire
 
 
-# The wallet page in one query: each wallet with its municipality, its newest entries (with their
-# transaction) and its lots holding points, the two lists as JSON arrays built by PostgreSQL.
+# The wallet page in one query (points.views.wallet): each of the helper's wallets with its
+# municipality, what is left in it grouped by the day it expires (two arrays, soonest first, a
+# never-expiring sum last; index points_lot_open), and its newest entries with their transaction, one
+# row each (index points_entry_account_time). A wallet without entries comes as one row of NULLs.
 WALLETS_SQL = """
-SELECT a.id, a.kind, a.municipality_id, a.helper_id, a.name, a.code, a.balance, a.created_at,
-       m.name, m.points_name,
-       (SELECT coalesce(jsonb_agg(jsonb_build_array(e.id, e.amount, e.created_at, t.id, t.kind, t.memo,
-                                                    t.reason, t.created_at)
-                                  ORDER BY e.created_at DESC, e.id DESC), '[]')
-        FROM (SELECT * FROM points_entry WHERE account_id = a.id
-              ORDER BY created_at DESC, id DESC LIMIT %(size)s) e
-        JOIN points_transaction t ON t.id = e.transaction_id),
-       (SELECT coalesce(jsonb_agg(jsonb_build_array(l.id, l.credit_id, l.amount, l.remaining,
-                                                    l.expires_at, l.warned_at)
-                                  ORDER BY l.expires_at ASC NULLS LAST, l.id), '[]')
-        FROM points_lot l WHERE l.account_id = a.id AND l.remaining > 0)
-FROM points_account a JOIN accounts_municipality m ON m.id = a.municipality_id
+SELECT a.id, a.code, a.balance, a.municipality_id, m.name, m.points_name, x.days, x.amounts,
+       e.amount, e.created_at, t.kind, t.memo, t.reason
+FROM points_account a
+JOIN accounts_municipality m ON m.id = a.municipality_id
+CROSS JOIN LATERAL (
+    SELECT array_agg(g.day ORDER BY g.day NULLS LAST) AS days,
+           array_agg(g.amount ORDER BY g.day NULLS LAST) AS amounts
+    FROM (SELECT (l.expires_at AT TIME ZONE %(tz)s)::date AS day, sum(l.remaining)::bigint AS amount
+          FROM points_lot l WHERE l.account_id = a.id AND l.remaining > 0
+          GROUP BY 1) g
+) x
+LEFT JOIN LATERAL (
+    SELECT * FROM points_entry e WHERE e.account_id = a.id
+    ORDER BY e.created_at DESC, e.id DESC LIMIT %(size)s
+) e ON true
+LEFT JOIN points_transaction t ON t.id = e.transaction_id
 WHERE a.kind = 'wallet' AND a.helper_id = %(helper)s
-ORDER BY a.id
+ORDER BY a.id, e.created_at DESC, e.id DESC
 """
 
 
-def _loader[M: Model](model: type[M], *names: str) -> Callable[..., M]:
-    """Makes instances of `model` from values read by hand, given in the order of `names`; the fields
-    not named are deferred (they load on access)."""
-    order = [f.attname for f in model._meta.concrete_fields if f.attname in names]
-    if order != list(names):
-        raise ValueError(f"{model.__name__}: name the fields in the model's order: {order}")
-
-    def load(*values: object) -> M:
-        return model.from_db(DEFAULT_DB_ALIAS, order, values)
-
-    return load
-
-
-_account = _loader(
-    Account, "id", "kind", "municipality_id", "helper_id", "name", "code", "balance", "created_at"
-)
-_municipality = _loader(Municipality, "id", "name", "points_name")
-_entry = _loader(Entry, "id", "transaction_id", "account_id", "amount", "created_at")
-_transaction = _loader(Transaction, "id", "kind", "memo", "reason", "created_at")
-_lot = _loader(
-    Lot, "id", "account_id", "credit_id", "amount", "remaining", "expires_at", "warned_at"
-)
-
-
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
 def helper_wallets(*, helper_id: int, statement_size: int = 20) -> list[Wallet]:
-    """A helper's wallet in each municipality: balance, the newest entries (with their transaction),
-    and what expires when. One query (a helper has one or two wallets); the rows come back as model
-    instances with only the fields the page reads (any other field loads on access)."""
+    """A helper's wallet in each municipality: balance, the newest entries, and how much expires on
+    which day. One query (a helper has one or two wallets); each account comes as an Account with
+    only the fields the page reads (any other loads on access), its municipality's name and points
+    name read along."""
     with connection.cursor() as cursor:
-        cursor.execute(WALLETS_SQL, {"size": statement_size, "helper": helper_id})
+        cursor.execute(
+            WALLETS_SQL,
+            {
+                "size": statement_size,
+                "helper": helper_id,
+                "tz": timezone.get_current_timezone_name(),  # the days the page shows
+            },
+        )
         rows = cursor.fetchall()
-    wallets = []
+    wallets: list[Wallet] = []
     for row in rows:
-        account = _account(*row[:8])
-        account.municipality = _municipality(account.municipality_id, row[8], row[9])
-        statement = []
-        for e_id, amount, at, t_id, kind, memo, reason, t_at in json.loads(row[10]):
-            entry = _entry(e_id, t_id, account.pk, amount, _moment(at))
-            entry.transaction = _transaction(t_id, kind, memo, reason, _moment(t_at))
-            statement.append(entry)
-        lots = [
-            _lot(l_id, account.pk, credit_id, amount, remaining, _moment(expires), _moment(warned))
-            for l_id, credit_id, amount, remaining, expires, warned in json.loads(row[11])
-        ]
-        wallets.append(Wallet(account=account, statement=statement, lots=lots))
+        account_id, code, balance, municipality_id, m_name, points_name, days, amounts = row[:8]
+        if not wallets or wallets[-1].account.pk != account_id:
+            account = Account.from_db(
+                DEFAULT_DB_ALIAS,
+                ["id", "kind", "municipality_id", "helper_id", "code", "balance"],
+                [account_id, Kind.WALLET, municipality_id, helper_id, code, balance],
+            )
+            account.municipality = Municipality.from_db(
+                DEFAULT_DB_ALIAS,
+                ["id", "name", "points_name"],
+                [municipality_id, m_name, points_name],
+            )
+            expiring = [
+                Expiring(day, amount) for day, amount in zip(days or (), amounts or (), strict=True)
+            ]
+            wallets.append(Wallet(account=account, statement=[], expiring=expiring))
+        if row[8] is not None:
+            wallets[-1].statement.append(StatementLine(*row[8:]))
     return wallets
 
 

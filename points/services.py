@@ -10,9 +10,10 @@ from a balance (enough budget? enough in the wallet?) still holds when the rows 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.apps import apps
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from points import notices
 from points.issuers import issuer_on_credit, issuer_on_reversal, issuer_reversible
 from points.ledger import (
     Leg,
+    NewLot,
     account,
     fiscal_year_start,
     local_midnight,
@@ -33,6 +35,7 @@ from points.ledger import (
 from points.models import (
     Account,
     BudgetPeriod,
+    Issuer,
     Lot,
     PendingCredit,
     Policy,
@@ -71,29 +74,44 @@ class Attendance:
     points: int
     due: bool  # attended, and the session is closed (attendance final)
     memo: str
+    language: str = ""  # the helper's (the notice is written in it)
+
+
+# The attendance's application row locked, with what a credit needs of its session, program and helper,
+# in one statement. points may not import portal (the layers contract): it reads portal's rows by
+# their models' table names (apps.get_model), here only.
+ATTENDANCE_SQL = """
+SELECT a.session_id, a.helper_id, a.status, s.status, s.starts_at, p.municipality_id,
+       p.points_per_participant, p.title, u.language
+FROM {application} a
+JOIN {session} s ON s.id = a.session_id
+JOIN {program} p ON p.id = s.program_id
+JOIN {user} u ON u.id = a.helper_id
+WHERE a.id = %s
+FOR UPDATE OF a
+"""
+
+
+@cache
+def _attendance_sql() -> str:
+    return ATTENDANCE_SQL.format(
+        application=apps.get_model("portal", "Application")._meta.db_table,
+        session=apps.get_model("portal", "Session")._meta.db_table,
+        program=apps.get_model("portal", "Program")._meta.db_table,
+        user=User._meta.db_table,
+    )
 
 
 def _lock_attendance(application_id: int) -> Attendance | None:
-    # points may not import portal (the layers contract); it reads portal's rows by name, here only.
-    application_model = apps.get_model("portal", "Application")
-    row = (
-        application_model.objects.select_for_update(of=("self",))
-        .filter(pk=application_id)
-        .values_list(
-            "session_id",
-            "helper_id",
-            "status",
-            "session__status",
-            "session__starts_at",
-            "session__program__municipality_id",
-            "session__program__points_per_participant",
-            "session__program__title",
-        )
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_attendance_sql(), [application_id])
+        row = cursor.fetchone()
     if row is None:
         return None
-    session_id, helper_id, status, session_status, starts_at, municipality_id, points, title = row
+    (
+        session_id, helper_id, status, session_status, starts_at, municipality_id, points, title,
+        language,
+    ) = row  # fmt: skip
     return Attendance(
         application_id=application_id,
         session_id=session_id,
@@ -102,25 +120,100 @@ def _lock_attendance(application_id: int) -> Attendance | None:
         points=points,
         due=status == "attended" and session_status == "closed" and points > 0,
         memo=f"{title} {timezone.localtime(starts_at):%Y-%m-%d}",
+        language=language or "",
     )
 
 
-def _lock_budget(municipality_id: int) -> Account:
-    """The municipality's budget account, locked, with its municipality and policy read along (one
-    query: the policy is read, never locked, as before)."""
-    return account(
-        municipality_id=municipality_id,
-        kind=Kind.BUDGET,
-        lock=True,
-        related=("municipality__points_policy",),
+@dataclass(frozen=True)
+class Terms:
+    """What settling an attendance reads along with the budget's lock, in the same statement: the
+    municipality's points name, policy (its defaults without a row) and issuer kind (None: no row,
+    the internal wallet); and the attendance's credits so far. Those are read after the attendance's
+    lock (a statement of their own, so they include whatever a settle that held it committed): only a
+    holder of that lock writes them."""
+
+    points_name: str
+    policy: Policy
+    issuer_kind: str | None
+    credits: int  # credits written for the attendance, reversed or not (the n of the next key)
+    open_credit_id: int | None  # the one not reversed
+    pending: bool  # a credit of it waits under the next key
+
+
+BUDGET_SQL = """
+WITH credits AS (
+    SELECT t.id, EXISTS (SELECT 1 FROM points_transaction r WHERE r.reverses_id = t.id) AS reversed
+    FROM points_transaction t WHERE t.application_id = %(application)s AND t.kind = 'credit'
+)
+SELECT b.id, b.balance, m.points_name, p.id, p.monthly_cap, p.helper_monthly_max, p.expiry_days,
+       i.kind,
+       (SELECT count(*) FROM credits),
+       (SELECT min(id) FROM credits WHERE NOT reversed),
+       EXISTS (SELECT 1 FROM points_pendingcredit c
+               WHERE c.idempotency_key = 'attendance:' || %(application)s || ':' || (SELECT count(*) FROM credits)
+                 AND c.settled_at IS NULL)
+FROM points_account b
+JOIN accounts_municipality m ON m.id = b.municipality_id
+LEFT JOIN points_policy p ON p.municipality_id = b.municipality_id
+LEFT JOIN points_issuer i ON i.municipality_id = b.municipality_id
+WHERE b.municipality_id = %(municipality)s AND b.kind = 'budget' AND b.name = ''
+FOR UPDATE OF b
+"""
+
+
+def _lock_budget(municipality_id: int, application_id: int) -> tuple[Account, Terms]:
+    """The municipality's budget account, locked (made on first use), and the Terms read with it."""
+    with connection.cursor() as cursor:
+        cursor.execute(BUDGET_SQL, {"municipality": municipality_id, "application": application_id})
+        row = cursor.fetchone()
+    if row is None:
+        account(municipality_id=municipality_id, kind=Kind.BUDGET)
+        return _lock_budget(municipality_id, application_id)
+    budget_id, balance, points_name, policy_id, monthly_cap, helper_max, expiry_days = row[:7]
+    issuer_kind, credits, open_credit_id, pending = row[7:]
+    budget = Account.from_db(
+        DEFAULT_DB_ALIAS,
+        ["id", "kind", "municipality_id", "name", "balance"],
+        [budget_id, Kind.BUDGET, municipality_id, "", balance],
+    )
+    if policy_id is None:
+        policy = Policy(municipality_id=municipality_id)
+    else:
+        policy = Policy(
+            id=policy_id,
+            municipality_id=municipality_id,
+            monthly_cap=monthly_cap,
+            helper_monthly_max=helper_max,
+            expiry_days=expiry_days,
+        )
+    return budget, Terms(
+        points_name=points_name or "",
+        policy=policy,
+        issuer_kind=issuer_kind,
+        credits=credits,
+        open_credit_id=open_credit_id,
+        pending=pending,
     )
 
 
-def _policy(budget: Account) -> Policy:
-    try:
-        return budget.municipality.points_policy
-    except Policy.DoesNotExist:
-        return Policy(municipality_id=budget.municipality_id)
+def _lock_wallet(municipality_id: int, helper_id: int) -> Account:
+    """The helper's wallet in the municipality, locked (made on first use)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, code, balance FROM points_account"
+            " WHERE kind = 'wallet' AND municipality_id = %s AND helper_id = %s FOR UPDATE",
+            [municipality_id, helper_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return account(
+            municipality_id=municipality_id, kind=Kind.WALLET, helper_id=helper_id, lock=True
+        )
+    return Account.from_db(
+        DEFAULT_DB_ALIAS,
+        ["id", "kind", "municipality_id", "helper_id", "code", "balance"],
+        [row[0], Kind.WALLET, municipality_id, helper_id, row[1], row[2]],
+    )
 
 
 def _periods(
@@ -189,6 +282,53 @@ def _count_issued(periods: list[BudgetPeriod], amount: int) -> None:
         raise PointsError(_("付与上限を超えるため付与できません。"))
 
 
+# The credit's compare-and-set on its fiscal year's and month's totals, in one statement: a period's
+# total moves only while it stays within its cap (the CHECK points_budgetperiod_within_cap is the last
+# word); the rows it moved come back.
+COUNT_SQL = """
+UPDATE points_budgetperiod SET issued = issued + %(amount)s
+WHERE municipality_id = %(municipality)s
+  AND ((kind = 'year' AND starts_on = %(year)s) OR (kind = 'month' AND starts_on = %(month)s))
+  AND (cap IS NULL OR issued + %(amount)s <= cap)
+RETURNING id
+"""
+
+
+def _count_or_wait(
+    attendance: Attendance, *, budget: Account, wallet: Account, policy: Policy, now: datetime
+) -> str | None:
+    """Count the credit in its periods' totals and return None; or return why it must wait (a
+    PendingCredit.Reason), counting nothing. Usually one statement (COUNT_SQL moves both periods).
+    When it moves fewer (a cap is reached, or this month's row is not made yet), or a helper's monthly
+    maximum is set (it needs the wallet's month), what it moved is put back and _blocked reads the
+    periods (making a missing one) to say why, or counts with _count_issued."""
+    amount = attendance.points
+    if budget.balance < amount:
+        return PendingCredit.Reason.BUDGET
+    if policy.helper_monthly_max is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                COUNT_SQL,
+                {
+                    "amount": amount,
+                    "municipality": attendance.municipality_id,
+                    "year": fiscal_year_start(now),
+                    "month": month_start(now),
+                },
+            )
+            counted = [pk for (pk,) in cursor.fetchall()]
+        if len(counted) == 2:
+            return None
+        if counted:
+            BudgetPeriod.objects.filter(pk__in=counted).update(issued=F("issued") - amount)
+    waiting_reason, periods = _blocked(
+        attendance, budget=budget, wallet=wallet, policy=policy, now=now
+    )
+    if waiting_reason is None:
+        _count_issued(periods, amount)
+    return waiting_reason
+
+
 def points_settle_attendance(
     *, application_id: int, reason: str = "", now: datetime | None = None, tell: bool = True
 ) -> str:
@@ -202,36 +342,28 @@ def points_settle_attendance(
         attendance = _lock_attendance(application_id)
         if attendance is None:
             return "nothing"
-        budget = _lock_budget(attendance.municipality_id)
-        credits = list(
-            Transaction.objects.filter(application_id=application_id, kind=TxKind.CREDIT)
-            .select_related("reversal")
-            .order_by("pk")
-        )
-        open_credit = next((c for c in credits if not hasattr(c, "reversal")), None)
-        if attendance.due and open_credit is None:
-            return _credit(attendance, budget=budget, n=len(credits), now=now, tell=tell)
-        pending_for_it = PendingCredit.objects.filter(
-            application_id=application_id, settled_at__isnull=True
-        )
+        budget, terms = _lock_budget(attendance.municipality_id, application_id)
+        if attendance.due and terms.open_credit_id is None:
+            return _credit(attendance, budget=budget, terms=terms, now=now, tell=tell)
         if not attendance.due:
-            pending_for_it.update(settled_at=now)  # no longer due: nothing waits any more
-            if open_credit is not None:
+            # No longer due: nothing waits any more.
+            PendingCredit.objects.filter(
+                application_id=application_id, settled_at__isnull=True
+            ).update(settled_at=now)
+            if terms.open_credit_id is not None:
+                open_credit = Transaction.objects.get(pk=terms.open_credit_id)
                 _reverse(open_credit, attendance, budget=budget, reason=reason, now=now, tell=tell)
                 return "reversed"
         return "nothing"
 
 
-def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime, tell: bool) -> str:
-    key = f"attendance:{attendance.application_id}:{n}"
-    policy = _policy(budget)
-    wallet = account(
-        municipality_id=attendance.municipality_id,
-        kind=Kind.WALLET,
-        helper_id=attendance.helper_id,
-        lock=True,
-    )
-    waiting_reason, periods = _blocked(
+def _credit(
+    attendance: Attendance, *, budget: Account, terms: Terms, now: datetime, tell: bool
+) -> str:
+    key = f"attendance:{attendance.application_id}:{terms.credits}"
+    policy = terms.policy
+    wallet = _lock_wallet(attendance.municipality_id, attendance.helper_id)
+    waiting_reason = _count_or_wait(
         attendance, budget=budget, wallet=wallet, policy=policy, now=now
     )
     if waiting_reason is not None:
@@ -253,6 +385,7 @@ def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime, t
         if tell:
             notices.budget_pending(pending)
         return "pending"
+    expires_at = now + timedelta(days=policy.expiry_days) if policy.expiry_days else None
     tx = post(
         kind=TxKind.CREDIT,
         municipality_id=attendance.municipality_id,
@@ -262,23 +395,22 @@ def _credit(attendance: Attendance, *, budget: Account, n: int, now: datetime, t
         application_id=attendance.application_id,
         session_id=attendance.session_id,
         memo=attendance.memo,
+        lot=NewLot(account=wallet, amount=attendance.points, expires_at=expires_at),
     )
-    issuer_on_credit(tx, wallet=wallet, amount=attendance.points)
-    expires_at = now + timedelta(days=policy.expiry_days) if policy.expiry_days else None
-    Lot.objects.create(
-        account=wallet,
-        credit=tx,
-        amount=attendance.points,
-        remaining=attendance.points,
-        expires_at=expires_at,
-    )
-    _count_issued(periods, attendance.points)
-    PendingCredit.objects.filter(idempotency_key=key, settled_at__isnull=True).update(
-        settled_at=now
-    )
+    if terms.issuer_kind not in (None, Issuer.Kind.WALLET):  # the internal wallet: nothing more
+        issuer_on_credit(tx, wallet=wallet, amount=attendance.points)
+    if terms.pending:  # it waited: settled by this credit
+        PendingCredit.objects.filter(idempotency_key=key, settled_at__isnull=True).update(
+            settled_at=now
+        )
     if tell:
         notices.credited(
-            tx, helper_id=attendance.helper_id, amount=attendance.points, expires_at=expires_at
+            tx,
+            helper_id=attendance.helper_id,
+            amount=attendance.points,
+            expires_at=expires_at,
+            points_name=terms.points_name,
+            language=attendance.language,
         )
     return "credited"
 

@@ -37,8 +37,7 @@ LEDGER_PAGE_SIZE = 50
 @login_required
 def wallet(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The signed-in helper's wallets: balance per municipality, the newest entries, what expires when,
-    and the QR staff scan to record an exchange. Queries: the wallets (1), then per wallet its
-    statement (1) and its lots (1)."""
+    and the QR staff scan to record an exchange. One query for all of it (selectors.helper_wallets)."""
     return render(
         request,
         "points/wallet.html",

@@ -149,18 +149,29 @@ def test_no_wallet_goes_below_zero_in_the_database(funded, helper):
 
 
 def test_a_credit_makes_few_queries(funded, helper, django_assert_num_queries):
-    """Once the wallet and the budget periods exist: begin, the attendance's lock, the budget's lock
-    with the policy, the credits of the attendance, the wallet's lock, both periods, the transaction,
-    its entries, both balances, the lot, both periods' totals, a waiting credit settled (8 + 6), the
-    notice (points name, language, savepoint, insert, release: 5), where the points go (the issuer:
-    1) and commit; 24 before they were merged."""
+    """Once the wallet and the budget periods exist: the attendance's lock (with the helper's
+    language), the budget's lock (with the points name, policy, issuer and the attendance's credits),
+    the wallet's lock, both periods counted (compare-and-set), the ledger rows (transaction, entries,
+    balances and lot in one statement) and the notice (no savepoint of its own: the credit's key is
+    unique), in the service's transaction (here a savepoint and its release); 19 before (the notice's points name and language, the issuer, the periods read, the
+    transaction, entries, balances and lot apart, a waiting credit settled that was not there)."""
     _, (first,) = ended_session(funded, helpers=[helper])
     services.points_settle_attendance(application_id=first.pk)
     _, (second,) = ended_session(funded, helpers=[helper])
-    with django_assert_num_queries(19):
+    # Read with the attendance's lock: the notice is in the helper's language.
+    helper.language = "en"
+    helper.save(update_fields=["language"])
+    with django_assert_num_queries(8) as captured:
         assert services.points_settle_attendance(application_id=second.pk) == "credited"
+    # Inside the test's transaction the service's own is a savepoint; the notice takes none.
+    assert [q["sql"].split()[0] for q in captured.captured_queries if "SAVEPOINT" in q["sql"]] == [
+        "SAVEPOINT",
+        "RELEASE",
+    ]
     assert wallet_balance(helper_id=helper.pk, municipality_id=funded.pk) == 1000
     assert ledger_mismatches() == []
+    message = OutboxMessage.objects.get(recipient=helper, object_key__endswith=f":{second.pk}:0")
+    assert message.subject.startswith("You received 500 ")
 
 
 def test_a_leg_outside_the_transaction_municipality_is_refused(funded, other_municipality, helper):

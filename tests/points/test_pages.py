@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from points import services
+from points import selectors, services
 from points.models import Account, Transaction
 from tests.points.conftest import ended_session
 
@@ -135,3 +135,47 @@ def test_helpers_cannot_open_staff_pages(client, credited, helper):
     client.force_login(helper)
     assert client.get(reverse("points_ledger")).status_code in (302, 403, 404)
     assert client.get(reverse("points_redeem")).status_code in (302, 403, 404)
+
+
+def test_wallet_shows_points_left_per_expiry_day(client, funded, helper):
+    """Lots are summed per day they expire (Asia/Tokyo, soonest first, never-expiring last); a lot
+    used up is not shown; the statement lists each entry with its transaction's kind and memo."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from points.models import Policy
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    # 180 days after these moments: two on 2027/6/28 in Tokyo (one of them late in the evening, the
+    # previous day in UTC), one on 2027/6/29.
+    moments = [
+        datetime(2026, 12, 30, 23, 30, tzinfo=tokyo),
+        datetime(2026, 12, 30, 8, 0, tzinfo=tokyo),
+        datetime(2026, 12, 31, 8, 0, tzinfo=tokyo),
+    ]
+    for moment in moments:
+        _, (app,) = ended_session(funded, helpers=[helper], points=500)
+        services.points_settle_attendance(application_id=app.pk, now=moment)
+    Policy.objects.create(municipality=funded, expiry_days=None)
+    _, (app,) = ended_session(funded, helpers=[helper], points=300)
+    services.points_settle_attendance(application_id=app.pk)
+    (wallet,) = selectors.helper_wallets(helper_id=helper.pk)
+    assert wallet.account.balance == 1800
+    assert [(e.day and e.day.isoformat(), e.amount) for e in wallet.expiring] == [
+        ("2027-06-28", 1000),
+        ("2027-06-29", 500),
+        (None, 300),
+    ]
+    # Newest first: the three credits were written at those (later) moments.
+    assert [(line.amount, line.kind) for line in wallet.statement] == [
+        (500, "credit"),
+        (500, "credit"),
+        (500, "credit"),
+        (300, "credit"),
+    ]
+    client.force_login(helper)
+    page = client.get(reverse("points_wallet")).content.decode()
+    assert "1000 ポイント：2027/6/28 まで" in page
+    assert "500 ポイント：2027/6/29 まで" in page
+    assert "300 ポイント：期限なし" in page
+    assert page.count('data-testid="wallet-entry"') == 4 and "付与" in page
