@@ -16,6 +16,13 @@ def public_name(user: User) -> str:
     return (profile.display_name if profile else "") or _("（表示名未設定）")
 
 
+def user_display(user: User) -> str:
+    """How allauth's messages and pages name the person signed in (ACCOUNT_USER_DISPLAY): the helper's
+    display name, else their name, and their email address only when they have neither yet."""
+    profile = getattr(user, "helper_profile", None)
+    return (profile.display_name if profile else "") or user.name or user.email
+
+
 # An alphabet without look-alikes (no 0/O, 1/I/L), as the check-in codes use.
 _TAG_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 

@@ -253,6 +253,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 # address is told by email instead (templates/account/email/account_already_exists_*).
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "accounts.selectors.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[お互いさま] "
 # allauth's defaults made explicit, so a reviewer sees them: per IP and per key, "count/period".
 ACCOUNT_RATE_LIMITS = {

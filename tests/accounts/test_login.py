@@ -15,6 +15,15 @@ def test_login_by_email_lands_on_mypage(client, helper):
     assert response["Location"] == reverse("mypage")
 
 
+def test_the_welcome_names_the_helper_by_display_name_not_email(client, helper):
+    response = client.post(
+        reverse("account_login"), {"login": helper.email, "password": PASSWORD}, follow=True
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["ゆうきさんとしてログインしました。"]
+    assert helper.email not in response.content.decode()
+
+
 def test_unverified_email_cannot_log_in(client):
     user = UserFactory(email="unverified@example.jp", verified_email=False)
     user.emailaddress_set.update(verified=False)
