@@ -24,7 +24,10 @@ TEST_REDIS_PORT ?= 6379
 TEST_ENV := DJANGO_DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/otagaisama TEST_DATABASE_NAME=$(TEST_DB) \
 	REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/$(TEST_REDIS_DB) CELERY_TASK_ALWAYS_EAGER=1 \
 	CELERY_BROKER_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/$(TEST_BROKER_DB) \
-	DJANGO_ALLOW_ASYNC_UNSAFE=true
+	DJANGO_ALLOW_ASYNC_UNSAFE=true CONN_MAX_AGE=0
+# CONN_MAX_AGE=0: the live server answers Chromium on one thread per kept-alive socket, and each would
+# keep its database connection for a minute; over the browser tests they used up max_connections (100)
+# before the concurrency tests, which open dozens at once.
 BENCH_DB ?= otagaisama_bench
 BENCH_REDIS_DB ?= 12
 BENCH_BROKER_DB ?= 6
