@@ -4,8 +4,10 @@ import pytest
 from django.utils import timezone
 
 from points import services
+from points.models import Issuer
 from portal.models import Application, Attendance, Session
 from tests.accounts.factories import UserFactory
+from tests.points.fake_operator import FakeOperator
 from tests.portal.factories import ApplicationFactory, ProgramFactory, SessionFactory
 
 
@@ -48,6 +50,31 @@ def funded(municipality):
         actor=None,
     )
     return municipality
+
+
+@pytest.fixture
+def operator():
+    """A local fake operator API (tests/points/fake_operator.py), started and stopped per test."""
+    fake = FakeOperator().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def operated(funded, operator):
+    """The funded municipality, its points pushed to the fake operator."""
+    Issuer.objects.create(
+        municipality=funded, kind=Issuer.Kind.OPERATOR, operator_url=operator.url,
+        api_key=operator.key,
+    )  # fmt: skip
+    return funded
+
+
+@pytest.fixture
+def coded(funded):
+    """The funded municipality, its points handed out as one-time point codes."""
+    Issuer.objects.create(municipality=funded, kind=Issuer.Kind.CODES)
+    return funded
 
 
 @pytest.fixture

@@ -9,16 +9,8 @@ from django.urls import reverse
 from points import issuers, services
 from points.models import Account, Issuer, OperatorPush
 from tests.points.conftest import ended_session
-from tests.points.fake_operator import FakeOperator
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator():
-    fake = FakeOperator().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -10,16 +10,10 @@ from django.db import connection
 from django.urls import reverse
 
 from points import codes, services
-from points.models import CODE_ALPHABET, Account, Issuer, PointCode, Transaction
+from points.models import CODE_ALPHABET, Account, PointCode, Transaction
 from tests.points.conftest import ended_session
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def coded(funded):
-    Issuer.objects.create(municipality=funded, kind=Issuer.Kind.CODES)
-    return funded
 
 
 def _credit(municipality, helper, points=500):

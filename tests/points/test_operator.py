@@ -14,25 +14,8 @@ from django.utils import timezone
 from points import issuers, services
 from points.models import Account, Issuer, OperatorPush
 from tests.points.conftest import ended_session
-from tests.points.fake_operator import FakeOperator
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator():
-    fake = FakeOperator().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def operated(funded, operator):
-    Issuer.objects.create(
-        municipality=funded, kind=Issuer.Kind.OPERATOR, operator_url=operator.url,
-        api_key=operator.key,
-    )  # fmt: skip
-    return funded
 
 
 @pytest.fixture

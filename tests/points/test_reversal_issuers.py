@@ -13,35 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from points import codes, issuers, services
-from points.models import Account, Issuer, OperatorPush, PointCode, Transaction
+from points.models import Account, OperatorPush, PointCode, Transaction
 from points.selectors import ledger_mismatches, wallet_balance
 from portal.models import Application
 from tests.points.conftest import ended_session
-from tests.points.fake_operator import FakeOperator
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator():
-    fake = FakeOperator().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def operated(funded, operator):
-    Issuer.objects.create(
-        municipality=funded, kind=Issuer.Kind.OPERATOR, operator_url=operator.url,
-        api_key=operator.key,
-    )  # fmt: skip
-    return funded
-
-
-@pytest.fixture
-def coded(funded):
-    Issuer.objects.create(municipality=funded, kind=Issuer.Kind.CODES)
-    return funded
 
 
 def _attend(municipality, helper):
