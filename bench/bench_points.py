@@ -1,9 +1,10 @@
 """ledger_credit and wallet_balance.
 
-ledger_credit: 10,000 attendance credits through the service (points_settle_attendance, notices
-included), one after another on one connection, in credits/s. Each run makes its own closed sessions
-and attended applications (a program marked BENCH_PREFIX; the ledger is append-only, so a run adds
-its rows and deletes nothing). Floor: the same ledger rows (transaction, two entries, two balance
+ledger_credit: 10,000 attendance credits through the service, as the Celery task that follows a
+session's close does them (points_settle_request: one transaction per attendance, its notice
+included), session after session on one connection, in credits/s. Each run makes its own closed
+sessions of 100 attended applications and their settle requests (a program marked BENCH_PREFIX; the
+ledger is append-only, so a run adds its rows and deletes nothing). Floor: the same ledger rows (transaction, two entries, two balance
 updates, the lot) written by raw SQL, one transaction per credit, on one connection.
 
 wallet_balance: the helper with the most entries (the large demo's ledger is topped up to 1,000,000
@@ -29,10 +30,12 @@ PER_SESSION = 100
 ENTRIES = 1_000_000
 
 
-def _world(run: str) -> list[int]:
-    """CREDITS attended applications in closed sessions of this run, ids in order."""
+def _world(run: str) -> tuple[list[int], list[int]]:
+    """CREDITS attended applications in closed sessions of this run, ids in order, and a settle
+    request per session (as closing it records one)."""
     from accounts.models import HelperProfile, Municipality, Organization
     from points import services
+    from points.models import SettleRequest
     from portal.models import Application, Program, Session
 
     municipality = Municipality.objects.order_by("pk").first()
@@ -62,7 +65,8 @@ def _world(run: str) -> list[int]:
         municipality_id=municipality.pk, source="ベンチ", amount=500 * CREDITS, key=f"bench:fund:{run}",
         actor=None,
     )  # fmt: skip
-    return [a.pk for a in apps]
+    requests = SettleRequest.objects.bulk_create(SettleRequest(session_id=s.pk) for s in sessions)
+    return [a.pk for a in apps], [r.pk for r in requests]
 
 
 def _floor(run: str, municipality_id: int, budget_id: int, wallet_ids: list[int]) -> float:
@@ -98,14 +102,16 @@ def _floor(run: str, municipality_id: int, budget_id: int, wallet_ids: list[int]
 
 
 def run_ledger_credit() -> None:
+    from notifications.services import site_url
     from points import services
     from points.models import Account, Transaction
 
     run = str(int(time.time()))
-    ids = _world(run)
+    ids, requests = _world(run)
+    site_url("points_wallet")  # the URLconf is imported once per process, not per credit
     started = time.perf_counter()
-    for application_id in ids:
-        services.points_settle_attendance(application_id=application_id)
+    for request_id in requests:
+        services.points_settle_request(request_id=request_id)
     value = len(ids) / (time.perf_counter() - started)
     credited = Transaction.objects.filter(kind="credit", application_id__in=ids).count()
     if credited != len(ids):

@@ -6,6 +6,9 @@ rendered with escaping on. Every template receives the context the notice passed
 numbers, dates, URLs) plus `site_url`.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -54,8 +57,40 @@ def template_names(kind: str) -> dict[str, str]:
     }
 
 
+# Inside reusing_renders(): the texts rendered so far, by kind, language and context.
+_renders: ContextVar[dict[tuple, Rendered] | None] = ContextVar(
+    "notifications_renders", default=None
+)
+
+
+@contextmanager
+def reusing_renders() -> Iterator[None]:
+    """Inside, a message whose kind, language and context were rendered before reuses those texts (the
+    hundred attendees of one closed session get the same「500 さるぼぼコインを受け取りました」). A context
+    with a value that cannot be a dict key is rendered every time."""
+    token = _renders.set({})
+    try:
+        yield
+    finally:
+        _renders.reset(token)
+
+
 def render_message(kind: str, context: dict, language: str) -> Rendered:
     """The kind's subject, body, LINE text and (if the kind has one) HTML body in `language`."""
+    renders = _renders.get()
+    if renders is None:
+        return _render(kind, context, language)
+    try:
+        key = (kind, language, frozenset(context.items()))
+        hash(key)
+    except TypeError:  # a list or a dict among the values
+        return _render(kind, context, language)
+    if key not in renders:
+        renders[key] = _render(kind, context, language)
+    return renders[key]
+
+
+def _render(kind: str, context: dict, language: str) -> Rendered:
     names = template_names(kind)
     engine = _text_engine()
     with translation.override(language):

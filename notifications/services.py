@@ -10,17 +10,23 @@ and stored on the row; notifications.delivery sends them.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import tasks
+from notifications import delivery, rendering, tasks
 from notifications.models import OutboxMessage
 from notifications.outbox import write_message
 from notifications.rendering import one_line_subject, site_url
 
-__all__ = ["enqueue_delivery", "notify", "one_line_subject", "site_url"]
+__all__ = ["enqueue_delivery", "many_messages", "notify", "one_line_subject", "site_url"]
+
+# Inside many_messages(): the ids of committed rows not yet handed to a worker.
+_committed: ContextVar[list[int] | None] = ContextVar("notifications_committed", default=None)
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +65,37 @@ def notify(
         # robust: enqueue_delivery already catches a broker outage; anything else it raises must not
         # turn the caller's committed change into an error page either.
         pk = message.pk
-        transaction.on_commit(lambda: enqueue_delivery(pk), robust=True)
+        committed = _committed.get()
+        if committed is None:
+            transaction.on_commit(lambda: enqueue_delivery(pk), robust=True)
+        else:
+            transaction.on_commit(lambda: _collect(committed, pk), robust=True)
     return message
+
+
+@contextmanager
+def many_messages() -> Iterator[None]:
+    """For a run of many short transactions that each notify (a closed session's credits, one per
+    attendance): each distinct text is rendered once (rendering.reusing_renders), and the committed
+    rows go to the workers as deliver_batch tasks of delivery.BATCH_SIZE, not as one task per row
+    after each commit. Every row is in the outbox from its own commit on: if the process dies before a
+    batch is handed over, the sweep (deliver_due) sends it."""
+    committed: list[int] = []
+    token = _committed.set(committed)
+    try:
+        with rendering.reusing_renders():
+            yield
+    finally:
+        _committed.reset(token)
+        if committed:
+            tasks.enqueue_batches(committed)
+
+
+def _collect(committed: list[int], message_id: int) -> None:
+    committed.append(message_id)
+    if len(committed) >= delivery.BATCH_SIZE:
+        tasks.enqueue_batches(committed[:])
+        committed.clear()
 
 
 def enqueue_delivery(message_id: int) -> None:

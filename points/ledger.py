@@ -12,7 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import F
 
 from accounts.models import User
-from points.models import Account, Lot, Transaction
+from points.models import Account, Entry, Lot, Transaction
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -91,21 +91,55 @@ def post(
     moved: dict[int, int] = {}
     for leg in legs:
         moved[leg.account.pk] = moved.get(leg.account.pk, 0) + leg.amount
-    memo, reason = memo[:200], reason[:300]
+    fields = {
+        "kind": kind,
+        "municipality_id": municipality_id,
+        "idempotency_key": key,
+        "actor": actor,
+        "reverses": reverses,
+        "application_id": application_id,
+        "session_id": session_id,
+        "memo": memo[:200],
+        "reason": reason[:300],
+        "created_at": now,
+    }
+    if connection.vendor == "postgresql":
+        tx = _post_sql(fields, legs, moved, lot)
+    else:  # SQLite (the embedded default) has no data-modifying CTE: the same rows, one at a time
+        tx = Transaction.objects.create(**fields)
+        Entry.objects.bulk_create(
+            Entry(transaction=tx, account_id=leg.account.pk, amount=leg.amount, created_at=now)
+            for leg in legs
+        )
+        for account_id, amount in moved.items():
+            Account.objects.filter(pk=account_id).update(balance=F("balance") + amount)
+        if lot is not None:
+            Lot.objects.create(
+                account_id=lot.account.pk, credit=tx, amount=lot.amount, remaining=lot.amount,
+                expires_at=lot.expires_at,
+            )  # fmt: skip
+    for leg in legs:
+        leg.account.balance += leg.amount
+    return tx
+
+
+def _post_sql(
+    fields: dict, legs: list[Leg], moved: dict[int, int], lot: NewLot | None
+) -> Transaction:
     with connection.cursor() as cursor:
         cursor.execute(
             POST_SQL,
             {
-                "kind": kind,
-                "municipality": municipality_id,
-                "key": key,
-                "actor": actor.pk if actor is not None else None,
-                "reverses": reverses.pk if reverses is not None else None,
-                "application": application_id,
-                "session": session_id,
-                "memo": memo,
-                "reason": reason,
-                "now": now,
+                "kind": fields["kind"],
+                "municipality": fields["municipality_id"],
+                "key": fields["idempotency_key"],
+                "actor": fields["actor"].pk if fields["actor"] is not None else None,
+                "reverses": fields["reverses"].pk if fields["reverses"] is not None else None,
+                "application": fields["application_id"],
+                "session": fields["session_id"],
+                "memo": fields["memo"],
+                "reason": fields["reason"],
+                "now": fields["created_at"],
                 "leg_accounts": [leg.account.pk for leg in legs],
                 "leg_amounts": [leg.amount for leg in legs],
                 "accounts": list(moved),
@@ -116,21 +150,7 @@ def post(
             },
         )
         (tx_id,) = cursor.fetchone()
-    for leg in legs:
-        leg.account.balance += leg.amount
-    tx = Transaction(
-        id=tx_id,
-        kind=kind,
-        municipality_id=municipality_id,
-        idempotency_key=key,
-        actor=actor,
-        reverses=reverses,
-        application_id=application_id,
-        session_id=session_id,
-        memo=memo,
-        reason=reason,
-        created_at=now,
-    )
+    tx = Transaction(id=tx_id, **fields)
     tx._state.adding = False
     tx._state.db = DEFAULT_DB_ALIAS
     return tx

@@ -3,6 +3,8 @@ import portal, so these call notifications.services.notify() directly (the layer
 use notifications). Each is written in the transaction of the ledger change that causes it, once per
 (recipient, kind, object): a retried credit never tells anyone twice."""
 
+from django.utils import timezone
+
 from accounts.models import Municipality
 from accounts.permissions import municipality_staff_ids
 from notifications.kinds import Kind
@@ -27,7 +29,8 @@ def credited_context(
         "amount": amount,
         "points_name": _points_name(municipality_id) if points_name is None else points_name,
         "memo": memo,
-        "expires_at": expires_at,
+        # The day (Asia/Tokyo) is what the message says: the same text for everyone credited together.
+        "expires_on": timezone.localdate(expires_at) if expires_at is not None else None,
         "url": site_url("points_wallet"),
     }
 

@@ -87,6 +87,8 @@ def helper_wallets(*, helper_id: int, statement_size: int = 20) -> list[Wallet]:
     which day. One query (a helper has one or two wallets); each account comes as an Account with
     only the fields the page reads (any other loads on access), its municipality's name and points
     name read along."""
+    if connection.vendor != "postgresql":
+        return _helper_wallets_portable(helper_id, statement_size)
     with connection.cursor() as cursor:
         cursor.execute(
             WALLETS_SQL,
@@ -117,6 +119,33 @@ def helper_wallets(*, helper_id: int, statement_size: int = 20) -> list[Wallet]:
             wallets.append(Wallet(account=account, statement=[], expiring=expiring))
         if row[8] is not None:
             wallets[-1].statement.append(StatementLine(*row[8:]))
+    return wallets
+
+
+def _helper_wallets_portable(helper_id: int, statement_size: int) -> list[Wallet]:
+    """helper_wallets() on SQLite (the embedded default: no LATERAL, no arrays), a few queries per
+    wallet."""
+    wallets = []
+    for account in (
+        Account.objects.filter(kind=Kind.WALLET, helper_id=helper_id)
+        .select_related("municipality")
+        .order_by("pk")
+    ):
+        expiring: dict[date | None, int] = {}
+        for expires_at, remaining in account.lots.filter(remaining__gt=0).values_list(
+            "expires_at", "remaining"
+        ):
+            day = timezone.localdate(expires_at) if expires_at is not None else None
+            expiring[day] = expiring.get(day, 0) + remaining
+        statement = [
+            StatementLine(e.amount, e.created_at, e.transaction.kind, e.transaction.memo,
+                          e.transaction.reason)
+            for e in account.entries.select_related("transaction").order_by("-created_at", "-pk")[
+                :statement_size
+            ]
+        ]  # fmt: skip
+        days = sorted(expiring, key=lambda day: (day is None, day or date.min))
+        wallets.append(Wallet(account, statement, [Expiring(day, expiring[day]) for day in days]))
     return wallets
 
 

@@ -9,7 +9,7 @@ from a balance (enough budget? enough in the wallet?) still holds when the rows 
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.apps import apps
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from notifications.services import many_messages
 from points import notices
 from points.issuers import issuer_on_credit, issuer_on_reversal, issuer_reversible
 from points.ledger import (
@@ -88,8 +89,13 @@ JOIN {session} s ON s.id = a.session_id
 JOIN {program} p ON p.id = s.program_id
 JOIN {user} u ON u.id = a.helper_id
 WHERE a.id = %s
-FOR UPDATE OF a
 """
+
+
+def _for_update(clause: str) -> str:
+    """The locking clause of one of the statements here, where the database has one. SQLite (the
+    embedded default) has none: a writer holds the whole database until it commits."""
+    return clause if connection.features.has_select_for_update else ""
 
 
 @cache
@@ -99,7 +105,7 @@ def _attendance_sql() -> str:
         session=apps.get_model("portal", "Session")._meta.db_table,
         program=apps.get_model("portal", "Program")._meta.db_table,
         user=User._meta.db_table,
-    )
+    ) + _for_update("FOR UPDATE OF a")
 
 
 def _lock_attendance(application_id: int) -> Attendance | None:
@@ -112,6 +118,8 @@ def _lock_attendance(application_id: int) -> Attendance | None:
         session_id, helper_id, status, session_status, starts_at, municipality_id, points, title,
         language,
     ) = row  # fmt: skip
+    if starts_at.tzinfo is None:  # SQLite's raw rows: naive, in UTC
+        starts_at = starts_at.replace(tzinfo=UTC)
     return Attendance(
         application_id=application_id,
         session_id=session_id,
@@ -157,14 +165,16 @@ JOIN accounts_municipality m ON m.id = b.municipality_id
 LEFT JOIN points_policy p ON p.municipality_id = b.municipality_id
 LEFT JOIN points_issuer i ON i.municipality_id = b.municipality_id
 WHERE b.municipality_id = %(municipality)s AND b.kind = 'budget' AND b.name = ''
-FOR UPDATE OF b
 """
 
 
 def _lock_budget(municipality_id: int, application_id: int) -> tuple[Account, Terms]:
     """The municipality's budget account, locked (made on first use), and the Terms read with it."""
     with connection.cursor() as cursor:
-        cursor.execute(BUDGET_SQL, {"municipality": municipality_id, "application": application_id})
+        cursor.execute(
+            BUDGET_SQL + _for_update("FOR UPDATE OF b"),
+            {"municipality": municipality_id, "application": application_id},
+        )
         row = cursor.fetchone()
     if row is None:
         account(municipality_id=municipality_id, kind=Kind.BUDGET)
@@ -196,14 +206,16 @@ def _lock_budget(municipality_id: int, application_id: int) -> tuple[Account, Te
     )
 
 
+WALLET_SQL = """
+SELECT id, code, balance FROM points_account
+WHERE kind = 'wallet' AND municipality_id = %s AND helper_id = %s
+"""
+
+
 def _lock_wallet(municipality_id: int, helper_id: int) -> Account:
     """The helper's wallet in the municipality, locked (made on first use)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, code, balance FROM points_account"
-            " WHERE kind = 'wallet' AND municipality_id = %s AND helper_id = %s FOR UPDATE",
-            [municipality_id, helper_id],
-        )
+        cursor.execute(WALLET_SQL + _for_update("FOR UPDATE"), [municipality_id, helper_id])
         row = cursor.fetchone()
     if row is None:
         return account(
@@ -513,9 +525,10 @@ def points_settle_request(*, request_id: int) -> dict[str, int]:
     else:
         ids = _session_application_ids(request.session_id)
     outcomes: dict[str, int] = {}
-    for application_id in ids:
-        outcome = points_settle_attendance(application_id=application_id, reason=request.reason)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    with many_messages():
+        for application_id in ids:
+            outcome = points_settle_attendance(application_id=application_id, reason=request.reason)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
     SettleRequest.objects.filter(pk=request_id, done_at=None).update(done_at=timezone.now())
     return outcomes
 
@@ -548,20 +561,21 @@ def points_retry_pending(*, now: datetime | None = None, limit: int = 500) -> in
     tried."""
     now = now or timezone.now()
     tried = 0
-    while tried < limit:
-        with transaction.atomic(durable=True):
-            row = (
-                PendingCredit.objects.select_for_update(skip_locked=True)
-                .filter(settled_at__isnull=True, next_try_at__lte=now)
-                .order_by("next_try_at", "pk")
-                .first()
-            )
-            if row is None:
-                break
-            row.next_try_at = now + PENDING_RETRY
-            row.save(update_fields=["next_try_at"])
-        points_settle_attendance(application_id=row.application_id, now=now)
-        tried += 1
+    with many_messages():
+        while tried < limit:
+            with transaction.atomic(durable=True):
+                row = (
+                    PendingCredit.objects.select_for_update(skip_locked=True)
+                    .filter(settled_at__isnull=True, next_try_at__lte=now)
+                    .order_by("next_try_at", "pk")
+                    .first()
+                )
+                if row is None:
+                    break
+                row.next_try_at = now + PENDING_RETRY
+                row.save(update_fields=["next_try_at"])
+            points_settle_attendance(application_id=row.application_id, now=now)
+            tried += 1
     return tried
 
 

@@ -4,7 +4,7 @@ snapshot is rewritten: UPDATE_SNAPSHOTS=1 writes them, and the diff is read befo
 
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -183,8 +183,8 @@ CASES: dict[str, dict[str, dict]] = {
     },
     Kind.CONTACT_RECEIPT: {"default": CONTACT},
     Kind.POINTS_CREDITED: {
-        "default": {**POINTS, "expires_at": datetime(2027, 6, 10, 3, 0, tzinfo=UTC)},
-        "no_expiry_plain_points": {**POINTS, "points_name": "", "expires_at": None},
+        "default": {**POINTS, "expires_on": date(2027, 6, 10)},
+        "no_expiry_plain_points": {**POINTS, "points_name": "", "expires_on": None},
     },
     Kind.POINTS_REVERSED: {
         "default": {**POINTS, "reason": "受付の取り違え"},
