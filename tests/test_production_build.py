@@ -34,12 +34,14 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def manage(env: dict[str, str], *args: str) -> None:
+def manage(env: dict[str, str], *args: str) -> str:
+    """Runs manage.py in a fresh process with only `env`; returns what it printed."""
     result = subprocess.run(
         [sys.executable, "manage.py", *args], env=env, cwd=settings.BASE_DIR,
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
 
 
 def free_port() -> int:

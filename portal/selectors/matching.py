@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -281,12 +283,27 @@ class Candidate:
     blocked: str  # why they cannot be invited now ("" when they can)
 
 
+def _profile_list_has(field: str, value: str) -> Q:
+    """The HelperProfile's `field`, a JSONField holding a list, has `value` among its items. On
+    PostgreSQL jsonb containment (@>); SQLite (the embedded default) has no `contains` lookup on a
+    JSONField (Django raises NotSupportedError), so there the items are read with json_each."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__contains": [value]})
+    quote = connection.ops.quote_name
+    meta = HelperProfile._meta
+    # The table and column names are ours (HelperProfile is the queryset's base table); the value is a
+    # parameter.
+    column = f"{quote(meta.db_table)}.{quote(meta.get_field(field).column)}"
+    sql = f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = %s)"  # noqa: S608 (ours)
+    return Q(RawSQL(sql, [value], output_field=BooleanField()))  # noqa: S611 (as above)
+
+
 def _candidate_pool(session: Session) -> list[int]:
     """The helpers worth scoring for this session, by SQL: interested in its category, skilled in what
     it needs, who helped this nushi or municipality, or who live in its prefecture; not already applied."""
     program = session.program
     likely = (
-        Q(interests__contains=[program.category])
+        _profile_list_has("interests", program.category)
         | Q(home_prefecture=program.municipality.prefecture)
         | Q(
             user__applications__status=Application.Status.ATTENDED,
@@ -294,7 +311,7 @@ def _candidate_pool(session: Session) -> list[int]:
         )
     )
     for skill in program.required_skills or ():
-        likely |= Q(skills__contains=[skill])
+        likely |= _profile_list_has("skills", skill)
     return list(
         HelperProfile.objects.filter(likely)
         .exclude(
