@@ -5,6 +5,7 @@ No variables set = the embedded default (SQLite, locmem cache, console email, Ce
 the production flags so that `manage.py check --deploy` is clean. Every variable is listed in README.md.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -131,6 +132,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections with a health check so that a restarted PostgreSQL costs one error, not many.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # psycopg prepares a statement only when asked (points.prepared, the credit path): Django's own
+    # cursors bind on the client and are never prepared, and this threshold, which Django leaves at
+    # None (no prepared statement at all, for the sake of transaction-pooling proxies), is never
+    # reached. Behind PgBouncer, use 1.21 or newer (it handles protocol-level prepared statements).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = sys.maxsize
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
         "TEST_DATABASE_NAME", default="test_otagaisama"
     )

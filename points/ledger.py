@@ -4,15 +4,18 @@ wallet lots. Callers (points.services) hold the locks and decide; this module on
 Dates: months and fiscal years (April-March) are Asia/Tokyo ones.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import F
 
 from accounts.models import User
 from points.models import Account, Entry, Lot, Transaction
+from points.prepared import prepared_cursor
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -79,11 +82,13 @@ def post(
     memo: str = "",
     reason: str = "",
     lot: NewLot | None = None,
+    cursor: CursorWrapper | None = None,
 ) -> Transaction:
     """Write one balanced transaction and keep the accounts' cached balances in step, in the caller's
     transaction (and `lot`, the lot of a credit). A second transaction with the same key raises
     IntegrityError (the unique constraint is what makes a retried writer harmless); a balance below
-    zero where it may not be raises IntegrityError (points_account_no_overdraft)."""
+    zero where it may not be raises IntegrityError (points_account_no_overdraft). `cursor`: the
+    caller's, when it has one open for its statements."""
     if sum(leg.amount for leg in legs) != 0 or any(leg.amount == 0 for leg in legs):
         raise Unbalanced(f"{key}: {[leg.amount for leg in legs]}")
     if any(leg.account.municipality_id != municipality_id for leg in legs):
@@ -104,7 +109,8 @@ def post(
         "created_at": now,
     }
     if connection.vendor == "postgresql":
-        tx = _post_sql(fields, legs, moved, lot)
+        with nullcontext(cursor) if cursor is not None else prepared_cursor() as open_cursor:
+            tx = _post_sql(open_cursor, fields, legs, moved, lot)
     else:  # SQLite (the embedded default) has no data-modifying CTE: the same rows, one at a time
         tx = Transaction.objects.create(**fields)
         Entry.objects.bulk_create(
@@ -124,32 +130,31 @@ def post(
 
 
 def _post_sql(
-    fields: dict, legs: list[Leg], moved: dict[int, int], lot: NewLot | None
+    cursor: CursorWrapper, fields: dict, legs: list[Leg], moved: dict[int, int], lot: NewLot | None
 ) -> Transaction:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            POST_SQL,
-            {
-                "kind": fields["kind"],
-                "municipality": fields["municipality_id"],
-                "key": fields["idempotency_key"],
-                "actor": fields["actor"].pk if fields["actor"] is not None else None,
-                "reverses": fields["reverses"].pk if fields["reverses"] is not None else None,
-                "application": fields["application_id"],
-                "session": fields["session_id"],
-                "memo": fields["memo"],
-                "reason": fields["reason"],
-                "now": fields["created_at"],
-                "leg_accounts": [leg.account.pk for leg in legs],
-                "leg_amounts": [leg.amount for leg in legs],
-                "accounts": list(moved),
-                "amounts": list(moved.values()),
-                "lot_account": lot.account.pk if lot is not None else None,
-                "lot_amount": lot.amount if lot is not None else None,
-                "lot_expires": lot.expires_at if lot is not None else None,
-            },
-        )
-        (tx_id,) = cursor.fetchone()
+    cursor.execute(
+        POST_SQL,
+        {
+            "kind": fields["kind"],
+            "municipality": fields["municipality_id"],
+            "key": fields["idempotency_key"],
+            "actor": fields["actor"].pk if fields["actor"] is not None else None,
+            "reverses": fields["reverses"].pk if fields["reverses"] is not None else None,
+            "application": fields["application_id"],
+            "session": fields["session_id"],
+            "memo": fields["memo"],
+            "reason": fields["reason"],
+            "now": fields["created_at"],
+            "leg_accounts": [leg.account.pk for leg in legs],
+            "leg_amounts": [leg.amount for leg in legs],
+            "accounts": list(moved),
+            "amounts": list(moved.values()),
+            "lot_account": lot.account.pk if lot is not None else None,
+            "lot_amount": lot.amount if lot is not None else None,
+            "lot_expires": lot.expires_at if lot is not None else None,
+        },
+    )
+    (tx_id,) = cursor.fetchone()
     tx = Transaction(id=tx_id, **fields)
     tx._state.adding = False
     tx._state.db = DEFAULT_DB_ALIAS

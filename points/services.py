@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +44,7 @@ from points.models import (
     SettleRequest,
     Transaction,
 )
+from points.prepared import for_update, prepared_cursor
 
 log = logging.getLogger(__name__)
 Kind = Account.Kind
@@ -88,14 +90,8 @@ FROM {application} a
 JOIN {session} s ON s.id = a.session_id
 JOIN {program} p ON p.id = s.program_id
 JOIN {user} u ON u.id = a.helper_id
-WHERE a.id = %s
+WHERE a.id = %(application)s
 """
-
-
-def _for_update(clause: str) -> str:
-    """The locking clause of one of the statements here, where the database has one. SQLite (the
-    embedded default) has none: a writer holds the whole database until it commits."""
-    return clause if connection.features.has_select_for_update else ""
 
 
 @cache
@@ -105,13 +101,12 @@ def _attendance_sql() -> str:
         session=apps.get_model("portal", "Session")._meta.db_table,
         program=apps.get_model("portal", "Program")._meta.db_table,
         user=User._meta.db_table,
-    ) + _for_update("FOR UPDATE OF a")
+    ) + for_update("FOR UPDATE OF a")
 
 
-def _lock_attendance(application_id: int) -> Attendance | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_attendance_sql(), [application_id])
-        row = cursor.fetchone()
+def _lock_attendance(cursor: CursorWrapper, application_id: int) -> Attendance | None:
+    cursor.execute(_attendance_sql(), {"application": application_id})
+    row = cursor.fetchone()
     if row is None:
         return None
     (
@@ -168,17 +163,18 @@ WHERE b.municipality_id = %(municipality)s AND b.kind = 'budget' AND b.name = ''
 """
 
 
-def _lock_budget(municipality_id: int, application_id: int) -> tuple[Account, Terms]:
+def _lock_budget(
+    cursor: CursorWrapper, municipality_id: int, application_id: int
+) -> tuple[Account, Terms]:
     """The municipality's budget account, locked (made on first use), and the Terms read with it."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            BUDGET_SQL + _for_update("FOR UPDATE OF b"),
-            {"municipality": municipality_id, "application": application_id},
-        )
-        row = cursor.fetchone()
+    cursor.execute(
+        BUDGET_SQL + for_update("FOR UPDATE OF b"),
+        {"municipality": municipality_id, "application": application_id},
+    )
+    row = cursor.fetchone()
     if row is None:
         account(municipality_id=municipality_id, kind=Kind.BUDGET)
-        return _lock_budget(municipality_id, application_id)
+        return _lock_budget(cursor, municipality_id, application_id)
     budget_id, balance, points_name, policy_id, monthly_cap, helper_max, expiry_days = row[:7]
     issuer_kind, credits, open_credit_id, pending = row[7:]
     budget = Account.from_db(
@@ -208,15 +204,17 @@ def _lock_budget(municipality_id: int, application_id: int) -> tuple[Account, Te
 
 WALLET_SQL = """
 SELECT id, code, balance FROM points_account
-WHERE kind = 'wallet' AND municipality_id = %s AND helper_id = %s
+WHERE kind = 'wallet' AND municipality_id = %(municipality)s AND helper_id = %(helper)s
 """
 
 
-def _lock_wallet(municipality_id: int, helper_id: int) -> Account:
+def _lock_wallet(cursor: CursorWrapper, municipality_id: int, helper_id: int) -> Account:
     """The helper's wallet in the municipality, locked (made on first use)."""
-    with connection.cursor() as cursor:
-        cursor.execute(WALLET_SQL + _for_update("FOR UPDATE"), [municipality_id, helper_id])
-        row = cursor.fetchone()
+    cursor.execute(
+        WALLET_SQL + for_update("FOR UPDATE"),
+        {"municipality": municipality_id, "helper": helper_id},
+    )
+    row = cursor.fetchone()
     if row is None:
         return account(
             municipality_id=municipality_id, kind=Kind.WALLET, helper_id=helper_id, lock=True
@@ -307,7 +305,13 @@ RETURNING id
 
 
 def _count_or_wait(
-    attendance: Attendance, *, budget: Account, wallet: Account, policy: Policy, now: datetime
+    cursor: CursorWrapper,
+    attendance: Attendance,
+    *,
+    budget: Account,
+    wallet: Account,
+    policy: Policy,
+    now: datetime,
 ) -> str | None:
     """Count the credit in its periods' totals and return None; or return why it must wait (a
     PendingCredit.Reason), counting nothing. Usually one statement (COUNT_SQL moves both periods).
@@ -318,17 +322,16 @@ def _count_or_wait(
     if budget.balance < amount:
         return PendingCredit.Reason.BUDGET
     if policy.helper_monthly_max is None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                COUNT_SQL,
-                {
-                    "amount": amount,
-                    "municipality": attendance.municipality_id,
-                    "year": fiscal_year_start(now),
-                    "month": month_start(now),
-                },
-            )
-            counted = [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(
+            COUNT_SQL,
+            {
+                "amount": amount,
+                "municipality": attendance.municipality_id,
+                "year": fiscal_year_start(now),
+                "month": month_start(now),
+            },
+        )
+        counted = [pk for (pk,) in cursor.fetchall()]
         if len(counted) == 2:
             return None
         if counted:
@@ -350,13 +353,14 @@ def points_settle_attendance(
     done: "credited", "pending", "reversed" or "nothing". `tell=False` (the demo data only) writes no
     notices."""
     now = now or timezone.now()
-    with transaction.atomic(durable=True):
-        attendance = _lock_attendance(application_id)
+    # One cursor for the statements of the credit, prepared once per connection (points.prepared).
+    with transaction.atomic(durable=True), prepared_cursor() as cursor:
+        attendance = _lock_attendance(cursor, application_id)
         if attendance is None:
             return "nothing"
-        budget, terms = _lock_budget(attendance.municipality_id, application_id)
+        budget, terms = _lock_budget(cursor, attendance.municipality_id, application_id)
         if attendance.due and terms.open_credit_id is None:
-            return _credit(attendance, budget=budget, terms=terms, now=now, tell=tell)
+            return _credit(cursor, attendance, budget=budget, terms=terms, now=now, tell=tell)
         if not attendance.due:
             # No longer due: nothing waits any more.
             PendingCredit.objects.filter(
@@ -370,13 +374,19 @@ def points_settle_attendance(
 
 
 def _credit(
-    attendance: Attendance, *, budget: Account, terms: Terms, now: datetime, tell: bool
+    cursor: CursorWrapper,
+    attendance: Attendance,
+    *,
+    budget: Account,
+    terms: Terms,
+    now: datetime,
+    tell: bool,
 ) -> str:
     key = f"attendance:{attendance.application_id}:{terms.credits}"
     policy = terms.policy
-    wallet = _lock_wallet(attendance.municipality_id, attendance.helper_id)
+    wallet = _lock_wallet(cursor, attendance.municipality_id, attendance.helper_id)
     waiting_reason = _count_or_wait(
-        attendance, budget=budget, wallet=wallet, policy=policy, now=now
+        cursor, attendance, budget=budget, wallet=wallet, policy=policy, now=now
     )
     if waiting_reason is not None:
         pending, _created = PendingCredit.objects.update_or_create(
@@ -399,6 +409,7 @@ def _credit(
         return "pending"
     expires_at = now + timedelta(days=policy.expiry_days) if policy.expiry_days else None
     tx = post(
+        cursor=cursor,
         kind=TxKind.CREDIT,
         municipality_id=attendance.municipality_id,
         key=key,

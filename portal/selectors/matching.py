@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Q, QuerySet
+from django.db.models import BooleanField, Count, F, Field, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -293,7 +293,9 @@ def _profile_list_has(field: str, value: str) -> Q:
     meta = HelperProfile._meta
     # The table and column names are ours (HelperProfile is the queryset's base table); the value is a
     # parameter.
-    column = f"{quote(meta.db_table)}.{quote(meta.get_field(field).column)}"
+    json_field = meta.get_field(field)
+    assert isinstance(json_field, Field)  # noqa: S101 - a concrete field of ours
+    column = f"{quote(meta.db_table)}.{quote(json_field.column or field)}"
     sql = f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = %s)"  # noqa: S608 (ours)
     return Q(RawSQL(sql, [value], output_field=BooleanField()))  # noqa: S611 (as above)
 
