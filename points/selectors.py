@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Municipality
 from points.models import Account, BudgetPeriod, Entry, PendingCredit, Transaction
+from points.prepared import prepared_cursor
 
 Kind = Account.Kind
 TxKind = Transaction.Kind
@@ -89,7 +90,7 @@ def helper_wallets(*, helper_id: int, statement_size: int = 20) -> list[Wallet]:
     name read along."""
     if connection.vendor != "postgresql":
         return _helper_wallets_portable(helper_id, statement_size)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # the page is read often: planned once per connection
         cursor.execute(
             WALLETS_SQL,
             {
