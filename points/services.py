@@ -15,7 +15,7 @@ from functools import cache
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -550,20 +550,27 @@ def points_retry_requests(*, now: datetime | None = None, limit: int = 100) -> i
     now = now or timezone.now()
     done = 0
     while done < limit:
-        with transaction.atomic(durable=True):
-            row = (
-                SettleRequest.objects.select_for_update(skip_locked=True)
-                .filter(done_at__isnull=True, next_try_at__lte=now - SETTLE_GRACE)
-                .order_by("next_try_at", "pk")
-                .first()
-            )
-            if row is None:
-                break
-            row.next_try_at = now + PENDING_RETRY
-            row.save(update_fields=["next_try_at"])
-        points_settle_request(request_id=row.pk)
+        due = SettleRequest.objects.filter(
+            done_at__isnull=True, next_try_at__lte=now - SETTLE_GRACE
+        )
+        if (request := _claim(due, until=now + PENDING_RETRY)) is None:
+            break
+        points_settle_request(request_id=request.pk)
         done += 1
     return done
+
+
+def _claim[Row: (SettleRequest, PendingCredit)](
+    due: QuerySet[Row], *, until: datetime
+) -> Row | None:
+    """The first of the due rows that no other worker holds, its next try moved to `until`, in a
+    transaction of its own (skip_locked: a second beat takes the next row)."""
+    with transaction.atomic(durable=True):
+        row = due.select_for_update(skip_locked=True).order_by("next_try_at", "pk").first()
+        if row is not None:
+            row.next_try_at = until
+            row.save(update_fields=["next_try_at"])
+    return row
 
 
 def points_retry_pending(*, now: datetime | None = None, limit: int = 500) -> int:
@@ -574,18 +581,10 @@ def points_retry_pending(*, now: datetime | None = None, limit: int = 500) -> in
     tried = 0
     with many_messages():
         while tried < limit:
-            with transaction.atomic(durable=True):
-                row = (
-                    PendingCredit.objects.select_for_update(skip_locked=True)
-                    .filter(settled_at__isnull=True, next_try_at__lte=now)
-                    .order_by("next_try_at", "pk")
-                    .first()
-                )
-                if row is None:
-                    break
-                row.next_try_at = now + PENDING_RETRY
-                row.save(update_fields=["next_try_at"])
-            points_settle_attendance(application_id=row.application_id, now=now)
+            due = PendingCredit.objects.filter(settled_at__isnull=True, next_try_at__lte=now)
+            if (pending := _claim(due, until=now + PENDING_RETRY)) is None:
+                break
+            points_settle_attendance(application_id=pending.application_id, now=now)
             tried += 1
     return tried
 
