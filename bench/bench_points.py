@@ -204,16 +204,16 @@ def _regular_helper() -> int:
     from points.ledger import Leg, NewLot, account, post, take_from_lots
     from points.models import Lot
 
-    helper, created = User.objects.get_or_create(email=REGULAR, defaults={"name": "常連さん"})
-    if not created:
-        return helper.pk
     municipality_id = Municipality.objects.order_by("pk").values_list("pk", flat=True).first()
-    budget = account(municipality_id=municipality_id, kind="budget", lock=True)
-    wallet = account(municipality_id=municipality_id, kind="wallet", helper_id=helper.pk)
-    expired = account(municipality_id=municipality_id, kind="expired")
-    redeemed = account(municipality_id=municipality_id, kind="redeemed")
     start = timezone.now() - timedelta(days=2 * 365)
-    with transaction.atomic():
+    with transaction.atomic():  # the helper and the whole history, or nothing
+        helper, created = User.objects.get_or_create(email=REGULAR, defaults={"name": "常連さん"})
+        if not created:
+            return helper.pk
+        budget = account(municipality_id=municipality_id, kind="budget", lock=True)
+        wallet = account(municipality_id=municipality_id, kind="wallet", helper_id=helper.pk)
+        expired = account(municipality_id=municipality_id, kind="expired")
+        redeemed = account(municipality_id=municipality_id, kind="redeemed")
         for n in range(52):
             moment = start + timedelta(days=14 * n)
             for lot in Lot.objects.filter(account=wallet, remaining__gt=0, expires_at__lte=moment):
