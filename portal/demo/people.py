@@ -7,9 +7,11 @@ from functools import cache
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.categories import Category
 from accounts.models import (
+    Consent,
     District,
     HelperProfile,
     Municipality,
@@ -21,7 +23,8 @@ from accounts.models import (
     User,
 )
 from accounts.pages import required_versions
-from accounts.services import consent_record, consent_record_many
+from accounts.services import consent_record
+from portal.demo.bulk import copy_rows
 
 DEMO_PASSWORD = "otagaisama-demo-2026"  # noqa: S105 - printed for the demo on purpose
 # A fixed TOTP secret for the demo staff account, so the printed login can pass the staff MFA step.
@@ -163,6 +166,13 @@ def seed_people() -> Cast:
     return Cast(hida, districts, organizations, helper, nushi, staff)
 
 
+# What _random_profile fills in, in its order (the large scale's COPY columns).
+RANDOM_PROFILE_FIELDS = (
+    "display_name", "postal_code", "home_prefecture", "home_municipality", "skills", "interests",
+    "available_weekdays", "available_seasons", "birth_year",
+)  # fmt: skip
+
+
 def _random_profile(rng: random.Random, name: str, postal: str, pref: str, city: str) -> dict:
     return {
         "display_name": name.split(" ")[-1],
@@ -186,34 +196,53 @@ def _demo_totp(user: User) -> None:
 
 
 def seed_large_helpers(total: int = 100_000, batch: int = 5_000) -> int:
-    """Bulk-insert helpers up to `total` (idempotent: counts the ones already there). One password hash
-    is computed once and shared, since hashing 100,000 passwords would take most of an hour."""
+    """Helpers up to `total`, written with COPY (idempotent: counts the ones already there). One
+    password hash is computed once and shared, since hashing 100,000 passwords would take most of an
+    hour. Each batch: its people, then (their ids read back by email) profiles and consents."""
     existing = User.objects.filter(email__endswith="@large.example.jp").count()
     if existing >= total:
         return 0
     password = _password_hash()
+    language = User._meta.get_field("language").get_default()
+    versions = required_versions()
     rng = random.Random(2)
+    now = timezone.now()
     made = 0
     for start in range(existing, total, batch):
         stop = min(start + batch, total)
+        people = [
+            (f"h{n:06d}@large.example.jp", f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}")
+            for n in range(start, stop)
+        ]
         with transaction.atomic():
-            users = User.objects.bulk_create(
-                [
-                    User(
-                        email=f"h{n:06d}@large.example.jp",
-                        name=f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}",
-                        password=password,
-                    )
-                    for n in range(start, stop)
-                ]
+            copy_rows(
+                User,
+                ["email", "name", "password", "is_superuser", "is_staff", "is_active",
+                 "date_joined", "phone", "language"],
+                ((email, name, password, False, False, True, now, "", language)
+                 for email, name in people),
+            )  # fmt: skip
+            ids = dict(
+                User.objects.filter(email__gte=people[0][0], email__lte=people[-1][0])
+                .filter(email__endswith="@large.example.jp")
+                .values_list("email", "pk")
             )
             profiles = []
-            for user in users:
+            for email, name in people:
                 postal, pref, city = rng.choice(HOME_AREAS)
-                profiles.append(
-                    HelperProfile(user=user, **_random_profile(rng, user.name, postal, pref, city))
-                )
-            HelperProfile.objects.bulk_create(profiles)
-            consent_record_many(user_ids=[u.pk for u in users], versions=required_versions())
+                profile = _random_profile(rng, name, postal, pref, city)
+                profiles.append((ids[email], *(profile[f] for f in RANDOM_PROFILE_FIELDS)))
+            copy_rows(
+                HelperProfile,
+                ["user", *RANDOM_PROFILE_FIELDS,
+                 "available_times", "bio", "photo", "created_at", "updated_at"],
+                ((*row, [], "", "", now, now) for row in profiles),
+            )  # fmt: skip
+            copy_rows(
+                Consent,
+                ["user", "document", "version", "accepted_at"],
+                ((ids[email], document, version, now)
+                 for email, _name in people for document, version in versions.items()),
+            )  # fmt: skip
         made += stop - start
     return made
