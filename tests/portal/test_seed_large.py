@@ -29,7 +29,10 @@ def test_large_helpers_are_people_who_can_sign_in_and_have_agreed_and_are_made_o
     versions = required_versions()
     assert set(versions) and Consent.objects.filter(user__in=helpers).count() == 40 * len(versions)
     for document, version in versions.items():
-        assert Consent.objects.filter(user__in=helpers, document=document, version=version).count() == 40
+        assert (
+            Consent.objects.filter(user__in=helpers, document=document, version=version).count()
+            == 40
+        )
     one = helpers.order_by("email").first()
     assert one.email == "h000000@large.example.jp"
     assert one.check_password(people.DEMO_PASSWORD)
@@ -78,4 +81,3 @@ def test_large_points_credit_each_attendance_once_in_a_sound_ledger_and_add_noth
     again = points_demo.seed_points(scale="large")
     assert again["large_credits"] == 0
     assert Entry.objects.count() == entries
-
