@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.bulk import foreign_keys_checked_at_end
 from accounts.models import Municipality, User
 from points import codes, services
 from points.ledger import account
@@ -25,6 +26,8 @@ DEMO_EXPIRY_DAYS = 30
 # In a codes municipality, codes of credits older than this were exchanged at its shops.
 CODES_REDEEMED_AFTER = timedelta(days=14)
 LARGE_CODE_PREFIX = "1"  # portal.demo.applications: the large scale's check-in codes
+# What _seed_large writes to (their foreign keys are checked once, at the end of its transaction).
+LARGE_TABLES = ("points_account", "points_transaction", "points_entry", "points_lot")
 
 
 def _due_applications(*, large: bool):
@@ -152,7 +155,11 @@ def _seed_large() -> int:
     for municipality_id in Municipality.objects.values_list("pk", flat=True):
         account(municipality_id=municipality_id, kind=Account.Kind.EXPIRED)
     expiry_days = DEMO_EXPIRY_DAYS
-    with transaction.atomic(), connection.cursor() as cursor:
+    with (
+        transaction.atomic(),
+        foreign_keys_checked_at_end(*LARGE_TABLES),
+        connection.cursor() as cursor,
+    ):
         # Wallets: a code that can never be a real one (it starts with "1").
         cursor.execute(
             """

@@ -4,13 +4,14 @@ applications over three years written with COPY (large scale). Works off whateve
 Both keep the invariants: places_taken equals the held rows (recomputed in SQL at the end), never more
 held rows than capacity, and no helper holding two places on the same day (checked while generating)."""
 
-import io
 import random
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.bulk import foreign_keys_checked_at_end
 from accounts.models import HelperProfile, User
 from points.models import Transaction
 from portal.demo.matching import TASTE_DOMAIN, TASTE_MARK
@@ -187,9 +188,46 @@ def seed_large_applications(*, total: int = 1_000_000) -> int:
         return 0
     per_session = max(1, -(-(total - existing) // len(sessions)))
     per_session = min(per_session, len(helper_ids))
+    made = 0
+    with (
+        transaction.atomic(),
+        foreign_keys_checked_at_end("portal_application", "portal_attendance"),
+        connection.cursor() as cursor,
+    ):
+        # Chunks go to the server as they are made: PostgreSQL loads one while Python makes the next.
+        with cursor.copy(
+            "COPY portal_application (session_id, helper_id, message, status, checkin_code,"
+            " late_cancellation, created_at, updated_at, decided_at, cancelled_at) FROM STDIN"
+        ) as copy:
+            for chunk in _large_rows(sessions, helper_ids, per_session, existing, total):
+                copy.write(chunk)
+                made += chunk.count("\n")
+        cursor.execute(
+            """
+            INSERT INTO portal_attendance (application_id, checked_in_at, method)
+            SELECT a.id, s.starts_at, 'qr' FROM portal_application a
+            JOIN portal_session s ON s.id = a.session_id
+            LEFT JOIN portal_attendance t ON t.application_id = a.id
+            WHERE a.status = 'attended' AND a.checkin_code LIKE '1%%' AND t.id IS NULL
+            """
+        )
+        _recount_places()
+    return made
+
+
+def _large_rows(
+    sessions: list[tuple[int, int, datetime, datetime]],
+    helper_ids: list[int],
+    per_session: int,
+    existing: int,
+    total: int,
+    chunk: int = 20_000,
+) -> Iterator[str]:
+    """COPY text of the large scale's applications numbered existing..total-1, `chunk` rows at a
+    time (one row per line)."""
     rng = random.Random(7)
     now = timezone.now()
-    buffer = io.StringIO()
+    lines: list[str] = []
     busy: dict[int, int] = {}  # helper -> last busy day ordinal (sessions are in time order)
     n = existing
     for pk, capacity, starts_at, ends_at in sessions:
@@ -219,30 +257,16 @@ def seed_large_applications(*, total: int = 1_000_000) -> int:
                 now - timedelta(minutes=rng.randint(1, 60 * 24 * 30)),
             )
             stamp = created.isoformat()
-            buffer.write(
+            lines.append(
                 f"{pk}\t{helper_id}\t\t{status}\t{_code(n)}\tf\t{stamp}\t{stamp}\t"
                 f"{stamp}\t{stamp if status == S.CANCELLED else NULL}\n"
             )
             n += 1
-    buffer.seek(0)
-    with transaction.atomic(), connection.cursor() as cursor:
-        with cursor.copy(
-            "COPY portal_application (session_id, helper_id, message, status, checkin_code,"
-            " late_cancellation, created_at, updated_at, decided_at, cancelled_at) FROM STDIN"
-        ) as copy:
-            while chunk := buffer.read(1 << 20):
-                copy.write(chunk)
-        cursor.execute(
-            """
-            INSERT INTO portal_attendance (application_id, checked_in_at, method)
-            SELECT a.id, s.starts_at, 'qr' FROM portal_application a
-            JOIN portal_session s ON s.id = a.session_id
-            LEFT JOIN portal_attendance t ON t.application_id = a.id
-            WHERE a.status = 'attended' AND a.checkin_code LIKE '1%%' AND t.id IS NULL
-            """
-        )
-        _recount_places()
-    return n - existing
+            if len(lines) == chunk:
+                yield "".join(lines)
+                lines.clear()
+    if lines:
+        yield "".join(lines)
 
 
 def seed_attendance_correction() -> bool:

@@ -9,6 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.bulk import copy_rows
 from accounts.categories import Category
 from accounts.models import (
     Consent,
@@ -24,7 +25,6 @@ from accounts.models import (
 )
 from accounts.pages import required_versions
 from accounts.services import consent_record
-from portal.demo.bulk import copy_rows
 
 DEMO_PASSWORD = "otagaisama-demo-2026"  # noqa: S105 - printed for the demo on purpose
 # A fixed TOTP secret for the demo staff account, so the printed login can pass the staff MFA step.
