@@ -12,8 +12,8 @@ from portal.demo import matching as matching_demo
 
 def _analyze() -> None:
     """Planner statistics for the rows just bulk-written: autovacuum gets to them only after a while,
-    and until then the later stages' aggregates (points, monthly reports) are planned as if the tables
-    were empty (seen: each monthly report twice as slow)."""
+    and until then the monthly reports' aggregates are planned as if the tables were empty (seen: each
+    report twice as slow)."""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
@@ -76,9 +76,7 @@ class Command(BaseCommand):
         # Two years of monthly reports on the large data, so month-on-month and year-on-year show. By
         # name: reports sits above portal (the layers in pyproject.toml), portal never imports it.
         call_command(
-            "seed_monthly_reports",
-            months=24 if scale == "large" else 3,
-            stdout=self.stdout,
+            "seed_monthly_reports", months=24 if scale == "large" else 3, stdout=self.stdout
         )
         self.stdout.write(
             self.style.SUCCESS(f"demo data ready in {time.monotonic() - started:.1f}s")
