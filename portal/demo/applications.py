@@ -15,6 +15,7 @@ from accounts.bulk import foreign_keys_checked_at_end
 from accounts.models import HelperProfile, User
 from points.models import Transaction
 from portal.demo.matching import TASTE_DOMAIN, TASTE_MARK
+from portal.demo.people import HELPER_EMAIL, HIDA_SLUG
 from portal.demo.programs import LARGE_MARK
 from portal.models import Application, Attendance, Impression, Session, ThankYou
 from portal.services.attendance import attendance_correct
@@ -80,9 +81,9 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
         acceptance_mode=Session.AcceptanceMode.SELECTION
     )
     sessions = list(
-        candidates.select_related("program__nushi", "program__created_by").order_by("starts_at")[
-            :limit_sessions
-        ]
+        candidates.select_related(
+            "program__nushi", "program__created_by", "program__municipality"
+        ).order_by("starts_at")[:limit_sessions]
     )
     busy: set[tuple[int, object]] = {
         (h, d.date())
@@ -90,6 +91,8 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
             "helper_id", "session__starts_at"
         )
     }
+    demo_helper = User.objects.filter(email=HELPER_EMAIL).values_list("pk", flat=True).first()
+    demo_history = _demo_helper_history(sessions, now) if demo_helper in helper_ids else set()
     made = 0
     for n, session in enumerate(sessions):
         past = session.ends_at < now
@@ -97,11 +100,21 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
         # the others overflow into the waitlist.
         wanted = session.capacity // 2 + 1 if not past and n % 2 else session.capacity + 3
         chosen = rng.sample(helper_ids, min(len(helper_ids), wanted))
+        if session.pk in demo_history and demo_helper is not None:
+            chosen = [demo_helper, *(h for h in chosen if h != demo_helper)][: len(chosen)]
         taken = 0
         rows = []
         for i, helper_id in enumerate(chosen):
             day = session.starts_at.date()
-            if i == len(chosen) - 1:
+            if (
+                session.pk in demo_history
+                and helper_id == demo_helper
+                and (helper_id, day) not in busy
+            ):
+                status = S.ATTENDED
+                taken += 1
+                busy.add((helper_id, day))
+            elif i == len(chosen) - 1:
                 status = S.CANCELLED
             elif session.acceptance_mode == "selection" and not past and i % 3 == 2:
                 status = S.APPLIED
@@ -132,6 +145,24 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
     _recount_places()
     seed_impressions()
     return made
+
+
+def _demo_helper_history(sessions: list[Session], now: datetime) -> set[int]:
+    """The two most recent past sessions of 飛騨市 with points, on different days, that the demo
+    helper attended: their マイページ shows a history and a wallet with points not yet expired."""
+    picked: dict[object, int] = {}
+    for session in reversed(sessions):
+        program = session.program
+        if (
+            session.ends_at < now
+            and program.municipality.slug == HIDA_SLUG
+            and program.points_per_participant > 0
+            and session.starts_at.date() not in picked
+        ):
+            picked[session.starts_at.date()] = session.pk
+            if len(picked) == 2:
+                break
+    return set(picked.values())
 
 
 IMPRESSIONS = [

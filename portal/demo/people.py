@@ -30,6 +30,7 @@ DEMO_PASSWORD = "otagaisama-demo-2026"  # noqa: S105 - printed for the demo on p
 # A fixed TOTP secret for the demo staff account, so the printed login can pass the staff MFA step.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPOTAGAISAMA234567"  # noqa: S105
 
+HIDA_SLUG = "hida"  # the demo's municipality (its points go to wallets)
 HELPER_EMAIL = "helper@example.jp"
 NUSHI_EMAIL = "nushi@example.jp"
 STAFF_EMAIL = "staff@example.jp"
@@ -82,7 +83,7 @@ def _user(email: str, name: str, *, is_staff: bool = False) -> User:
 @transaction.atomic
 def seed_people() -> Cast:
     hida, _ = Municipality.objects.get_or_create(
-        slug="hida",
+        slug=HIDA_SLUG,
         defaults={
             "name": "飛騨市",
             "prefecture": "岐阜県",

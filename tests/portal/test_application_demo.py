@@ -4,7 +4,12 @@ rows holding a place, no roster beyond capacity, and a second run adds nothing."
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import User
+from points.models import Account
+from portal.demo import people
 from portal.models import Application, Session, ThankYou
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +38,21 @@ def test_small_demo_has_every_state_and_thank_yous_and_consistent_places():
     count = Application.objects.count()
     call_command("seed_demo", "--with-demo-logins", verbosity=0)
     assert Application.objects.count() == count
+
+
+def test_the_demo_helper_has_a_history_and_a_wallet_to_show(client):
+    """The printed helper login attended two recent past sessions of 飛騨市: its マイページ shows them,
+    and the wallet page their credits, expiry dates and the wallet's code."""
+    call_command("seed_demo", "--with-demo-logins", verbosity=0)
+    helper = User.objects.get(email=people.HELPER_EMAIL)
+    attended = Application.objects.filter(helper=helper, status=Application.Status.ATTENDED)
+    assert attended.count() == 2
+    assert {a.session.program.municipality.slug for a in attended} == {people.HIDA_SLUG}
+    assert len({timezone.localdate(a.session.starts_at) for a in attended}) == 2
+    wallet = Account.objects.get(helper=helper, kind=Account.Kind.WALLET)
+    assert wallet.balance > 0
+    client.force_login(helper)
+    page = client.get(reverse("points_wallet")).content.decode()
+    for application in attended:
+        assert application.session.program.title in page
+    assert wallet.code in page
