@@ -115,3 +115,15 @@ def test_the_roster_reads_two_queries_for_its_rows(session, django_assert_num_qu
     with django_assert_num_queries(2):
         rows = roster_rows(session)
     assert len(rows) == 5
+
+
+def test_the_meeting_address_follows_the_place_as_japanese_is_written(client, nushi, session):
+    program = session.program
+    program.meeting_place, program.meeting_postal_code = "古川町公民館", "509-4234"
+    program.meeting_address = "岐阜県飛騨市古川町殿町1-2"
+    program.save()
+    page = _roster(client, nushi, session)
+    # No space before the full-width parenthesis.
+    assert re.search(
+        r"古川町公民館<span[^>]*>（〒509-4234 岐阜県飛騨市古川町殿町1-2）</span>", page
+    )
