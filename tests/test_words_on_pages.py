@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.text import with_honorific
@@ -114,3 +116,18 @@ def test_the_language_menu_names_each_language_in_itself(client):
         html = client.get("/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
         menu = html.partition('id="language-select"')[2].partition("</select>")[0]
         assert re.findall(r"<option[^>]*>([^<]+)</option>", menu) == ["日本語", "English"]
+
+
+def test_the_two_factor_pages_say_nidankai_ninsho_as_the_rest_of_the_site(client):
+    from tests.accounts.factories import UserFactory
+
+    client.force_login(UserFactory())
+    mypage = client.get(reverse("mypage")).content.decode()
+    assert "二段階認証" in mypage
+    html = client.get(reverse("mfa_index")).content.decode()
+    assert "<h1" in html and "二段階認証" in html and "多要素認証" not in html
+    with translation.override("ja"):
+        assert (
+            gettext("You cannot deactivate two-factor authentication.")
+            == "二段階認証は無効化できません。"
+        )
