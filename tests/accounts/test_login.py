@@ -106,3 +106,33 @@ def test_the_two_factor_step_shows_cancel_as_the_lesser_choice(client, staff):
     )
     cancel = re.search(r'<button class="btn ([\w-]+)[^"]*"\s*form="logout-from-stage"', page)
     assert (login.group(1), cancel.group(1)) == ("btn-primary", "btn-secondary")
+
+
+def header_links(html: str) -> dict[str, str]:
+    header = html.partition("<header")[2].partition("</header>")[0]
+    return {
+        text: href.replace("&amp;", "&")
+        for href, text in re.findall(r'<a [^>]*href="([^"]*)"[^>]*>(ログイン|新規登録)</a>', header)
+    }
+
+
+def test_the_header_brings_a_visitor_back_to_the_page_they_were_reading(client, helper):
+    from tests.portal.factories import ProgramFactory
+
+    program = ProgramFactory()
+    page = reverse("program_detail", args=[program.pk])
+    links = header_links(client.get(page).content.decode())
+    assert links == {
+        "ログイン": f"{reverse('account_login')}?next={page}",
+        "新規登録": f"{reverse('account_signup')}?next={page}",
+    }
+    response = client.post(
+        links["ログイン"], {"login": helper.email, "password": PASSWORD, "next": page}
+    )
+    assert response.status_code == 302 and response["Location"] == page
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/accounts/signup/"])
+def test_the_header_links_carry_no_way_back_from_home_or_the_account_pages(client, path):
+    links = header_links(client.get(path).content.decode())
+    assert links == {"ログイン": reverse("account_login"), "新規登録": reverse("account_signup")}
