@@ -45,6 +45,17 @@ def test_staff_read_a_month_and_compute_another(browser: Browser, live_server, d
     # Loaded and decoded (an SVG the CSP or the server refused would reject here).
     assert chart.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     expect(page.get_by_role("heading", name="数値の定義（第1版）")).to_be_visible()
+    # On a phone a table wider than the screen says that it scrolls sideways; one that fits does not.
+    tables = page.eval_on_selector_all(
+        "[data-scroll-region]",
+        "rs => rs.map(r => [r.scrollWidth > r.clientWidth + 1,"
+        " !r.querySelector('[data-scroll-hint]').hidden])",
+    )
+    assert any(wide for wide, _shown in tables) and not all(wide for wide, _shown in tables)
+    assert all(wide == shown for wide, shown in tables), tables
+    expect(page.locator("[data-scroll-hint]:not([hidden])").first).to_have_text(
+        "（横にスクロールできます）"
+    )
     shot(page, "monthly-report")
 
     # Recompute the same month: a run, then the new version beside the old one.
