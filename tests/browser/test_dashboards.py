@@ -14,7 +14,12 @@ from portal.services import applications as services
 from tests.accounts.factories import PASSWORD, HelperProfileFactory
 from tests.browser.test_program_flow import PHONE, signed_in
 from tests.conftest import ARTIFACTS
-from tests.portal.factories import ApplicationFactory, ProgramFactory, SessionFactory
+from tests.portal.factories import (
+    ApplicationFactory,
+    ProgramFactory,
+    SessionFactory,
+    later_today,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,12 +47,10 @@ def stage(municipality, organization, helper, other_helper):
     )
     today = _session(program, hours=3, capacity=4)
     services.application_submit(helper=other_helper, session_id=today.pk)
-    # Today's whatever the clock says: three hours ahead is tomorrow after 21:00 Japan time (the test
-    # failed then). Applied to while open, then moved halfway into what is left of the day.
-    now = timezone.localtime()
-    starts = now + (now.replace(hour=23, minute=59, second=0, microsecond=0) - now) / 2
+    # Today's whatever the clock says: applied to while open, then moved to later today.
+    starts = later_today()
     Session.objects.filter(pk=today.pk).update(
-        starts_at=starts, ends_at=starts + timedelta(hours=2), apply_deadline=now
+        starts_at=starts, ends_at=starts + timedelta(hours=2), apply_deadline=timezone.now()
     )
     selection = _session(program, hours=72, capacity=3, acceptance_mode="selection")
     HelperProfile.objects.filter(user=helper).update(skills=["farming", "driving"])

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import factory
 from django.utils import timezone
@@ -7,6 +7,13 @@ from accounts.categories import Category
 from portal.models import Application, Need, Program, Session
 from portal.search import program_search_text
 from tests.accounts.factories import MunicipalityFactory, OrganizationFactory, UserFactory
+
+
+def later_today() -> datetime:
+    """A moment later today in Japan time, at any hour: halfway from now to 23:59 (a fixed number of
+    hours ahead is tomorrow late in the evening, and a "today" test failed then)."""
+    now = timezone.localtime()
+    return now + (now.replace(hour=23, minute=59, second=0, microsecond=0) - now) / 2
 
 
 class NeedFactory(factory.django.DjangoModelFactory):

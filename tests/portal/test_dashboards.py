@@ -17,7 +17,13 @@ from notifications.models import OutboxMessage
 from portal.models import Application, Program, SessionMessage, ThankYou
 from portal.selectors.dashboards import nushi_dashboard, staff_dashboard
 from tests.accounts.factories import PASSWORD, HelperProfileFactory
-from tests.portal.factories import ApplicationFactory, NeedFactory, ProgramFactory, SessionFactory
+from tests.portal.factories import (
+    ApplicationFactory,
+    NeedFactory,
+    ProgramFactory,
+    SessionFactory,
+    later_today,
+)
 
 pytestmark = pytest.mark.django_db
 Status = Application.Status
@@ -89,7 +95,8 @@ def test_a_helper_is_refused_both_dashboards(client, helper):
 @pytest.fixture
 def staff_world(municipality, organization, other_municipality, helper, other_helper, staff):
     program = ProgramFactory(municipality=municipality, nushi=organization, title="きょうの草取り")
-    today = _session(program, hours=1, capacity=4, places_taken=3)
+    today = _session(program, hours=(later_today() - timezone.now()) / timedelta(hours=1),
+                     capacity=4, places_taken=3)  # fmt: skip
     later = _session(program, days=3, capacity=5, places_taken=1)
     _session(program, days=9)  # beyond the week
     selection = _session(
