@@ -86,7 +86,7 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
         ).order_by("starts_at")[:limit_sessions]
     )
     busy: set[tuple[int, object]] = {
-        (h, d.date())
+        (h, timezone.localdate(d))
         for h, d in Application.objects.filter(status__in=Application.HOLDS_PLACE).values_list(
             "helper_id", "session__starts_at"
         )
@@ -105,7 +105,7 @@ def seed_applications(*, limit_sessions: int = 300) -> int:
         taken = 0
         rows = []
         for i, helper_id in enumerate(chosen):
-            day = session.starts_at.date()
+            day = timezone.localdate(session.starts_at)
             if (
                 session.pk in demo_history
                 and helper_id == demo_helper
@@ -157,9 +157,9 @@ def _demo_helper_history(sessions: list[Session], now: datetime) -> set[int]:
             session.ends_at < now
             and program.municipality.slug == HIDA_SLUG
             and program.points_per_participant > 0
-            and session.starts_at.date() not in picked
+            and timezone.localdate(session.starts_at) not in picked
         ):
-            picked[session.starts_at.date()] = session.pk
+            picked[timezone.localdate(session.starts_at)] = session.pk
             if len(picked) == 2:
                 break
     return set(picked.values())

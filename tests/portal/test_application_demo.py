@@ -35,6 +35,13 @@ def test_small_demo_has_every_state_and_thank_yous_and_consistent_places():
         )
     ).filter(given__gt=F("capacity"))
     assert list(overfull.values_list("pk", "given", "capacity")) == []
+    # Nobody holds two places on one day, a day as Japan counts it (08:00 and 09:00 JST sessions lie
+    # on two UTC days).
+    places = Application.objects.filter(status__in=Application.HOLDS_PLACE).values_list(
+        "helper_id", "session__starts_at"
+    )
+    days = [(helper, timezone.localdate(starts)) for helper, starts in places]
+    assert len(days) == len(set(days))
     count = Application.objects.count()
     call_command("seed_demo", "--with-demo-logins", verbosity=0)
     assert Application.objects.count() == count
