@@ -14,11 +14,6 @@ def roles(request):
 def _sign_in_next(request) -> str:
     """Where the header's ログイン and 新規登録 bring a visitor back to: the page they were reading
     (a program they want to join), not the home page or an account page itself."""
-    path = request.get_full_path()
-    if (
-        request.method != "GET"
-        or request.path in ("/", "")
-        or request.path.startswith("/accounts/")
-    ):
+    if request.method != "GET" or request.path == "/" or request.path.startswith("/accounts/"):
         return ""
-    return path
+    return request.get_full_path()

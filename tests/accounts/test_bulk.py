@@ -52,6 +52,28 @@ def test_foreign_keys_come_back_as_they_were():
         )
     assert foreign_keys("accounts_consent") == before
     assert Consent.objects.filter(user=user, document="terms", version=99).exists()
+    # The rest of the transaction checks keys at commit again, as before the block: a row may name
+    # one written after it.
+    later = 876_543_210  # nobody has this id yet
+    copy_rows(
+        Consent,
+        ["user", "document", "version", "accepted_at"],
+        [(later, "terms", 98, timezone.now())],
+    )
+    UserFactory(pk=later)
+
+
+def test_every_deferrable_check_is_initially_deferred():
+    """What foreign_keys_checked_at_end's SET CONSTRAINTS ALL DEFERRED relies on to leave the
+    transaction as it found it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace"
+            " WHERE n.nspname = current_schema() AND condeferrable AND NOT condeferred"
+            " UNION ALL SELECT tgname FROM pg_trigger"
+            " WHERE NOT tgisinternal AND tgdeferrable AND NOT tginitdeferred"
+        )
+        assert cursor.fetchall() == []
 
 
 def test_a_row_breaking_a_dropped_key_fails_the_transaction_and_the_key_stays():
